@@ -1,0 +1,109 @@
+//! Build script of the `mcpgen` facade: guards the freshness of `generated/` against the schema files.
+//!
+//! Where schema files are present (in `$MCP_SCHEMA_DIR` or `schema/`) and a file's sha256 differs from
+//! the one in the header of the generated module, the build fails with the fix. It writes nothing
+//! outside `OUT_DIR`.
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    println!("cargo::rerun-if-env-changed=MCP_SCHEMA_DIR");
+    println!("cargo::rerun-if-changed=schema/versions.toml");
+    let dir = match std::env::var_os("MCP_SCHEMA_DIR") {
+        Some(d) if !d.is_empty() => root.join(d),
+        _ => root.join("schema"),
+    };
+    let manifest = std::fs::read_to_string(root.join("schema/versions.toml")).unwrap_or_default();
+    for (name, module) in revisions(&manifest) {
+        let schema = dir.join(&name).join("schema.json");
+        println!("cargo::rerun-if-changed={}", schema.display());
+        let Ok(bytes) = std::fs::read(&schema) else { continue };
+        let generated = root.join("generated/src").join(&module).join("mod.rs");
+        println!("cargo::rerun-if-changed={}", generated.display());
+        let header = std::fs::read_to_string(&generated).unwrap_or_default();
+        let actual = sha256_hex(&bytes);
+        if !header.lines().take(3).any(|l| l.contains(&actual)) {
+            panic!(
+                "generated/src/{module} was not generated from {} (sha256 {actual}); run `cargo xtask gen` \
+                 (and update schema/versions.toml if the schema changed on purpose)",
+                display(&schema)
+            );
+        }
+    }
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// `(name, module)` of each `[[revision]]` in the manifest (a minimal reader: the build script stays
+/// dependency-free).
+fn revisions(manifest: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut name = None;
+    for line in manifest.lines() {
+        let line = line.trim();
+        let value = |key: &str| {
+            line.strip_prefix(key)
+                .map(str::trim_start)
+                .and_then(|r| r.strip_prefix('='))
+                .map(|r| r.trim().trim_matches('"').to_owned())
+        };
+        if let Some(v) = value("name") {
+            name = Some(v);
+        } else if let (Some(v), Some(n)) = (value("module"), name.as_ref()) {
+            out.push((n.clone(), v));
+            name = None;
+        }
+    }
+    out
+}
+
+/// SHA-256, implemented here so the build script needs no dependency.
+fn sha256_hex(data: &[u8]) -> String {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+        0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+        0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+        0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+        0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+        0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+        0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let mut h: [u32; 8] =
+        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    let mut msg = data.to_vec();
+    let bits = (data.len() as u64).wrapping_mul(8);
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&bits.to_be_bytes());
+    for chunk in msg.chunks(64) {
+        let mut w = [0u32; 64];
+        for (i, word) in chunk.chunks(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+        }
+        let mut v = h;
+        for i in 0..64 {
+            let s1 = v[4].rotate_right(6) ^ v[4].rotate_right(11) ^ v[4].rotate_right(25);
+            let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
+            let t1 = v[7].wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
+            let s0 = v[0].rotate_right(2) ^ v[0].rotate_right(13) ^ v[0].rotate_right(22);
+            let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
+            let t2 = s0.wrapping_add(maj);
+            v = [t1.wrapping_add(t2), v[0], v[1], v[2], v[3].wrapping_add(t1), v[4], v[5], v[6]];
+        }
+        for (a, b) in h.iter_mut().zip(v) {
+            *a = a.wrapping_add(b);
+        }
+    }
+    h.iter().map(|x| format!("{x:08x}")).collect()
+}

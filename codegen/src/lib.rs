@@ -1,0 +1,72 @@
+//! `mcpgen-codegen`: generates the `mcpgen-types` crate from the versioned MCP JSON schemas.
+//!
+//! The pipeline is `load` → `lower` → `emit` → `render` → `write`; every stage but `load` and `write`
+//! is pure, so [`generate`] turns a [`load::SchemaSet`] into file contents without touching the disk.
+
+pub mod emit;
+mod error;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod names;
+pub mod render;
+pub mod write;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use error::Error;
+
+/// The path of the shared JSON-RPC template, named in the header of its copy.
+pub const RPC_TEMPLATE_PATH: &str = "codegen/templates/rpc.rs";
+
+/// The shared JSON-RPC template.
+pub const RPC_TEMPLATE: &str = include_str!("../templates/rpc.rs");
+
+/// Generates every file of `generated/src/` (paths relative to it) from the loaded schemas. No I/O.
+pub fn generate(schemas: &load::SchemaSet) -> Result<BTreeMap<PathBuf, String>, Error> {
+    let mut files = BTreeMap::new();
+    let mut modules = Vec::new();
+    let mut errors = Vec::new();
+    for schema in &schemas.schemas {
+        let model = match lower::lower(schema) {
+            Ok(model) => model,
+            Err(Error::Unsupported(list)) => {
+                errors.extend(list.into_iter().map(|e| format!("{}: {e}", schema.revision.name)));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        for out in emit::revision_files(&model) {
+            let text = render::render(&out)?;
+            files.insert(out.path, text);
+        }
+        modules.push((schema.revision.module.clone(), schema.revision.feature.clone()));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Unsupported(errors));
+    }
+    let lib = emit::OutFile { path: "lib.rs".into(), tokens: emit::lib_tokens(&modules), source: emit::Source::Manifest };
+    files.insert(lib.path.clone(), render::render(&lib)?);
+    let rpc = format!("{}{}", render::header(&emit::Source::Template(RPC_TEMPLATE_PATH)), RPC_TEMPLATE);
+    files.insert("rpc.rs".into(), rpc);
+    Ok(files)
+}
+
+/// Where the workspace keeps things, relative to its root.
+pub mod paths {
+    /// The manifest.
+    pub const MANIFEST: &str = "schema/versions.toml";
+    /// The default schema folder.
+    pub const SCHEMA_DIR: &str = "schema";
+    /// The generated crate's source folder.
+    pub const GENERATED_SRC: &str = "generated/src";
+}
+
+/// The schema folder: `$MCP_SCHEMA_DIR` if set (relative paths are taken from `root`), else `root/schema`.
+pub fn schema_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("MCP_SCHEMA_DIR") {
+        Some(dir) if !dir.is_empty() => root.join(PathBuf::from(dir)),
+        _ => root.join(paths::SCHEMA_DIR),
+    }
+}

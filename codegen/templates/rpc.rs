@@ -1,0 +1,1214 @@
+//! JSON-RPC 2.0 primitives shared by every MCP revision: ids, error objects, validated constant markers,
+//! the method traits, the message envelopes and the streaming decoders the generated types build on.
+//!
+//! This file is authored by hand in `codegen/templates/rpc.rs` and copied verbatim into
+//! `generated/src/rpc.rs` by `cargo xtask gen`; edit the template, never the copy.
+
+use ::std::borrow::Cow;
+use ::std::fmt;
+use ::std::marker::PhantomData;
+
+use ::serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use ::serde::ser::{SerializeMap, Serializer};
+use ::serde::{Deserialize, Serialize};
+use ::serde_json::value::RawValue;
+use ::serde_json::{Map, Value};
+
+/// A JSON object with arbitrary members (`{"type": "object"}` in the schemas).
+pub type JsonObject = Map<String, Value>;
+
+// ---------------------------------------------------------------------------------------------
+// Constant markers
+// ---------------------------------------------------------------------------------------------
+
+/// A string constant required by the schema (`"const": "text"`), named by the generated marker type.
+pub trait ConstStr {
+    /// The JSON property that carries the constant.
+    const FIELD: &'static str;
+    /// The only value the property may take.
+    const VALUE: &'static str;
+}
+
+/// An integer constant required by the schema (for example an error `code`).
+pub trait ConstInt {
+    /// The JSON property that carries the constant.
+    const FIELD: &'static str;
+    /// The only value the property may take.
+    const VALUE: i64;
+}
+
+/// A zero-sized field that always serializes as `V::VALUE` and rejects any other value on input,
+/// so nobody ever types `"2.0"`, `"tools/call"` or `"text"`.
+pub struct Const<V>(PhantomData<fn() -> V>);
+
+/// A zero-sized field that always serializes as the integer `V::VALUE` and rejects any other value.
+pub struct IntConst<V>(PhantomData<fn() -> V>);
+
+macro_rules! marker_impls {
+    ($ty:ident, $bound:ident) => {
+        impl<V> $ty<V> {
+            /// The marker (there is only one value).
+            pub const fn new() -> Self {
+                Self(PhantomData)
+            }
+        }
+        impl<V> Clone for $ty<V> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<V> Copy for $ty<V> {}
+        impl<V> Default for $ty<V> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+        impl<V> PartialEq for $ty<V> {
+            fn eq(&self, _: &Self) -> bool {
+                true
+            }
+        }
+        impl<V> Eq for $ty<V> {}
+        impl<V> ::std::hash::Hash for $ty<V> {
+            fn hash<H: ::std::hash::Hasher>(&self, _: &mut H) {}
+        }
+        impl<V: $bound> fmt::Debug for $ty<V> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&V::VALUE, f)
+            }
+        }
+    };
+}
+marker_impls!(Const, ConstStr);
+marker_impls!(IntConst, ConstInt);
+
+impl<V: ConstStr> Const<V> {
+    /// The constant's value.
+    pub const VALUE: &'static str = V::VALUE;
+}
+
+impl<V: ConstStr> Serialize for Const<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(V::VALUE)
+    }
+}
+
+impl<'de, V: ConstStr> Deserialize<'de> for Const<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Check<V>(PhantomData<fn() -> V>);
+        impl<V: ConstStr> Visitor<'_> for Check<V> {
+            type Value = Const<V>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "the string {:?} in field `{}`", V::VALUE, V::FIELD)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                if v == V::VALUE {
+                    Ok(Const::new())
+                } else {
+                    Err(E::custom(format_args!(
+                        "field `{}` must be {:?}, found {:?}",
+                        V::FIELD,
+                        V::VALUE,
+                        v
+                    )))
+                }
+            }
+        }
+        d.deserialize_str(Check(PhantomData))
+    }
+}
+
+impl<V: ConstInt> IntConst<V> {
+    /// The constant's value.
+    pub const VALUE: i64 = V::VALUE;
+}
+
+impl<V: ConstInt> Serialize for IntConst<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(V::VALUE)
+    }
+}
+
+impl<'de, V: ConstInt> Deserialize<'de> for IntConst<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let found = i64::deserialize(d)?;
+        if found == V::VALUE {
+            Ok(IntConst::new())
+        } else {
+            Err(de::Error::custom(format_args!(
+                "field `{}` must be {}, found {}",
+                V::FIELD,
+                V::VALUE,
+                found
+            )))
+        }
+    }
+}
+
+/// The `jsonrpc` member's only value, `"2.0"`.
+pub enum V2 {}
+impl ConstStr for V2 {
+    const FIELD: &'static str = "jsonrpc";
+    const VALUE: &'static str = "2.0";
+}
+
+/// The `"jsonrpc": "2.0"` member of every JSON-RPC message.
+pub type JsonRpcVersion = Const<V2>;
+
+// ---------------------------------------------------------------------------------------------
+// Ids and errors
+// ---------------------------------------------------------------------------------------------
+
+/// A JSON-RPC request id: a string or an integer, never `null`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RequestId {
+    /// An integer id.
+    Number(i64),
+    /// A string id.
+    String(String),
+}
+
+/// A progress token: a string or an integer, chosen by the requester (same shape as [`RequestId`]).
+pub type ProgressToken = RequestId;
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestId::Number(n) => write!(f, "{n}"),
+            RequestId::String(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl From<i64> for RequestId {
+    fn from(n: i64) -> Self {
+        RequestId::Number(n)
+    }
+}
+impl From<&str> for RequestId {
+    fn from(s: &str) -> Self {
+        RequestId::String(s.to_owned())
+    }
+}
+impl From<String> for RequestId {
+    fn from(s: String) -> Self {
+        RequestId::String(s)
+    }
+}
+
+impl Serialize for RequestId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RequestId::Number(n) => s.serialize_i64(*n),
+            RequestId::String(v) => s.serialize_str(v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RequestId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct IdVisitor;
+        impl Visitor<'_> for IdVisitor {
+            type Value = RequestId;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or an integer")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RequestId, E> {
+                Ok(RequestId::Number(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RequestId, E> {
+                i64::try_from(v)
+                    .map(RequestId::Number)
+                    .map_err(|_| E::custom(format_args!("id {v} does not fit in i64")))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RequestId, E> {
+                // Some peers send integral ids as `1.0`; accept those, reject real fractions.
+                if v.fract() == 0.0 && v.abs() < 9.007_199_254_740_992e15 {
+                    Ok(RequestId::Number(v as i64))
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Float(v), &self))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RequestId, E> {
+                Ok(RequestId::String(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RequestId, E> {
+                Ok(RequestId::String(v))
+            }
+        }
+        d.deserialize_any(IdVisitor)
+    }
+}
+
+/// The `error` member of a JSON-RPC error response.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorObject {
+    /// The error type that occurred.
+    pub code: i64,
+    /// A short description of the error.
+    pub message: String,
+    /// Additional information about the error, defined by the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+}
+
+impl ErrorObject {
+    /// Invalid JSON was received.
+    pub const PARSE_ERROR: i64 = -32700;
+    /// The JSON sent is not a valid request object.
+    pub const INVALID_REQUEST: i64 = -32600;
+    /// The method does not exist or is not available.
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    /// Invalid method parameters.
+    pub const INVALID_PARAMS: i64 = -32602;
+    /// Internal JSON-RPC error.
+    pub const INTERNAL_ERROR: i64 = -32603;
+
+    /// An error object with the given code and message and no data.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        ErrorObject { code, message: message.into(), data: None }
+    }
+}
+
+impl fmt::Display for ErrorObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (code {})", self.message, self.code)
+    }
+}
+
+impl ::std::error::Error for ErrorObject {}
+
+// ---------------------------------------------------------------------------------------------
+// Method traits
+// ---------------------------------------------------------------------------------------------
+
+/// Ties a request method to its params and result types. Implemented by the uninhabited marker types
+/// generated per revision (`v2025_11_25::CallTool`), so a response can be decoded by the request it answers.
+pub trait RequestMethod: ConstStr {
+    /// The wire name, e.g. `"tools/call"`.
+    const METHOD: &'static str;
+    /// The `params` type.
+    type Params;
+    /// The `result` type of a successful response.
+    type Result;
+}
+
+/// Ties a notification method to its params type.
+pub trait NotificationMethod: ConstStr {
+    /// The wire name, e.g. `"notifications/progress"`.
+    const METHOD: &'static str;
+    /// The `params` type.
+    type Params;
+}
+
+/// A request or notification whose method this revision and direction do not define. It decodes without
+/// error so the receiver can answer `-32601` (method not found) with the right id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnknownMethod {
+    /// The method as received.
+    pub method: String,
+    /// The params as received, untouched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<Value>,
+}
+
+/// A set of methods decoded by reading `method` once and deserializing that method's params directly.
+/// Implemented by the generated `ClientRequest`, `ServerRequest`, `ClientNotification` and
+/// `ServerNotification` enums.
+pub trait Dispatch: Sized {
+    /// Whether this set defines `method`.
+    fn knows(method: &str) -> bool;
+    /// The wire name of this message's method.
+    fn method(&self) -> &str;
+    /// Decodes the `params` of `method` from `params`. Unknown methods decode to their `Unknown` variant.
+    fn decode_params<'de, D: Deserializer<'de>>(method: &str, params: D) -> Result<Self, D::Error>;
+    /// Builds the message for `method` when `params` is absent (an error where params are required).
+    fn decode_absent<E: de::Error>(method: &str) -> Result<Self, E>;
+    /// Writes the `params` member, if any, into `map`.
+    fn serialize_params<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+}
+
+/// Serializes a dispatch enum as the body `{"method": …, "params": …}`; used by the generated `Serialize` impls.
+pub fn serialize_body<T: Dispatch, S: Serializer>(body: &T, s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(None)?;
+    map.serialize_entry("method", body.method())?;
+    body.serialize_params(&mut map)?;
+    map.end()
+}
+
+/// Deserializes a dispatch enum from a body `{"method": …, "params": …}` (other members such as `jsonrpc`
+/// and `id` are ignored); used by the generated `Deserialize` impls.
+pub fn deserialize_body<'de, T: Dispatch, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    struct BodyVisitor<T>(PhantomData<fn() -> T>);
+    impl<'de, T: Dispatch> Visitor<'de> for BodyVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object with a `method` member")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let mut method: Option<String> = None;
+            let mut early_params: Option<Value> = None;
+            let mut body: Option<T> = None;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                match key.as_ref() {
+                    "method" => {
+                        if method.is_some() {
+                            return Err(de::Error::duplicate_field("method"));
+                        }
+                        method = Some(map.next_value()?);
+                    }
+                    "params" => {
+                        if body.is_some() || early_params.is_some() {
+                            return Err(de::Error::duplicate_field("params"));
+                        }
+                        match &method {
+                            Some(m) => body = Some(map.next_value_seed(ParamsSeed::<T>::new(m))?),
+                            None => early_params = Some(map.next_value()?),
+                        }
+                    }
+                    _ => {
+                        map.next_value::<de::IgnoredAny>()?;
+                    }
+                }
+            }
+            let method = method.ok_or_else(|| de::Error::missing_field("method"))?;
+            finish_body(&method, body, early_params)
+        }
+    }
+    d.deserialize_map(BodyVisitor(PhantomData))
+}
+
+fn finish_body<T: Dispatch, E: de::Error>(method: &str, body: Option<T>, early: Option<Value>) -> Result<T, E> {
+    match (body, early) {
+        (Some(body), _) => Ok(body),
+        (None, Some(params)) => T::decode_params(method, params).map_err(E::custom),
+        (None, None) => T::decode_absent(method),
+    }
+}
+
+/// Decodes the params of one method straight from the deserializer.
+struct ParamsSeed<'m, T> {
+    method: &'m str,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<'m, T> ParamsSeed<'m, T> {
+    fn new(method: &'m str) -> Self {
+        ParamsSeed { method, marker: PhantomData }
+    }
+}
+
+impl<'de, T: Dispatch> DeserializeSeed<'de> for ParamsSeed<'_, T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        T::decode_params(self.method, d)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Envelopes
+// ---------------------------------------------------------------------------------------------
+
+/// A JSON-RPC request: `{"jsonrpc": "2.0", "id": …, "method": …, "params": …}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request<R> {
+    /// The request id.
+    pub id: RequestId,
+    /// The method and params (a generated dispatch enum, or [`UnknownMethod`]).
+    pub body: R,
+}
+
+/// A JSON-RPC notification: `{"jsonrpc": "2.0", "method": …, "params": …}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification<N> {
+    /// The method and params.
+    pub body: N,
+}
+
+/// A successful JSON-RPC response. The result stays raw JSON until the receiver, who knows which request
+/// it answers, decodes it with [`Response::decode`].
+#[derive(Clone, Debug)]
+pub struct Response<T = Box<RawValue>> {
+    /// The id of the request this answers.
+    pub id: RequestId,
+    /// The result.
+    pub result: T,
+}
+
+/// A JSON-RPC error response. `id` is `None` when the request's id could not be read
+/// (serialized as `null`, which every revision's peers accept).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    /// The JSON-RPC version marker.
+    pub jsonrpc: JsonRpcVersion,
+    /// The id of the failed request, if it could be read.
+    #[serde(default)]
+    pub id: Option<RequestId>,
+    /// The error.
+    pub error: ErrorObject,
+}
+
+impl ErrorResponse {
+    /// An error response for `id`.
+    pub fn new(id: Option<RequestId>, error: ErrorObject) -> Self {
+        ErrorResponse { jsonrpc: Const::new(), id, error }
+    }
+}
+
+/// Any JSON-RPC message of one direction: `R` and `N` are the generated dispatch enums of the sender
+/// (e.g. `Message<ClientRequest, ClientNotification>` on a server).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Message<R, N> {
+    /// A request.
+    Request(Request<R>),
+    /// A notification.
+    Notification(Notification<N>),
+    /// A successful response.
+    Response(Response),
+    /// An error response.
+    Error(ErrorResponse),
+}
+
+/// One frame on the wire: a single message, or (2025-03-26 only) a batch.
+#[derive(Clone, Debug)]
+pub enum Frame<R, N> {
+    /// A single message.
+    Single(Message<R, N>),
+    /// A JSON array of messages (JSON-RPC batch; MCP 2025-03-26 only).
+    Batch(Vec<Message<R, N>>),
+}
+
+/// An untyped request body, for the generic `JSONRPCRequest` of the schemas.
+pub type AnyRequest = UnknownMethod;
+
+impl Dispatch for UnknownMethod {
+    fn knows(_: &str) -> bool {
+        false
+    }
+    fn method(&self) -> &str {
+        &self.method
+    }
+    fn decode_params<'de, D: Deserializer<'de>>(method: &str, params: D) -> Result<Self, D::Error> {
+        Ok(UnknownMethod { method: method.to_owned(), params: Some(Value::deserialize(params)?) })
+    }
+    fn decode_absent<E: de::Error>(method: &str) -> Result<Self, E> {
+        Ok(UnknownMethod { method: method.to_owned(), params: None })
+    }
+    fn serialize_params<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        match &self.params {
+            Some(p) => map.serialize_entry("params", p),
+            None => Ok(()),
+        }
+    }
+}
+
+impl PartialEq for Response {
+    /// Raw results compare by their JSON text.
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.result.get() == other.result.get()
+    }
+}
+
+impl Response<Box<RawValue>> {
+    /// Decodes the raw result as the result type of the request method `M`.
+    pub fn decode<M: RequestMethod>(&self) -> Result<M::Result, DecodeError>
+    where
+        M::Result: for<'de> Deserialize<'de>,
+    {
+        ::serde_json::from_str(self.result.get()).map_err(|e| DecodeError::invalid_result(M::METHOD, e))
+    }
+}
+
+impl<R: Dispatch> Serialize for Request<R> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("jsonrpc", "2.0")?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("method", self.body.method())?;
+        self.body.serialize_params(&mut map)?;
+        map.end()
+    }
+}
+
+impl<N: Dispatch> Serialize for Notification<N> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("jsonrpc", "2.0")?;
+        map.serialize_entry("method", self.body.method())?;
+        self.body.serialize_params(&mut map)?;
+        map.end()
+    }
+}
+
+impl<T: Serialize> Serialize for Response<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("jsonrpc", "2.0")?;
+        map.serialize_entry("id", &self.id)?;
+        map.serialize_entry("result", &self.result)?;
+        map.end()
+    }
+}
+
+impl<R: Dispatch, N: Dispatch> Serialize for Message<R, N> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Message::Request(r) => r.serialize(s),
+            Message::Notification(n) => n.serialize(s),
+            Message::Response(r) => r.serialize(s),
+            Message::Error(e) => e.serialize(s),
+        }
+    }
+}
+
+impl<R: Dispatch, N: Dispatch> Serialize for Frame<R, N> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Frame::Single(m) => m.serialize(s),
+            Frame::Batch(ms) => ms.serialize(s),
+        }
+    }
+}
+
+impl<'de, R: Dispatch> Deserialize<'de> for Request<R> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Message::<R, UnknownMethod>::deserialize(d)? {
+            Message::Request(r) => Ok(r),
+            _ => Err(de::Error::custom("expected a JSON-RPC request (with `id` and `method`)")),
+        }
+    }
+}
+
+impl<'de, N: Dispatch> Deserialize<'de> for Notification<N> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Message::<UnknownMethod, N>::deserialize(d)? {
+            Message::Notification(n) => Ok(n),
+            _ => Err(de::Error::custom("expected a JSON-RPC notification (`method` without `id`)")),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Response<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire<T> {
+            #[serde(rename = "jsonrpc")]
+            _version: JsonRpcVersion,
+            id: RequestId,
+            result: T,
+        }
+        let Wire { _version, id, result } = Wire::deserialize(d)?;
+        Ok(Response { id, result })
+    }
+}
+
+impl<'de, R: Dispatch, N: Dispatch> Deserialize<'de> for Message<R, N> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(MessageVisitor { params_failed: None, marker: PhantomData })
+    }
+}
+
+impl<'de, R: Dispatch, N: Dispatch> Deserialize<'de> for Frame<R, N> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FrameVisitor<R, N>(PhantomData<fn() -> (R, N)>);
+        impl<'de, R: Dispatch, N: Dispatch> Visitor<'de> for FrameVisitor<R, N> {
+            type Value = Frame<R, N>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON-RPC message or a batch (array) of messages")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                MessageVisitor { params_failed: None, marker: PhantomData }.visit_map(map).map(Frame::Single)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(m) = seq.next_element()? {
+                    out.push(m);
+                }
+                Ok(Frame::Batch(out))
+            }
+        }
+        d.deserialize_any(FrameVisitor(PhantomData))
+    }
+}
+
+/// What the streaming message decoder has seen of `params` so far.
+enum ParamsSlot<R, N> {
+    Empty,
+    Request(R),
+    Notification(N),
+    Raw(Value),
+}
+
+struct MessageVisitor<'c, R, N> {
+    /// Set to the method name when that method's params failed to decode (for -32602 reporting).
+    params_failed: Option<&'c ::std::cell::Cell<bool>>,
+    marker: PhantomData<fn() -> (R, N)>,
+}
+
+struct TypedParamsSeed<'m, R, N> {
+    method: &'m str,
+    as_request: bool,
+    marker: PhantomData<fn() -> (R, N)>,
+}
+
+impl<'de, R: Dispatch, N: Dispatch> DeserializeSeed<'de> for TypedParamsSeed<'_, R, N> {
+    type Value = ParamsSlot<R, N>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        if self.as_request {
+            R::decode_params(self.method, d).map(ParamsSlot::Request)
+        } else {
+            N::decode_params(self.method, d).map(ParamsSlot::Notification)
+        }
+    }
+}
+
+impl<'de, R: Dispatch, N: Dispatch> Visitor<'de> for MessageVisitor<'_, R, N> {
+    type Value = Message<R, N>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON-RPC 2.0 message object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut jsonrpc = false;
+        let mut id: Option<Option<RequestId>> = None;
+        let mut method: Option<String> = None;
+        let mut params: ParamsSlot<R, N> = ParamsSlot::Empty;
+        let mut has_params = false;
+        let mut result: Option<Box<RawValue>> = None;
+        let mut error: Option<ErrorObject> = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "jsonrpc" => {
+                    if jsonrpc {
+                        return Err(de::Error::duplicate_field("jsonrpc"));
+                    }
+                    map.next_value::<JsonRpcVersion>()?;
+                    jsonrpc = true;
+                }
+                "id" => {
+                    if id.is_some() {
+                        return Err(de::Error::duplicate_field("id"));
+                    }
+                    id = Some(map.next_value()?);
+                }
+                "method" => {
+                    if method.is_some() {
+                        return Err(de::Error::duplicate_field("method"));
+                    }
+                    method = Some(map.next_value()?);
+                }
+                "params" => {
+                    if has_params {
+                        return Err(de::Error::duplicate_field("params"));
+                    }
+                    has_params = true;
+                    let known = method.as_deref().and_then(|m| {
+                        if R::knows(m) {
+                            Some((m, true))
+                        } else if N::knows(m) {
+                            Some((m, false))
+                        } else {
+                            None
+                        }
+                    });
+                    params = match known {
+                        Some((m, as_request)) => {
+                            let seed = TypedParamsSeed { method: m, as_request, marker: PhantomData };
+                            match map.next_value_seed(seed) {
+                                Ok(p) => p,
+                                Err(e) => {
+                                    if let Some(flag) = self.params_failed {
+                                        flag.set(true);
+                                    }
+                                    return Err(e);
+                                }
+                            }
+                        }
+                        None => ParamsSlot::Raw(map.next_value()?),
+                    };
+                }
+                "result" => {
+                    if result.is_some() {
+                        return Err(de::Error::duplicate_field("result"));
+                    }
+                    result = Some(map.next_value()?);
+                }
+                "error" => {
+                    if error.is_some() {
+                        return Err(de::Error::duplicate_field("error"));
+                    }
+                    error = Some(map.next_value()?);
+                }
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        if !jsonrpc {
+            return Err(de::Error::missing_field("jsonrpc"));
+        }
+        match (method, result, error) {
+            (Some(method), None, None) => match id {
+                Some(Some(id)) => {
+                    let body = match params {
+                        ParamsSlot::Request(body) => body,
+                        ParamsSlot::Raw(raw) => self.late::<R, A::Error>(&method, raw)?,
+                        ParamsSlot::Empty => self.absent::<R, A::Error>(&method)?,
+                        // A notification method with an id is a request this set does not define.
+                        ParamsSlot::Notification(n) => reroute::<R, N, A::Error>(&method, &n)?,
+                    };
+                    Ok(Message::Request(Request { id, body }))
+                }
+                Some(None) => Err(de::Error::custom("request `id` must be a string or an integer, not null")),
+                None => {
+                    let body = match params {
+                        ParamsSlot::Notification(body) => body,
+                        ParamsSlot::Raw(raw) => self.late::<N, A::Error>(&method, raw)?,
+                        ParamsSlot::Empty => self.absent::<N, A::Error>(&method)?,
+                        // A request method without an id is a notification this set does not define.
+                        ParamsSlot::Request(r) => reroute::<N, R, A::Error>(&method, &r)?,
+                    };
+                    Ok(Message::Notification(Notification { body }))
+                }
+            },
+            (None, Some(result), None) => match id {
+                Some(Some(id)) => Ok(Message::Response(Response { id, result })),
+                _ => Err(de::Error::missing_field("id")),
+            },
+            (None, None, Some(error)) => Ok(Message::Error(ErrorResponse::new(id.flatten(), error))),
+            (None, None, None) => Err(de::Error::custom("message has none of `method`, `result`, `error`")),
+            _ => Err(de::Error::custom("message must have exactly one of `method`, `result`, `error`")),
+        }
+    }
+}
+
+/// Re-decodes a body decoded for one set (`F`) in the other set (`T`), where the message turned out to
+/// belong there (a request method without an id, a notification method with one): the method is then
+/// unknown to `T`. Rare, so it goes through a JSON value.
+fn reroute<T: Dispatch, F: Dispatch, E: de::Error>(method: &str, body: &F) -> Result<T, E> {
+    let mut map = ::serde_json::value::Serializer.serialize_map(None).map_err(E::custom)?;
+    body.serialize_params(&mut map).map_err(E::custom)?;
+    match map.end().map_err(E::custom)? {
+        Value::Object(mut members) => match members.remove("params") {
+            Some(params) => T::decode_params(method, params).map_err(E::custom),
+            None => T::decode_absent(method),
+        },
+        _ => T::decode_absent(method),
+    }
+}
+
+impl<R, N> MessageVisitor<'_, R, N> {
+    /// Builds a body for a message without `params` (flagging a known method that needs them).
+    fn absent<T: Dispatch, E: de::Error>(&self, method: &str) -> Result<T, E> {
+        T::decode_absent(method).inspect_err(|_| {
+            if let Some(flag) = self.params_failed {
+                flag.set(true);
+            }
+        })
+    }
+
+    /// Decodes params that arrived before `method` (buffered as a value).
+    fn late<T: Dispatch, E: de::Error>(&self, method: &str, raw: Value) -> Result<T, E> {
+        T::decode_params(method, raw).map_err(|e| {
+            if T::knows(method) {
+                if let Some(flag) = self.params_failed {
+                    flag.set(true);
+                }
+            }
+            E::custom(e)
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding with JSON-RPC error classification
+// ---------------------------------------------------------------------------------------------
+
+/// Why a frame could not be decoded, classified as the JSON-RPC error the receiver must answer with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodeError {
+    /// `-32700` (not JSON), `-32600` (not a valid message) or `-32602` (a known method with bad params).
+    pub code: i64,
+    /// The request id, when it could be read (answer with `null`/omitted id otherwise).
+    pub id: Option<RequestId>,
+    /// The method, when it could be read.
+    pub method: Option<String>,
+    /// What was wrong; for `-32602` it names the offending field as a path (`params.arguments.x`).
+    pub message: String,
+}
+
+impl DecodeError {
+    fn invalid_result(method: &str, e: ::serde_json::Error) -> Self {
+        DecodeError {
+            code: ErrorObject::INTERNAL_ERROR,
+            id: None,
+            method: Some(method.to_owned()),
+            message: format!("invalid result for `{method}`: {e}"),
+        }
+    }
+
+    /// The JSON-RPC error object to send back.
+    pub fn to_error_object(&self) -> ErrorObject {
+        ErrorObject::new(self.code, self.message.clone())
+    }
+
+    /// The error response to send back.
+    pub fn to_response(&self) -> ErrorResponse {
+        ErrorResponse::new(self.id.clone(), self.to_error_object())
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (JSON-RPC {})", self.message, self.code)
+    }
+}
+
+impl ::std::error::Error for DecodeError {}
+
+/// Decodes one frame (a message, or a batch where the caller allows them) from bytes, classifying
+/// failures as `-32700`, `-32600` or `-32602`. Params are decoded in the same pass as the envelope when
+/// `method` precedes `params` (the usual order); otherwise they are buffered once.
+pub fn decode_frame<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Frame<R, N>, DecodeError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first == Some(b'[') {
+        let items: Vec<&RawValue> = ::serde_json::from_slice(bytes).map_err(|e| classify_syntax(bytes, e))?;
+        if items.is_empty() {
+            return Err(DecodeError {
+                code: ErrorObject::INVALID_REQUEST,
+                id: None,
+                method: None,
+                message: "empty batch".to_owned(),
+            });
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            out.push(decode_message(item.get().as_bytes())?);
+        }
+        return Ok(Frame::Batch(out));
+    }
+    decode_message(bytes).map(Frame::Single)
+}
+
+/// Decodes one message (no batches) from bytes; see [`decode_frame`].
+pub fn decode_message<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Message<R, N>, DecodeError> {
+    let failed = ::std::cell::Cell::new(false);
+    let visitor = MessageVisitor::<R, N> { params_failed: Some(&failed), marker: PhantomData };
+    let mut de = ::serde_json::Deserializer::from_slice(bytes);
+    let outcome = de.deserialize_map(visitor).and_then(|m| de.end().map(|()| m));
+    outcome.map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            return classify_syntax(bytes, e);
+        }
+        let head: Head = ::serde_json::from_slice(bytes).unwrap_or_default();
+        let id = head.id.and_then(|id| RequestId::deserialize(id).ok());
+        if failed.get() {
+            let method = head.method.unwrap_or_default();
+            let message = match head.params {
+                Some(params) => diagnose_params::<R, N>(&method, params).unwrap_or_else(|| e.to_string()),
+                None => e.to_string(),
+            };
+            DecodeError {
+                code: ErrorObject::INVALID_PARAMS,
+                id,
+                method: Some(method.clone()),
+                message: format!("invalid params for `{method}`: {message}"),
+            }
+        } else {
+            DecodeError {
+                code: ErrorObject::INVALID_REQUEST,
+                id,
+                method: head.method,
+                message: format!("invalid JSON-RPC message: {e}"),
+            }
+        }
+    })
+}
+
+fn classify_syntax(bytes: &[u8], e: ::serde_json::Error) -> DecodeError {
+    let _ = bytes;
+    DecodeError { code: ErrorObject::PARSE_ERROR, id: None, method: None, message: format!("parse error: {e}") }
+}
+
+/// The members needed to answer a malformed message (error path only).
+#[derive(Default, Deserialize)]
+struct Head {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    params: Option<Value>,
+}
+
+/// Re-decodes params from a value while tracking the path, to name the offending field.
+fn diagnose_params<R: Dispatch, N: Dispatch>(method: &str, params: Value) -> Option<String> {
+    let path = ::std::cell::RefCell::new(vec![String::from("params")]);
+    let tracked = Tracked { value: &params, path: &path };
+    let err = if R::knows(method) {
+        R::decode_params(method, tracked).err()?
+    } else {
+        N::decode_params(method, tracked).err()?
+    };
+    let at = path.borrow().join(".");
+    Some(format!("at `{at}`: {err}"))
+}
+
+/// Decodes `T` from a value and, on failure, reports the path of the offending field
+/// (`params.arguments.count: invalid type …`).
+pub fn from_value_with_path<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, String> {
+    let path = ::std::cell::RefCell::new(Vec::new());
+    T::deserialize(Tracked { value, path: &path }).map_err(|e| {
+        let at = path.borrow().join(".");
+        if at.is_empty() { e.to_string() } else { format!("at `{at}`: {e}") }
+    })
+}
+
+/// A deserializer over a borrowed [`Value`] that records the path it is visiting; on error the path is
+/// left at the failing member. Error path only, so it favours brevity over speed.
+struct Tracked<'a> {
+    value: &'a Value,
+    path: &'a ::std::cell::RefCell<Vec<String>>,
+}
+
+type JsonError = ::serde_json::Error;
+
+impl<'de, 'a> Deserializer<'de> for Tracked<'a> {
+    type Error = JsonError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, JsonError> {
+        match self.value {
+            Value::Null => v.visit_unit(),
+            Value::Bool(b) => v.visit_bool(*b),
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    v.visit_u64(u)
+                } else if let Some(i) = n.as_i64() {
+                    v.visit_i64(i)
+                } else {
+                    v.visit_f64(n.as_f64().unwrap_or(f64::NAN))
+                }
+            }
+            Value::String(s) => v.visit_str(s),
+            Value::Array(items) => {
+                v.visit_seq(TrackedSeq { items: items.iter(), index: 0, path: self.path })
+            }
+            Value::Object(map) => v.visit_map(TrackedMap { iter: map.iter(), pending: None, path: self.path }),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, JsonError> {
+        match self.value {
+            Value::Null => v.visit_none(),
+            _ => v.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value, JsonError> {
+        v.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, JsonError> {
+        self.value.clone().deserialize_enum(name, variants, v)
+    }
+
+    ::serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+struct TrackedSeq<'a> {
+    items: ::std::slice::Iter<'a, Value>,
+    index: usize,
+    path: &'a ::std::cell::RefCell<Vec<String>>,
+}
+
+impl<'de> de::SeqAccess<'de> for TrackedSeq<'_> {
+    type Error = JsonError;
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, JsonError> {
+        let Some(item) = self.items.next() else { return Ok(None) };
+        self.path.borrow_mut().push(self.index.to_string());
+        self.index += 1;
+        let out = seed.deserialize(Tracked { value: item, path: self.path })?;
+        self.path.borrow_mut().pop();
+        Ok(Some(out))
+    }
+}
+
+struct TrackedMap<'a> {
+    iter: ::serde_json::map::Iter<'a>,
+    pending: Option<(&'a String, &'a Value)>,
+    path: &'a ::std::cell::RefCell<Vec<String>>,
+}
+
+impl<'de> MapAccess<'de> for TrackedMap<'_> {
+    type Error = JsonError;
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, JsonError> {
+        let Some((k, v)) = self.iter.next() else { return Ok(None) };
+        self.pending = Some((k, v));
+        seed.deserialize(k.as_str().into_deserializer()).map(Some)
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, JsonError> {
+        let (k, v) = self.pending.take().ok_or_else(|| de::Error::custom("value before key"))?;
+        self.path.borrow_mut().push(k.clone());
+        let out = seed.deserialize(Tracked { value: v, path: self.path })?;
+        self.path.borrow_mut().pop();
+        Ok(out)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unions
+// ---------------------------------------------------------------------------------------------
+
+/// How a union decoder reacts to one key of the object being decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyRole {
+    /// The key says nothing about the variant.
+    Neutral,
+    /// The key is the discriminator; its string value picks the variant.
+    Tag,
+    /// The key is present in exactly one variant, which it picks (the index is the variant's).
+    Picks(usize),
+}
+
+/// Decodes a union of object types in one pass where the discriminating key comes first, buffering only
+/// the members seen before it. `role` classifies keys; `pick` maps the tag value (or, with no tag and no
+/// picking key, `None`) to a variant index; `decode` decodes that variant from the replayed map.
+pub fn decode_union<'de, A, T>(
+    mut map: A,
+    role: impl Fn(&str) -> KeyRole,
+    pick: impl FnOnce(Option<&str>) -> Result<usize, String>,
+    decode: impl FnOnce(usize, Replay<'de, A>) -> Result<T, A::Error>,
+) -> Result<T, A::Error>
+where
+    A: MapAccess<'de>,
+{
+    let mut buffered: Vec<(String, Option<Value>)> = Vec::new();
+    let chosen = loop {
+        let Some(key) = map.next_key::<Cow<'de, str>>()? else {
+            break pick(None).map_err(de::Error::custom)?;
+        };
+        match role(&key) {
+            KeyRole::Neutral => {
+                let value: Value = map.next_value()?;
+                buffered.push((key.into_owned(), Some(value)));
+            }
+            KeyRole::Tag => {
+                let value: Value = map.next_value()?;
+                let index = pick(value.as_str()).map_err(de::Error::custom)?;
+                buffered.push((key.into_owned(), Some(value)));
+                break index;
+            }
+            KeyRole::Picks(index) => {
+                // The picking key's value stays in the live map and is decoded from there.
+                buffered.push((key.into_owned(), None));
+                break index;
+            }
+        }
+    };
+    decode(chosen, Replay { buffered: buffered.into_iter(), pending: None, map, marker: PhantomData })
+}
+
+/// The members a union decoder buffered, followed by the rest of the live map.
+pub struct Replay<'de, A> {
+    /// Buffered members; a `None` value (only ever last) is still waiting in the live map.
+    buffered: ::std::vec::IntoIter<(String, Option<Value>)>,
+    pending: Option<Option<Value>>,
+    map: A,
+    marker: PhantomData<&'de ()>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
+        if let Some((key, value)) = self.buffered.next() {
+            self.pending = Some(value);
+            return seed.deserialize(key.into_deserializer()).map(Some);
+        }
+        self.pending = None;
+        self.map.next_key_seed(seed)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
+        match self.pending.take() {
+            Some(Some(value)) => seed.deserialize(value).map_err(de::Error::custom),
+            Some(None) | None => self.map.next_value_seed(seed),
+        }
+    }
+}
+
+/// Wraps a map so a derived `Deserialize` can read it as a struct.
+pub fn from_map<'de, T: Deserialize<'de>, A: MapAccess<'de>>(map: A) -> Result<T, A::Error> {
+    T::deserialize(de::value::MapAccessDeserializer::new(map))
+}
+
+/// A structural description of one member of an overlapping union (the elicitation schema and result
+/// unions, which the schemas leave without a discriminator). Generated per union member.
+#[derive(Debug)]
+pub struct Shape {
+    /// Properties that must hold one of the given strings (a `const`, or a string `enum` such as the
+    /// `type` of a number schema).
+    pub consts: &'static [(&'static str, &'static [&'static str])],
+    /// Properties that must be present.
+    pub required: &'static [&'static str],
+    /// Every property the member declares.
+    pub declared: &'static [&'static str],
+    /// Whether the member keeps undeclared properties by design (open maps score no penalty).
+    pub open: bool,
+    /// Inline object properties whose own shape must match.
+    pub nested: &'static [(&'static str, &'static Shape)],
+}
+
+impl Shape {
+    /// How well `value` fits this member: `None` when a constant or required property is wrong,
+    /// otherwise the count of declared properties present minus the count of undeclared ones.
+    pub fn score(&self, value: &Value) -> Option<i64> {
+        let obj = value.as_object()?;
+        for (key, allowed) in self.consts {
+            match obj.get(*key) {
+                Some(Value::String(s)) if allowed.contains(&s.as_str()) => {}
+                _ => return None,
+            }
+        }
+        if self.required.iter().any(|k| !obj.contains_key(*k)) {
+            return None;
+        }
+        let mut score = 0i64;
+        for key in obj.keys() {
+            if self.declared.contains(&key.as_str()) {
+                score += 1;
+            } else if !self.open {
+                score -= 1;
+            }
+        }
+        for (key, shape) in self.nested {
+            if let Some(inner) = obj.get(*key) {
+                score += shape.score(inner)?;
+            }
+        }
+        Some(score)
+    }
+}
+
+/// Picks the best-fitting member of an overlapping union (first wins a tie), or explains the mismatch.
+pub fn best_shape(value: &Value, shapes: &[&Shape], union: &str) -> Result<usize, String> {
+    let mut best: Option<(usize, i64)> = None;
+    for (i, shape) in shapes.iter().enumerate() {
+        if let Some(score) = shape.score(value) {
+            if best.is_none_or(|(_, b)| score > b) {
+                best = Some((i, score));
+            }
+        }
+    }
+    best.map(|(i, _)| i).ok_or_else(|| format!("value matches no member of `{union}`"))
+}

@@ -1,0 +1,6 @@
+//! The generated types against the upstream examples, our own per-method fixtures, and malformed input.
+
+mod examples;
+mod fixtures;
+mod negative;
+mod support;
