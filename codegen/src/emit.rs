@@ -109,7 +109,9 @@ fn item_default(name: &str, items: &BTreeMap<&str, &Item>, memo: &mut BTreeMap<S
     }
     memo.insert(name.to_owned(), false);
     let v = match items.get(name).map(|i| &i.kind) {
-        Some(ItemKind::Struct { fields }) => fields.iter().all(|f| !f.required || f.nullable || ty_default(&f.ty, items, memo)),
+        Some(ItemKind::Struct { fields }) => {
+            fields.iter().all(|f| !f.required || f.nullable || ty_default(&f.ty, items, memo))
+        }
         Some(ItemKind::Alias(ty)) => ty_default(ty, items, memo),
         _ => false,
     };
@@ -285,10 +287,18 @@ fn struct_tokens(name: &Ident, docs: &TokenStream, fields: &[Field], default: bo
             }
             inner
         };
-        let serde_attr = if serde_args.is_empty() { quote! {} } else { quote! { #[serde(#(#serde_args),*)] } };
+        let serde_attr = if serde_args.is_empty() {
+            quote! {}
+        } else {
+            quote! { #[serde(#(#serde_args),*)] }
+        };
         quote! { #docs #serde_attr pub #fname: #ty }
     });
-    let derive_default = if default { quote! { Default, } } else { quote! {} };
+    let derive_default = if default {
+        quote! { Default, }
+    } else {
+        quote! {}
+    };
     quote! {
         #docs
         #[derive(Clone, Debug, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize)]
@@ -392,7 +402,9 @@ fn map_union_deserialize(name: &str, variants: &[Variant], strategy: &Strategy) 
                 variants.iter().map(|v| v.shape.as_ref().map(|s| s.declared.clone()).unwrap_or_default()).collect();
             for (i, keys) in declared.iter().enumerate() {
                 for key in keys {
-                    if key != "resultType" && declared.iter().enumerate().all(|(j, other)| j == i || !other.contains(key)) {
+                    if key != "resultType"
+                        && declared.iter().enumerate().all(|(j, other)| j == i || !other.contains(key))
+                    {
                         arms.push(quote! { #key => crate::rpc::KeyRole::Picks(#i) });
                     }
                 }
@@ -432,10 +444,7 @@ fn map_union_deserialize(name: &str, variants: &[Variant], strategy: &Strategy) 
 /// Kind unions: the first token decides.
 fn kind_deserialize(name: &str, variants: &[Variant]) -> TokenStream {
     let ident_name = format_ident!("{}", name);
-    let expecting = format!(
-        "a `{name}`: {}",
-        variants.iter().map(|v| v.key.as_str()).collect::<Vec<_>>().join(" or ")
-    );
+    let expecting = format!("a `{name}`: {}", variants.iter().map(|v| v.key.as_str()).collect::<Vec<_>>().join(" or "));
     let mut methods = Vec::new();
     for v in variants {
         let vname = format_ident!("{}", v.name);
@@ -598,11 +607,15 @@ fn dispatch_tokens(name: &str, doc: Option<&str>, kind: MethodKind, methods: &[&
         MethodKind::Notification => "notification",
     };
     let head = format!("Every {kind_word} of this set, one variant per method, decoded by reading `method` once.");
-    let docs = doc_attrs(Some(&format!("{head}\n\n{}", doc.unwrap_or("")).trim_end().to_owned()));
+    let docs = doc_attrs(Some(format!("{head}\n\n{}", doc.unwrap_or("")).trim_end()));
     let variants = methods.iter().map(|m| {
         let v = format_ident!("{}", m.variant);
         let p = params_ty(m);
-        let ty = if m.params_required { p } else { quote! { ::std::option::Option<#p> } };
+        let ty = if m.params_required {
+            p
+        } else {
+            quote! { ::std::option::Option<#p> }
+        };
         let doc = format!(" `{}`.", m.wire);
         quote! { #[doc = #doc] #v(#ty) }
     });

@@ -23,7 +23,9 @@ pub enum Error {
         message: String,
     },
     /// A schema file is missing.
-    #[error("schema file {path} for revision {revision} is missing (set MCP_SCHEMA_DIR or run `cargo xtask schema fetch`)")]
+    #[error(
+        "schema file {path} for revision {revision} is missing (set MCP_SCHEMA_DIR or run `cargo xtask schema fetch`)"
+    )]
     MissingSchema {
         /// The revision.
         revision: String,

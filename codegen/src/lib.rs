@@ -46,7 +46,8 @@ pub fn generate(schemas: &load::SchemaSet) -> Result<BTreeMap<PathBuf, String>, 
     if !errors.is_empty() {
         return Err(Error::Unsupported(errors));
     }
-    let lib = emit::OutFile { path: "lib.rs".into(), tokens: emit::lib_tokens(&modules), source: emit::Source::Manifest };
+    let lib =
+        emit::OutFile { path: "lib.rs".into(), tokens: emit::lib_tokens(&modules), source: emit::Source::Manifest };
     files.insert(lib.path.clone(), render::render(&lib)?);
     let rpc = format!("{}{}", render::header(&emit::Source::Template(RPC_TEMPLATE_PATH)), RPC_TEMPLATE);
     files.insert("rpc.rs".into(), rpc);

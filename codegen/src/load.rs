@@ -128,15 +128,10 @@ pub fn parse_schema(revision: Revision, bytes: &[u8], path: &Path) -> Result<Sch
 pub fn parse_definitions(revision: Revision, bytes: &[u8], path: &Path) -> Result<Schema, Error> {
     let bad = |message: String| Error::BadSchema { path: path.into(), message };
     let root: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON: {e}")))?;
-    let (key, ref_prefix) = if root.get("$defs").is_some() {
-        ("$defs", "#/$defs/")
-    } else {
-        ("definitions", "#/definitions/")
-    };
-    let defs = root
-        .get(key)
-        .and_then(Value::as_object)
-        .ok_or_else(|| bad("no `definitions` or `$defs` object".into()))?;
+    let (key, ref_prefix) =
+        if root.get("$defs").is_some() { ("$defs", "#/$defs/") } else { ("definitions", "#/definitions/") };
+    let defs =
+        root.get(key).and_then(Value::as_object).ok_or_else(|| bad("no `definitions` or `$defs` object".into()))?;
     let defs = defs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     Ok(Schema { revision, defs, ref_prefix: ref_prefix.into() })
 }

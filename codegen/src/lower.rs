@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use crate::Error;
 use crate::ir::{Dispatch, Field, Item, ItemKind, Method, MethodKind, Model, Shape, Strategy, Ty, Variant};
 use crate::load::Schema;
 use crate::names;
-use crate::Error;
 
 /// The dispatch sets and their direction.
 const DISPATCH_SETS: &[(&str, MethodKind)] = &[
@@ -20,8 +20,7 @@ const DISPATCH_SETS: &[(&str, MethodKind)] = &[
 ];
 
 /// Methods whose result is the empty result (the schemas do not link requests to results).
-const EMPTY_RESULT_METHODS: &[&str] =
-    &["ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"];
+const EMPTY_RESULT_METHODS: &[&str] = &["ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"];
 
 /// Definitions mapped onto the shared `rpc` module or onto plain JSON types instead of being generated.
 fn replacement(def: &str, schema: &Schema) -> Option<Ty> {
@@ -40,9 +39,7 @@ fn replacement(def: &str, schema: &Schema) -> Option<Ty> {
             rpc("Frame<crate::rpc::AnyRequest, crate::rpc::AnyRequest>")
         }
         "JSONRPCMessage" => rpc(any_message),
-        "JSONRPCBatchRequest" | "JSONRPCBatchResponse" => {
-            Some(Ty::Vec(Box::new(Ty::Rpc(any_message.to_owned()))))
-        }
+        "JSONRPCBatchRequest" | "JSONRPCBatchResponse" => Some(Ty::Vec(Box::new(Ty::Rpc(any_message.to_owned())))),
         "JSONValue" => Some(Ty::Any),
         "JSONObject" => Some(Ty::Object),
         "JSONArray" => Some(Ty::Vec(Box::new(Ty::Any))),
@@ -144,19 +141,18 @@ impl<'a> Lowerer<'a> {
             if set_names.contains(def.as_str()) {
                 continue;
             }
-            if let Some(wire) = self.method_const(def) {
-                if def.ends_with("Request") || def.ends_with("Notification") {
-                    by_wire.entry(wire).or_insert_with(|| def.clone());
-                }
+            if let Some(wire) = self.method_const(def)
+                && (def.ends_with("Request") || def.ends_with("Notification"))
+            {
+                by_wire.entry(wire).or_insert_with(|| def.clone());
             }
         }
         for (set, kind) in DISPATCH_SETS {
             let Some(schema) = self.schema.defs.get(*set) else { continue };
             let members: Vec<String> = match schema.get("anyOf").and_then(Value::as_array) {
-                Some(list) => list
-                    .iter()
-                    .filter_map(|m| self.def_of_ref(m).and_then(|d| self.method_const(d)))
-                    .collect(),
+                Some(list) => {
+                    list.iter().filter_map(|m| self.def_of_ref(m).and_then(|d| self.method_const(d))).collect()
+                }
                 None => self.method_const(set).into_iter().collect(),
             };
             let mut methods: Vec<String> = members.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
@@ -197,7 +193,11 @@ impl<'a> Lowerer<'a> {
                 MethodKind::Notification => None,
             };
             if m.kind == MethodKind::Request && result.is_none() {
-                self.errors.push(format!("unsupported schema at {}: no result type for `{}`", self.pointer(&m.def), m.wire));
+                self.errors.push(format!(
+                    "unsupported schema at {}: no result type for `{}`",
+                    self.pointer(&m.def),
+                    m.wire
+                ));
             }
             out.push(Method {
                 name: self.method_markers[&m.wire].clone(),
@@ -217,11 +217,11 @@ impl<'a> Lowerer<'a> {
     fn result_of(&mut self, def: &str, wire: &str) -> Option<Ty> {
         let base = def.strip_suffix("Request")?;
         let response = format!("{base}ResultResponse");
-        if let Some(schema) = self.schema.defs.get(&response) {
-            if let Some(result) = self.properties(schema).get("result") {
-                let parent = names::type_name(base);
-                return Some(self.lower_ty(result, &parent, "outcome", &self.pointer(&response)));
-            }
+        if let Some(schema) = self.schema.defs.get(&response)
+            && let Some(result) = self.properties(schema).get("result")
+        {
+            let parent = names::type_name(base);
+            return Some(self.lower_ty(result, &parent, "outcome", &self.pointer(&response)));
         }
         let result = format!("{base}Result");
         if self.schema.defs.contains_key(&result) {
@@ -476,12 +476,10 @@ impl<'a> Lowerer<'a> {
 
     /// A named item for an inline schema at `parent.field`.
     fn inline_item(&mut self, schema: &Value, parent: &str, field: &str, pointer: &str) -> Ty {
-        let name = if field == "outcome" {
-            format!("{parent}Outcome")
-        } else {
-            names::inline_name(parent, field)
-        };
-        if self.items.contains_key(&name) {
+        let name = if field == "outcome" { format!("{parent}Outcome") } else { names::inline_name(parent, field) };
+        // The same inline schema reached again reuses its item; any other schema wanting the name is
+        // lowered and compared by `insert`, which reports a collision when the two differ.
+        if self.items.get(&name).is_some_and(|existing| existing.pointer == pointer) {
             return Ty::Named(name);
         }
         let kind = if let Some(values) = string_enum(schema) {
@@ -585,7 +583,9 @@ impl<'a> Lowerer<'a> {
             let member_pointer = format!("{pointer}/anyOf/{i}");
             match r.get("type") {
                 Some(Value::Array(_)) => {
-                    let Some(ItemKind::Union { variants: inner, .. }) = self.lower_kind_union_of_types(r, &member_pointer) else {
+                    let Some(ItemKind::Union { variants: inner, .. }) =
+                        self.lower_kind_union_of_types(r, &member_pointer)
+                    else {
                         return None;
                     };
                     variants.extend(inner);
@@ -599,7 +599,8 @@ impl<'a> Lowerer<'a> {
                         "number" => "Number",
                         "boolean" => "Boolean",
                         _ => {
-                            self.errors.push(format!("unsupported schema at {member_pointer}: union member type `{t}`"));
+                            self.errors
+                                .push(format!("unsupported schema at {member_pointer}: union member type `{t}`"));
                             return None;
                         }
                     };
@@ -685,10 +686,7 @@ impl<'a> Lowerer<'a> {
         // A required property that no other member declares.
         let unique: Option<Vec<String>> = (0..defs.len())
             .map(|i| {
-                required[i]
-                    .iter()
-                    .find(|k| (0..defs.len()).all(|j| j == i || !props[j].contains_key(*k)))
-                    .cloned()
+                required[i].iter().find(|k| (0..defs.len()).all(|j| j == i || !props[j].contains_key(*k))).cloned()
             })
             .collect();
         if let Some(keys) = unique {
@@ -788,10 +786,10 @@ impl<'a> Lowerer<'a> {
                 _ => Vec::new(),
             };
             for (i, ty) in tys {
-                if let Ty::Named(target) = ty {
-                    if reaches(target, name) {
-                        boxed.push((name.clone(), i));
-                    }
+                if let Ty::Named(target) = ty
+                    && reaches(target, name)
+                {
+                    boxed.push((name.clone(), i));
                 }
             }
         }

@@ -1,7 +1,7 @@
 //! Stage 4: print token streams as formatted Rust with `prettyplease`, headed with their inputs.
 
-use crate::emit::{OutFile, Source};
 use crate::Error;
+use crate::emit::{OutFile, Source};
 
 /// The header every generated file starts with.
 pub fn header(source: &Source) -> String {

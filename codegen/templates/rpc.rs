@@ -812,10 +812,8 @@ impl<R, N> MessageVisitor<'_, R, N> {
     /// Decodes params that arrived before `method` (buffered as a value).
     fn late<T: Dispatch, E: de::Error>(&self, method: &str, raw: Value) -> Result<T, E> {
         T::decode_params(method, raw).map_err(|e| {
-            if T::knows(method) {
-                if let Some(flag) = self.params_failed {
-                    flag.set(true);
-                }
+            if let (true, Some(flag)) = (T::knows(method), self.params_failed) {
+                flag.set(true);
             }
             E::custom(e)
         })
@@ -1204,10 +1202,10 @@ impl Shape {
 pub fn best_shape(value: &Value, shapes: &[&Shape], union: &str) -> Result<usize, String> {
     let mut best: Option<(usize, i64)> = None;
     for (i, shape) in shapes.iter().enumerate() {
-        if let Some(score) = shape.score(value) {
-            if best.is_none_or(|(_, b)| score > b) {
-                best = Some((i, score));
-            }
+        if let Some(score) = shape.score(value)
+            && best.is_none_or(|(_, b)| score > b)
+        {
+            best = Some((i, score));
         }
     }
     best.map(|(i, _)| i).ok_or_else(|| format!("value matches no member of `{union}`"))

@@ -6,11 +6,17 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::support::{self, Decoded, Rev};
+use crate::support::{self, DecodeMessage, Decoded, Rev};
 
 const REVISIONS: &[&str] = &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 
-fn check(rev: &Rev, decode: fn(&[u8]) -> Result<Decoded, mcpgen_types::rpc::DecodeError>, message: &Value, method: &str, kind: &str) -> Result<(), String> {
+fn check(
+    rev: &Rev,
+    decode: fn(&[u8]) -> Result<Decoded, mcpgen_types::rpc::DecodeError>,
+    message: &Value,
+    method: &str,
+    kind: &str,
+) -> Result<(), String> {
     let bytes = serde_json::to_vec(message).expect("fixture encodes");
     let decoded = decode(&bytes).map_err(|e| format!("does not decode: {e}"))?;
     if decoded.kind != kind || decoded.method != method || !decoded.known {
@@ -31,14 +37,15 @@ fn run(name: &str) -> (usize, usize, usize) {
     let mut failures = Vec::new();
     let (mut requests, mut results, mut notifications) = (0, 0, 0);
     let mut methods = BTreeSet::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("fixture folder").map(|e| e.expect("entry").path()).collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).expect("fixture folder").map(|e| e.expect("entry").path()).collect();
     files.sort();
     for file in files {
         let fixture = support::read_json(&file);
         let method = fixture["method"].as_str().expect("fixture names its method").to_owned();
         methods.insert(method.clone());
         let direction = fixture["direction"].as_str().expect("fixture names its direction");
-        let senders: Vec<fn(&[u8]) -> Result<Decoded, _>> = match direction {
+        let senders: Vec<DecodeMessage> = match direction {
             "client" => vec![rev.from_client],
             "server" => vec![rev.from_server],
             _ => vec![rev.from_client, rev.from_server],
@@ -62,7 +69,9 @@ fn run(name: &str) -> (usize, usize, usize) {
             results += 1;
             match (rev.roundtrip_result)(&method, result.clone()) {
                 Some(Ok(back)) if &back == result => {}
-                Some(Ok(back)) => failures.push(format!("{name}/{label} result differs:\n  in:  {result}\n  out: {back}")),
+                Some(Ok(back)) => {
+                    failures.push(format!("{name}/{label} result differs:\n  in:  {result}\n  out: {back}"))
+                }
                 Some(Err(e)) => failures.push(format!("{name}/{label} result does not decode: {e}")),
                 None => failures.push(format!("{name}/{label}: `{method}` has no result type")),
             }
@@ -79,7 +88,9 @@ fn run(name: &str) -> (usize, usize, usize) {
     let missing: Vec<_> = defined.difference(&methods).collect();
     assert!(missing.is_empty(), "{name}: methods without a fixture: {missing:?}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    println!("{name}: {requests} requests, {results} results, {notifications} notifications dispatched and round-tripped");
+    println!(
+        "{name}: {requests} requests, {results} results, {notifications} notifications dispatched and round-tripped"
+    );
     (requests, results, notifications)
 }
 

@@ -43,11 +43,18 @@ fn a_request_method_sent_as_notification_is_unknown_there() {
 
 #[test]
 fn wrong_const_is_an_error_naming_the_field() {
-    check(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#, ErrorObject::INVALID_REQUEST, Some(1.into()), &["`jsonrpc`", "\"2.0\""]);
+    check(
+        r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
+        ErrorObject::INVALID_REQUEST,
+        Some(1.into()),
+        &["`jsonrpc`", "\"2.0\""],
+    );
     let err = serde_json::from_str::<v::TextContent>(r#"{"type":"image","text":"hi"}"#).expect_err("wrong const");
     assert!(err.to_string().contains("field `type` must be \"text\""), "{err}");
-    let err = serde_json::from_str::<v::CallToolRequest>(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"name":"a"}}"#)
-        .expect_err("wrong method const");
+    let err = serde_json::from_str::<v::CallToolRequest>(
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"name":"a"}}"#,
+    )
+    .expect_err("wrong method const");
     assert!(err.to_string().contains("field `method` must be \"tools/call\""), "{err}");
 }
 
@@ -59,7 +66,12 @@ fn missing_required_field_is_invalid_params_naming_it() {
         Some("a".into()),
         &["tools/call", "missing field `name`"],
     );
-    check(r#"{"jsonrpc":"2.0","id":2,"method":"tools/call"}"#, ErrorObject::INVALID_PARAMS, Some(2.into()), &["params"]);
+    check(
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call"}"#,
+        ErrorObject::INVALID_PARAMS,
+        Some(2.into()),
+        &["params"],
+    );
 }
 
 #[test]
@@ -118,7 +130,10 @@ fn batches_are_representable_in_2025_03_26() {
     assert_eq!(items.len(), 2);
     assert!(matches!(&items[0], Message::Request(r) if matches!(r.body, old::ClientRequest::Ping(_))));
     let back = serde_json::to_vec(&frame).expect("encodes");
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&back).unwrap(), serde_json::from_slice::<serde_json::Value>(input).unwrap());
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&back).unwrap(),
+        serde_json::from_slice::<serde_json::Value>(input).unwrap()
+    );
     let empty = rpc::decode_frame::<old::ClientRequest, old::ClientNotification>(b"[]").expect_err("empty batch");
     assert_eq!(empty.code, ErrorObject::INVALID_REQUEST);
 }

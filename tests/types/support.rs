@@ -15,7 +15,7 @@ pub(crate) struct Decoded {
 
 type Roundtrip = fn(&str, Value) -> Option<Result<Value, String>>;
 type DecodeUnion = fn(&str, Value) -> Option<Result<(&'static str, Value), String>>;
-type DecodeMessage = fn(&[u8]) -> Result<Decoded, rpc::DecodeError>;
+pub(crate) type DecodeMessage = fn(&[u8]) -> Result<Decoded, rpc::DecodeError>;
 
 /// One generated revision module, seen through the functions the tests need.
 pub(crate) struct Rev {

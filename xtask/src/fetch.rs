@@ -78,7 +78,9 @@ mod tests {
                         if corrupt {
                             body.extend_from_slice(b"\n");
                         }
-                        let mut r = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+                        let mut r =
+                            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                                .into_bytes();
                         r.extend_from_slice(&body);
                         r
                     }
@@ -92,7 +94,9 @@ mod tests {
 
     fn shared_schemas() -> Option<PathBuf> {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let dir = std::env::var_os("MCP_SCHEMA_DIR").map(|d| root.join(d)).unwrap_or_else(|| root.join("../shared/mcp-schemas"));
+        let dir = std::env::var_os("MCP_SCHEMA_DIR")
+            .map(|d| root.join(d))
+            .unwrap_or_else(|| root.join("../shared/mcp-schemas"));
         if dir.join("2024-11-05/schema.json").is_file() {
             return Some(dir);
         }

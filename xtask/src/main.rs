@@ -72,7 +72,11 @@ fn generate(root: &Path, check: bool) -> Result<(), String> {
                 drift.report()
             ));
         }
-        println!("generated/src is up to date ({} files, {lines} lines, checked in {:.2?})", files.len(), started.elapsed());
+        println!(
+            "generated/src is up to date ({} files, {lines} lines, checked in {:.2?})",
+            files.len(),
+            started.elapsed()
+        );
     } else {
         let drift = write::write(&out, &files).map_err(|e| e.to_string())?;
         let changed = drift.stale.len() + drift.missing.len() + drift.orphan.len();

@@ -1,0 +1,105 @@
+//! Snapshot tests of the generator: one tiny schema per construct in `tests/fixtures/`, its IR and its rendered Rust.
+
+use std::path::{Path, PathBuf};
+
+use mcpgen_codegen::{Error, emit, ir, load, lower, render};
+
+/// The fixture the generator must reject; every other fixture is snapshotted.
+const UNSUPPORTED: &str = "unsupported.json";
+
+/// The fixtures folder.
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Runs the pipeline on one fixture: its IR and the rendered Rust of every emitted file, concatenated
+/// with `// ---- <path> ----` separators.
+fn check(path: &Path) -> Result<(ir::Model, String), Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.into(), source })?;
+    let revision = load::Revision {
+        name: "fixture".into(),
+        feature: "fixture".into(),
+        module: "fixture".into(),
+        commit: "0".repeat(40),
+        sha256: "0".repeat(64),
+    };
+    // Only the file name goes into error messages, so they do not depend on the checkout's location.
+    let name = Path::new(path.file_name().unwrap_or_default());
+    let schema = load::parse_definitions(revision, &bytes, name)?;
+    let model = lower::lower(&schema)?;
+    let mut rust = String::new();
+    for out in emit::revision_files(&model) {
+        let text = render::render(&out)?;
+        rust.push_str(&format!("// ---- {} ----\n{text}\n", out.path.display()));
+    }
+    Ok((model, rust))
+}
+
+#[test]
+fn fixtures_snapshot() {
+    insta::glob!("../fixtures", "*.json", |path| {
+        if path.file_name().is_some_and(|n| n == UNSUPPORTED) {
+            return;
+        }
+        let (model, rust) = check(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        insta::assert_debug_snapshot!("ir", model);
+        insta::assert_snapshot!("rust", rust);
+    });
+}
+
+#[test]
+fn unsupported_names_the_pointer() {
+    let err = match check(&fixtures().join(UNSUPPORTED)) {
+        Ok(_) => panic!("{UNSUPPORTED} was accepted"),
+        Err(e) => e,
+    };
+    let Error::Unsupported(list) = &err else { panic!("expected Error::Unsupported, got {err:?}") };
+    assert!(list.iter().any(|e| e.contains("#/$defs/Pair/properties/items")), "no message names the pointer: {list:?}");
+    assert!(err.to_string().contains("#/$defs/Pair/properties/items"), "{err}");
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(fixtures()).expect("fixtures folder") {
+        let path = entry.expect("fixture entry").path();
+        let name = path.file_name().unwrap_or_default();
+        if path.extension().is_none_or(|e| e != "json") || name == UNSUPPORTED {
+            continue;
+        }
+        let (first_ir, first) = check(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (second_ir, second) = check(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(first_ir, second_ir, "{}: IR differs between runs", path.display());
+        assert_eq!(first, second, "{}: rendered Rust differs between runs", path.display());
+        seen += 1;
+    }
+    assert!(seen > 0, "no fixtures found");
+}
+
+/// An inline type and a definition that want the same Rust name are a reported collision in either
+/// lowering order, never a silent reuse of the other type.
+#[test]
+fn inline_name_collisions_are_errors_in_any_order() {
+    let revision = load::Revision {
+        name: "fixture".into(),
+        feature: "fixture".into(),
+        module: "fixture".into(),
+        commit: "0".repeat(40),
+        sha256: "0".repeat(64),
+    };
+    let level = r#"{"type":"object","properties":{"n":{"type":"integer"}}}"#;
+    let message = r#"{"type":"object","properties":{"level":{"type":"string","enum":["debug","info"]}}}"#;
+    let a = r##"{"type":"object","properties":{"l":{"$ref":"#/$defs/MessageLevel"}}}"##;
+    let with_first = format!(r#"{{"$defs":{{"A":{a},"MessageLevel":{level},"Message":{message}}}}}"#);
+    let without = format!(r#"{{"$defs":{{"MessageLevel":{level},"Message":{message}}}}}"#);
+    for text in [with_first, without] {
+        let schema = load::parse_definitions(revision.clone(), text.as_bytes(), Path::new("collision.json"))
+            .expect("fixture parses");
+        match lower::lower(&schema) {
+            Err(Error::Unsupported(list)) => {
+                assert!(list.iter().any(|e| e.contains("name collision")), "{list:?}")
+            }
+            other => panic!("expected a collision error, got {other:?}"),
+        }
+    }
+}
