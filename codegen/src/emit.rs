@@ -213,7 +213,7 @@ pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
 
 fn item_tokens(item: &Item, defaults: &BTreeMap<String, bool>) -> TokenStream {
     let name = format_ident!("{}", item.name);
-    let fallback = format!("The `{}` schema type.", item.pointer.rsplit('/').next().unwrap_or(&item.name));
+    let fallback = format!("The schema at `{}`.", item.pointer);
     let docs = doc_attrs(Some(item.doc.as_deref().unwrap_or(&fallback)));
     match &item.kind {
         ItemKind::Struct { fields } => {

@@ -158,7 +158,7 @@ impl<'a> Lowerer<'a> {
             let mut methods: Vec<String> = members.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
             methods.retain(|m| by_wire.contains_key(m));
             self.dispatch_names.insert(set);
-            let doc = description(schema).or_else(|| Some(format!("Every method of the `{set}` set.")));
+            let doc = description(schema);
             self.dispatch.push(Dispatch { name: (*set).to_owned(), kind: *kind, methods, doc });
         }
         // Marker types share the namespace of the definitions: a clash (the method `TaskStatus` and the

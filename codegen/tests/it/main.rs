@@ -12,17 +12,22 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// Runs the pipeline on one fixture: its IR and the rendered Rust of every emitted file, concatenated
-/// with `// ---- <path> ----` separators.
-fn check(path: &Path) -> Result<(ir::Model, String), Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.into(), source })?;
-    let revision = load::Revision {
+/// The manifest entry the fixtures are lowered under (their hashes are not checked).
+fn fixture_revision() -> load::Revision {
+    load::Revision {
         name: "fixture".into(),
         feature: "fixture".into(),
         module: "fixture".into(),
         commit: "0".repeat(40),
         sha256: "0".repeat(64),
-    };
+    }
+}
+
+/// Runs the pipeline on one fixture: its IR and the rendered Rust of every emitted file, concatenated
+/// with `// ---- <path> ----` separators.
+fn check(path: &Path) -> Result<(ir::Model, String), Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.into(), source })?;
+    let revision = fixture_revision();
     // Only the file name goes into error messages, so they do not depend on the checkout's location.
     let name = Path::new(path.file_name().unwrap_or_default());
     let schema = load::parse_definitions(revision, &bytes, name)?;
@@ -80,13 +85,7 @@ fn rendering_is_deterministic() {
 /// lowering order, never a silent reuse of the other type.
 #[test]
 fn inline_name_collisions_are_errors_in_any_order() {
-    let revision = load::Revision {
-        name: "fixture".into(),
-        feature: "fixture".into(),
-        module: "fixture".into(),
-        commit: "0".repeat(40),
-        sha256: "0".repeat(64),
-    };
+    let revision = fixture_revision();
     let level = r#"{"type":"object","properties":{"n":{"type":"integer"}}}"#;
     let message = r#"{"type":"object","properties":{"level":{"type":"string","enum":["debug","info"]}}}"#;
     let a = r##"{"type":"object","properties":{"l":{"$ref":"#/$defs/MessageLevel"}}}"##;

@@ -86,7 +86,7 @@ pub struct BaseMetadata {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `BlobResourceContents` schema type.
+/// The schema at `#/$defs/BlobResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BlobResourceContents {
     /// The `_meta` member.
@@ -111,7 +111,7 @@ pub struct BlobResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `BooleanSchema` schema type.
+/// The schema at `#/$defs/BooleanSchema`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BooleanSchema {
     /// The `default` member.
@@ -211,7 +211,7 @@ pub enum CacheableResultCacheScope {
     #[serde(rename = "public")]
     Public,
 }
-/// The `CallToolResultResponse` schema type.
+/// The schema at `#/$defs/CallToolResultResponse`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CallToolOutcome {
@@ -394,7 +394,7 @@ pub struct CallToolResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `result` schema type.
+/// The schema at `#/$defs/CallToolResultResponse/properties/result`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CallToolResultResponseResult {
@@ -625,7 +625,7 @@ pub struct CompleteRequestParamsContext {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ref` schema type.
+/// The schema at `#/$defs/CompleteRequestParams/properties/ref`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CompleteRequestParamsRef {
@@ -741,7 +741,7 @@ pub struct CompleteResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `completion` schema type.
+/// The schema at `#/$defs/CompleteResult/properties/completion`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
@@ -779,7 +779,7 @@ impl crate::rpc::ConstStr for CompleteResultType {
     const FIELD: &'static str = "resultType";
     const VALUE: &'static str = "complete";
 }
-/// The `ContentBlock` schema type.
+/// The schema at `#/$defs/ContentBlock`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContentBlock {
@@ -1035,7 +1035,7 @@ pub struct CreateMessageResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/$defs/CreateMessageResult/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateMessageResultContent {
@@ -1409,7 +1409,7 @@ pub enum ElicitResultAction {
     #[serde(rename = "decline")]
     Decline,
 }
-/// The `additionalProperties` schema type.
+/// The schema at `#/$defs/ElicitResult/properties/content/additionalProperties`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ElicitResultValue {
@@ -1521,7 +1521,7 @@ pub struct EmbeddedResource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `resource` schema type.
+/// The schema at `#/$defs/EmbeddedResource/properties/resource`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EmbeddedResourceResource {
@@ -1597,7 +1597,7 @@ impl<'de> ::serde::Deserialize<'de> for EmbeddedResourceResource {
 }
 /// Common result fields.
 pub type EmptyResult = Result;
-/// The `EnumSchema` schema type.
+/// The schema at `#/$defs/EnumSchema`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EnumSchema {
@@ -1756,7 +1756,7 @@ impl<'de> ::serde::Deserialize<'de> for EnumSchema {
         decoded.map_err(::serde::de::Error::custom)
     }
 }
-/// The `Error` schema type.
+/// The schema at `#/$defs/Error`.
 pub type Error = crate::rpc::ErrorObject;
 /// The constant `form` of the `mode` member.
 pub enum FormMode {}
@@ -1764,7 +1764,7 @@ impl crate::rpc::ConstStr for FormMode {
     const FIELD: &'static str = "mode";
     const VALUE: &'static str = "form";
 }
-/// The `GetPromptResultResponse` schema type.
+/// The schema at `#/$defs/GetPromptResultResponse`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetPromptOutcome {
@@ -1925,7 +1925,7 @@ pub struct GetPromptResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `result` schema type.
+/// The schema at `#/$defs/GetPromptResultResponse/properties/result`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum GetPromptResultResponseResult {
@@ -2017,7 +2017,7 @@ pub struct HeaderMismatchError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `error` schema type.
+/// The schema at `#/$defs/HeaderMismatchError/properties/error`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct HeaderMismatchErrorDetail {
     /// The `code` member.
@@ -2192,7 +2192,7 @@ pub struct Implementation {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `InputRequest` schema type.
+/// The schema at `#/$defs/InputRequest`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum InputRequest {
@@ -2340,7 +2340,7 @@ impl crate::rpc::ConstStr for InputRequiredResultType {
     const FIELD: &'static str = "resultType";
     const VALUE: &'static str = "input_required";
 }
-/// The `InputResponse` schema type.
+/// The schema at `#/$defs/InputResponse`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum InputResponse {
@@ -2422,7 +2422,7 @@ impl<'de> ::serde::Deserialize<'de> for InputResponse {
         deserializer.deserialize_map(UnionVisitor)
     }
 }
-/// The `InputResponseRequestParams` schema type.
+/// The schema at `#/$defs/InputResponseRequestParams`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InputResponseRequestParams {
     /// The `_meta` member.
@@ -2522,9 +2522,9 @@ impl crate::rpc::ConstInt for InvalidRequestErrorCode {
     const FIELD: &'static str = "code";
     const VALUE: i64 = -32600;
 }
-/// The `JSONArray` schema type.
+/// The schema at `#/$defs/JSONArray`.
 pub type JsonArray = ::std::vec::Vec<::serde_json::Value>;
-/// The `JSONObject` schema type.
+/// The schema at `#/$defs/JSONObject`.
 pub type JsonObject = crate::rpc::JsonObject;
 /// A response to a request that indicates an error occurred.
 pub type JsonRpcErrorResponse = crate::rpc::ErrorResponse;
@@ -2613,7 +2613,7 @@ impl<'de> ::serde::Deserialize<'de> for JsonRpcResponse {
 }
 /// A successful (non-error) response to a request.
 pub type JsonRpcResultResponse = crate::rpc::Response;
-/// The `JSONValue` schema type.
+/// The schema at `#/$defs/JSONValue`.
 pub type JsonValue = ::serde_json::Value;
 /// Use `TitledSingleSelectEnumSchema` instead.
 /// This interface will be removed in a future version.
@@ -3005,7 +3005,7 @@ pub struct ListRootsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/$defs/ListRootsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListRootsRequestParams {
     /// The `_meta` member.
@@ -3277,7 +3277,7 @@ pub struct MissingRequiredClientCapabilityError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `error` schema type.
+/// The schema at `#/$defs/MissingRequiredClientCapabilityError/properties/error`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MissingRequiredClientCapabilityErrorDetail {
     /// The `code` member.
@@ -3296,7 +3296,7 @@ impl crate::rpc::ConstInt for MissingRequiredClientCapabilityErrorDetailCode {
     const FIELD: &'static str = "code";
     const VALUE: i64 = -32021;
 }
-/// The `data` schema type.
+/// The schema at `#/$defs/MissingRequiredClientCapabilityError/properties/error/properties/data`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct MissingRequiredClientCapabilityErrorDetailData {
     /// The capabilities the server requires from the client to process this request.
@@ -3380,7 +3380,7 @@ pub struct ModelPreferences {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `MultiSelectEnumSchema` schema type.
+/// The schema at `#/$defs/MultiSelectEnumSchema`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MultiSelectEnumSchema {
@@ -3485,7 +3485,7 @@ impl<'de> ::serde::Deserialize<'de> for MultiSelectEnumSchema {
         decoded.map_err(::serde::de::Error::custom)
     }
 }
-/// The `Notification` schema type.
+/// The schema at `#/$defs/Notification`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Notification {
     /// The `method` member.
@@ -3534,7 +3534,7 @@ pub struct NotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `NumberSchema` schema type.
+/// The schema at `#/$defs/NumberSchema`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NumberSchema {
     /// The `default` member.
@@ -3558,7 +3558,7 @@ pub struct NumberSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `type` schema type.
+/// The schema at `#/$defs/NumberSchema/properties/type`.
 #[derive(
     Clone,
     Copy,
@@ -3586,7 +3586,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "object";
 }
-/// The `PaginatedRequest` schema type.
+/// The schema at `#/$defs/PaginatedRequest`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedRequest {
     /// The `id` member.
@@ -3615,7 +3615,7 @@ pub struct PaginatedRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `PaginatedResult` schema type.
+/// The schema at `#/$defs/PaginatedResult`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedResult {
     /// The `_meta` member.
@@ -4041,7 +4041,7 @@ pub struct PromptReference {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ReadResourceResultResponse` schema type.
+/// The schema at `#/$defs/ReadResourceResultResponse`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ReadResourceOutcome {
@@ -4234,7 +4234,7 @@ pub enum ReadResourceResultCacheScope {
     #[serde(rename = "public")]
     Public,
 }
-/// The `items` schema type.
+/// The schema at `#/$defs/ReadResourceResult/properties/contents/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ReadResourceResultContentsItem {
@@ -4321,7 +4321,7 @@ pub struct ReadResourceResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `result` schema type.
+/// The schema at `#/$defs/ReadResourceResultResponse/properties/result`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ReadResourceResultResponseResult {
@@ -4408,7 +4408,7 @@ impl crate::rpc::ConstStr for RefResourceType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "ref/resource";
 }
-/// The `Request` schema type.
+/// The schema at `#/$defs/Request`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Request {
     /// The `method` member.
@@ -4897,7 +4897,7 @@ pub struct SamplingMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/$defs/SamplingMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SamplingMessageContent {
@@ -4953,7 +4953,7 @@ impl<'de> ::serde::Deserialize<'de> for SamplingMessageContent {
         deserializer.deserialize_any(KindVisitor)
     }
 }
-/// The `SamplingMessageContentBlock` schema type.
+/// The schema at `#/$defs/SamplingMessageContentBlock`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SamplingMessageContentBlock {
@@ -5163,7 +5163,7 @@ pub struct ServerCapabilitiesTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ServerResult` schema type.
+/// The schema at `#/$defs/ServerResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerResult {
@@ -5826,7 +5826,7 @@ impl<'de> ::serde::Deserialize<'de> for ServerResult {
         decoded.map_err(::serde::de::Error::custom)
     }
 }
-/// The `SingleSelectEnumSchema` schema type.
+/// The schema at `#/$defs/SingleSelectEnumSchema`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SingleSelectEnumSchema {
@@ -5900,7 +5900,7 @@ impl<'de> ::serde::Deserialize<'de> for SingleSelectEnumSchema {
         deserializer.deserialize_map(UnionVisitor)
     }
 }
-/// The `StringSchema` schema type.
+/// The schema at `#/$defs/StringSchema`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StringSchema {
     /// The `default` member.
@@ -5935,7 +5935,7 @@ pub struct StringSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `format` schema type.
+/// The schema at `#/$defs/StringSchema/properties/format`.
 #[derive(
     Clone,
     Copy,
@@ -6173,7 +6173,7 @@ pub struct TextContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `TextResourceContents` schema type.
+/// The schema at `#/$defs/TextResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextResourceContents {
     /// The `_meta` member.
@@ -6248,7 +6248,7 @@ pub struct TitledMultiSelectEnumSchemaItems {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/$defs/TitledMultiSelectEnumSchema/properties/items/properties/anyOf/items`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TitledMultiSelectEnumSchemaItemsAnyOfItem {
     /// The constant enum value.
@@ -6280,7 +6280,7 @@ pub struct TitledSingleSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/$defs/TitledSingleSelectEnumSchema/properties/oneOf/items`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TitledSingleSelectEnumSchemaOneOfItem {
     /// The enum value.
@@ -6626,7 +6626,7 @@ pub struct UnsupportedProtocolVersionError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `error` schema type.
+/// The schema at `#/$defs/UnsupportedProtocolVersionError/properties/error`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UnsupportedProtocolVersionErrorDetail {
     /// The `code` member.
@@ -6645,7 +6645,7 @@ impl crate::rpc::ConstInt for UnsupportedProtocolVersionErrorDetailCode {
     const FIELD: &'static str = "code";
     const VALUE: i64 = -32022;
 }
-/// The `data` schema type.
+/// The schema at `#/$defs/UnsupportedProtocolVersionError/properties/error/properties/data`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UnsupportedProtocolVersionErrorDetailData {
     /// The protocol version that was requested by the client.

@@ -12,7 +12,7 @@ pub struct Annotated {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `annotations` schema type.
+/// The schema at `#/definitions/Annotated/properties/annotations`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AnnotatedAnnotations {
     /// Describes who the intended customer of this object or data is.
@@ -31,7 +31,7 @@ pub struct AnnotatedAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `BlobResourceContents` schema type.
+/// The schema at `#/definitions/BlobResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BlobResourceContents {
     /// A base64-encoded string representing the binary data of the item.
@@ -60,7 +60,7 @@ pub struct CallToolRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CallToolRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallToolRequestParams {
     /// The `arguments` member.
@@ -106,7 +106,7 @@ pub struct CallToolResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/definitions/CallToolResult/properties/content/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CallToolResultContentItem {
@@ -226,7 +226,7 @@ pub struct CancelledNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CancelledNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CancelledNotificationParams {
     /// An optional string describing the reason for the cancellation. This MAY be logged or presented to the user.
@@ -273,7 +273,7 @@ pub struct ClientCapabilitiesRoots {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ClientResult` schema type.
+/// The schema at `#/definitions/ClientResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientResult {
@@ -360,7 +360,7 @@ pub struct CompleteRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CompleteRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompleteRequestParams {
     /// The argument's information
@@ -382,7 +382,7 @@ pub struct CompleteRequestParamsArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ref` schema type.
+/// The schema at `#/definitions/CompleteRequest/properties/params/properties/ref`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CompleteRequestParamsRef {
@@ -489,7 +489,7 @@ pub struct CompleteResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `completion` schema type.
+/// The schema at `#/definitions/CompleteResult/properties/completion`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
@@ -519,7 +519,7 @@ pub struct CreateMessageRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CreateMessageRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateMessageRequestParams {
     /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt. The client MAY ignore this request.
@@ -617,7 +617,7 @@ pub struct CreateMessageResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/definitions/CreateMessageResult/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateMessageResultContent {
@@ -728,7 +728,7 @@ pub struct EmbeddedResource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `annotations` schema type.
+/// The schema at `#/definitions/EmbeddedResource/properties/annotations`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EmbeddedResourceAnnotations {
     /// Describes who the intended customer of this object or data is.
@@ -747,7 +747,7 @@ pub struct EmbeddedResourceAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `resource` schema type.
+/// The schema at `#/definitions/EmbeddedResource/properties/resource`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EmbeddedResourceResource {
@@ -821,7 +821,7 @@ impl<'de> ::serde::Deserialize<'de> for EmbeddedResourceResource {
         deserializer.deserialize_map(UnionVisitor)
     }
 }
-/// The `EmptyResult` schema type.
+/// The schema at `#/definitions/EmptyResult`.
 pub type EmptyResult = Result;
 /// Used by the client to get a prompt provided by the server.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -834,7 +834,7 @@ pub struct GetPromptRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/GetPromptRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPromptRequestParams {
     /// Arguments to use for templating the prompt.
@@ -884,7 +884,7 @@ pub struct ImageContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `annotations` schema type.
+/// The schema at `#/definitions/ImageContent/properties/annotations`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ImageContentAnnotations {
     /// Describes who the intended customer of this object or data is.
@@ -931,7 +931,7 @@ pub struct InitializeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/InitializeRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InitializeRequestParams {
     /// The `capabilities` member.
@@ -985,7 +985,7 @@ pub struct InitializedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/InitializedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InitializedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -1001,7 +1001,7 @@ pub struct InitializedNotificationParams {
 }
 /// A response to a request that indicates an error occurred.
 pub type JsonRpcError = crate::rpc::ErrorResponse;
-/// The `JSONRPCMessage` schema type.
+/// The schema at `#/definitions/JSONRPCMessage`.
 pub type JsonRpcMessage = crate::rpc::Message<
     crate::rpc::AnyRequest,
     crate::rpc::AnyRequest,
@@ -1024,7 +1024,7 @@ pub struct ListPromptsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListPromptsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListPromptsRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1071,7 +1071,7 @@ pub struct ListResourceTemplatesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListResourceTemplatesRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListResourceTemplatesRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1119,7 +1119,7 @@ pub struct ListResourcesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListResourcesRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListResourcesRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1172,7 +1172,7 @@ pub struct ListRootsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListRootsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListRootsRequestParams {
     /// The `_meta` member.
@@ -1186,7 +1186,7 @@ pub struct ListRootsRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `_meta` schema type.
+/// The schema at `#/definitions/ListRootsRequest/properties/params/properties/_meta`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListRootsRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
@@ -1230,7 +1230,7 @@ pub struct ListToolsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListToolsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListToolsRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1319,7 +1319,7 @@ pub struct LoggingMessageNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/LoggingMessageNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoggingMessageNotificationParams {
     /// The data to be logged, such as a string message or an object. Any JSON serializable type is allowed here.
@@ -1407,7 +1407,7 @@ pub struct ModelPreferences {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `Notification` schema type.
+/// The schema at `#/definitions/Notification`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Notification {
     /// The `method` member.
@@ -1419,7 +1419,7 @@ pub struct Notification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/Notification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -1439,7 +1439,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "object";
 }
-/// The `PaginatedRequest` schema type.
+/// The schema at `#/definitions/PaginatedRequest`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedRequest {
     /// The `method` member.
@@ -1451,7 +1451,7 @@ pub struct PaginatedRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/PaginatedRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1462,7 +1462,7 @@ pub struct PaginatedRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `PaginatedResult` schema type.
+/// The schema at `#/definitions/PaginatedResult`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
@@ -1496,7 +1496,7 @@ pub struct PingRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/PingRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PingRequestParams {
     /// The `_meta` member.
@@ -1510,7 +1510,7 @@ pub struct PingRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `_meta` schema type.
+/// The schema at `#/definitions/PingRequest/properties/params/properties/_meta`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PingRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
@@ -1535,7 +1535,7 @@ pub struct ProgressNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ProgressNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgressNotificationParams {
     /// The progress thus far. This should increase every time progress is made, even if the total is unknown.
@@ -1594,7 +1594,7 @@ pub struct PromptListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/PromptListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PromptListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -1622,7 +1622,7 @@ pub struct PromptMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/definitions/PromptMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PromptMessageContent {
@@ -1744,7 +1744,7 @@ pub struct ReadResourceRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ReadResourceRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ReadResourceRequestParams {
     /// The URI of the resource to read. The URI can use any protocol; it is up to the server how to interpret it.
@@ -1769,7 +1769,7 @@ pub struct ReadResourceResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/definitions/ReadResourceResult/properties/contents/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ReadResourceResultContentsItem {
@@ -1855,7 +1855,7 @@ impl crate::rpc::ConstStr for RefResourceType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "ref/resource";
 }
-/// The `Request` schema type.
+/// The schema at `#/definitions/Request`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Request {
     /// The `method` member.
@@ -1869,7 +1869,7 @@ pub struct Request {
 }
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
-/// The `params` schema type.
+/// The schema at `#/definitions/Request/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestParams {
     /// The `_meta` member.
@@ -1883,7 +1883,7 @@ pub struct RequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `_meta` schema type.
+/// The schema at `#/definitions/Request/properties/params/properties/_meta`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
@@ -1930,7 +1930,7 @@ pub struct Resource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `annotations` schema type.
+/// The schema at `#/definitions/Resource/properties/annotations`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResourceAnnotations {
     /// Describes who the intended customer of this object or data is.
@@ -1977,7 +1977,7 @@ pub struct ResourceListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ResourceListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResourceListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -2031,7 +2031,7 @@ pub struct ResourceTemplate {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `annotations` schema type.
+/// The schema at `#/definitions/ResourceTemplate/properties/annotations`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResourceTemplateAnnotations {
     /// Describes who the intended customer of this object or data is.
@@ -2067,7 +2067,7 @@ pub struct ResourceUpdatedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ResourceUpdatedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResourceUpdatedNotificationParams {
     /// The URI of the resource that has been updated. This might be a sub-resource of the one that the client actually subscribed to.
@@ -2076,7 +2076,7 @@ pub struct ResourceUpdatedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `Result` schema type.
+/// The schema at `#/definitions/Result`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Result {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
@@ -2142,7 +2142,7 @@ pub struct RootsListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/RootsListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RootsListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -2167,7 +2167,7 @@ pub struct SamplingMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/definitions/SamplingMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SamplingMessageContent {
@@ -2325,7 +2325,7 @@ pub struct ServerCapabilitiesTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ServerResult` schema type.
+/// The schema at `#/definitions/ServerResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerResult {
@@ -2585,7 +2585,7 @@ pub struct SetLevelRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/SetLevelRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetLevelRequestParams {
     /// The level of logging that the client wants to receive from the server. The server should send all logs at this level and higher (i.e., more severe) to the client as notifications/message.
@@ -2605,7 +2605,7 @@ pub struct SubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/SubscribeRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SubscribeRequestParams {
     /// The URI of the resource to subscribe to. The URI can use any protocol; it is up to the server how to interpret it.
@@ -2628,7 +2628,7 @@ pub struct TextContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `annotations` schema type.
+/// The schema at `#/definitions/TextContent/properties/annotations`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextContentAnnotations {
     /// Describes who the intended customer of this object or data is.
@@ -2647,7 +2647,7 @@ pub struct TextContentAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `TextResourceContents` schema type.
+/// The schema at `#/definitions/TextResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextResourceContents {
     /// The MIME type of this resource, if known.
@@ -2715,7 +2715,7 @@ pub struct ToolListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ToolListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -2740,7 +2740,7 @@ pub struct UnsubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/UnsubscribeRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UnsubscribeRequestParams {
     /// The URI of the resource to unsubscribe from.

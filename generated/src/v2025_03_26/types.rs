@@ -44,7 +44,7 @@ impl crate::rpc::ConstStr for AudioType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "audio";
 }
-/// The `BlobResourceContents` schema type.
+/// The schema at `#/definitions/BlobResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BlobResourceContents {
     /// A base64-encoded string representing the binary data of the item.
@@ -73,7 +73,7 @@ pub struct CallToolRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CallToolRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallToolRequestParams {
     /// The `arguments` member.
@@ -119,7 +119,7 @@ pub struct CallToolResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/definitions/CallToolResult/properties/content/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CallToolResultContentItem {
@@ -251,7 +251,7 @@ pub struct CancelledNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CancelledNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CancelledNotificationParams {
     /// An optional string describing the reason for the cancellation. This MAY be logged or presented to the user.
@@ -298,7 +298,7 @@ pub struct ClientCapabilitiesRoots {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ClientResult` schema type.
+/// The schema at `#/definitions/ClientResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientResult {
@@ -385,7 +385,7 @@ pub struct CompleteRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CompleteRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompleteRequestParams {
     /// The argument's information
@@ -407,7 +407,7 @@ pub struct CompleteRequestParamsArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ref` schema type.
+/// The schema at `#/definitions/CompleteRequest/properties/params/properties/ref`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CompleteRequestParamsRef {
@@ -514,7 +514,7 @@ pub struct CompleteResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `completion` schema type.
+/// The schema at `#/definitions/CompleteResult/properties/completion`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
@@ -544,7 +544,7 @@ pub struct CreateMessageRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CreateMessageRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateMessageRequestParams {
     /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt. The client MAY ignore this request.
@@ -642,7 +642,7 @@ pub struct CreateMessageResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/definitions/CreateMessageResult/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateMessageResultContent {
@@ -765,7 +765,7 @@ pub struct EmbeddedResource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `resource` schema type.
+/// The schema at `#/definitions/EmbeddedResource/properties/resource`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EmbeddedResourceResource {
@@ -839,7 +839,7 @@ impl<'de> ::serde::Deserialize<'de> for EmbeddedResourceResource {
         deserializer.deserialize_map(UnionVisitor)
     }
 }
-/// The `EmptyResult` schema type.
+/// The schema at `#/definitions/EmptyResult`.
 pub type EmptyResult = Result;
 /// Used by the client to get a prompt provided by the server.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
@@ -852,7 +852,7 @@ pub struct GetPromptRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/GetPromptRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPromptRequestParams {
     /// Arguments to use for templating the prompt.
@@ -930,7 +930,7 @@ pub struct InitializeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/InitializeRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InitializeRequestParams {
     /// The `capabilities` member.
@@ -984,7 +984,7 @@ pub struct InitializedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/InitializedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InitializedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -1031,7 +1031,7 @@ pub struct ListPromptsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListPromptsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListPromptsRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1078,7 +1078,7 @@ pub struct ListResourceTemplatesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListResourceTemplatesRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListResourceTemplatesRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1126,7 +1126,7 @@ pub struct ListResourcesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListResourcesRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListResourcesRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1179,7 +1179,7 @@ pub struct ListRootsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListRootsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListRootsRequestParams {
     /// The `_meta` member.
@@ -1193,7 +1193,7 @@ pub struct ListRootsRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `_meta` schema type.
+/// The schema at `#/definitions/ListRootsRequest/properties/params/properties/_meta`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListRootsRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
@@ -1237,7 +1237,7 @@ pub struct ListToolsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListToolsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListToolsRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1326,7 +1326,7 @@ pub struct LoggingMessageNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/LoggingMessageNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoggingMessageNotificationParams {
     /// The data to be logged, such as a string message or an object. Any JSON serializable type is allowed here.
@@ -1414,7 +1414,7 @@ pub struct ModelPreferences {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `Notification` schema type.
+/// The schema at `#/definitions/Notification`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Notification {
     /// The `method` member.
@@ -1426,7 +1426,7 @@ pub struct Notification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/Notification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -1446,7 +1446,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "object";
 }
-/// The `PaginatedRequest` schema type.
+/// The schema at `#/definitions/PaginatedRequest`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedRequest {
     /// The `method` member.
@@ -1458,7 +1458,7 @@ pub struct PaginatedRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/PaginatedRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1469,7 +1469,7 @@ pub struct PaginatedRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `PaginatedResult` schema type.
+/// The schema at `#/definitions/PaginatedResult`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
@@ -1503,7 +1503,7 @@ pub struct PingRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/PingRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PingRequestParams {
     /// The `_meta` member.
@@ -1517,7 +1517,7 @@ pub struct PingRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `_meta` schema type.
+/// The schema at `#/definitions/PingRequest/properties/params/properties/_meta`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PingRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
@@ -1542,7 +1542,7 @@ pub struct ProgressNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ProgressNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgressNotificationParams {
     /// An optional message describing the current progress.
@@ -1604,7 +1604,7 @@ pub struct PromptListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/PromptListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PromptListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -1632,7 +1632,7 @@ pub struct PromptMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/definitions/PromptMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum PromptMessageContent {
@@ -1765,7 +1765,7 @@ pub struct ReadResourceRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ReadResourceRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ReadResourceRequestParams {
     /// The URI of the resource to read. The URI can use any protocol; it is up to the server how to interpret it.
@@ -1790,7 +1790,7 @@ pub struct ReadResourceResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/definitions/ReadResourceResult/properties/contents/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ReadResourceResultContentsItem {
@@ -1876,7 +1876,7 @@ impl crate::rpc::ConstStr for RefResourceType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "ref/resource";
 }
-/// The `Request` schema type.
+/// The schema at `#/definitions/Request`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Request {
     /// The `method` member.
@@ -1890,7 +1890,7 @@ pub struct Request {
 }
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
-/// The `params` schema type.
+/// The schema at `#/definitions/Request/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestParams {
     /// The `_meta` member.
@@ -1904,7 +1904,7 @@ pub struct RequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `_meta` schema type.
+/// The schema at `#/definitions/Request/properties/params/properties/_meta`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
@@ -1979,7 +1979,7 @@ pub struct ResourceListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ResourceListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResourceListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -2050,7 +2050,7 @@ pub struct ResourceUpdatedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ResourceUpdatedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResourceUpdatedNotificationParams {
     /// The URI of the resource that has been updated. This might be a sub-resource of the one that the client actually subscribed to.
@@ -2059,7 +2059,7 @@ pub struct ResourceUpdatedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `Result` schema type.
+/// The schema at `#/definitions/Result`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Result {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
@@ -2125,7 +2125,7 @@ pub struct RootsListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/RootsListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RootsListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -2150,7 +2150,7 @@ pub struct SamplingMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/definitions/SamplingMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SamplingMessageContent {
@@ -2322,7 +2322,7 @@ pub struct ServerCapabilitiesTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ServerResult` schema type.
+/// The schema at `#/definitions/ServerResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerResult {
@@ -2583,7 +2583,7 @@ pub struct SetLevelRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/SetLevelRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetLevelRequestParams {
     /// The level of logging that the client wants to receive from the server. The server should send all logs at this level and higher (i.e., more severe) to the client as notifications/message.
@@ -2603,7 +2603,7 @@ pub struct SubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/SubscribeRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SubscribeRequestParams {
     /// The URI of the resource to subscribe to. The URI can use any protocol; it is up to the server how to interpret it.
@@ -2626,7 +2626,7 @@ pub struct TextContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `TextResourceContents` schema type.
+/// The schema at `#/definitions/TextResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextResourceContents {
     /// The MIME type of this resource, if known.
@@ -2761,7 +2761,7 @@ pub struct ToolListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ToolListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
@@ -2786,7 +2786,7 @@ pub struct UnsubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/UnsubscribeRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UnsubscribeRequestParams {
     /// The URI of the resource to unsubscribe from.

@@ -269,8 +269,6 @@ impl crate::rpc::RequestMethod for ListTools {
     type Result = ListToolsResult;
 }
 /// Every request of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ClientRequest` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientRequest {
@@ -518,8 +516,6 @@ impl<'de> ::serde::Deserialize<'de> for ClientRequest {
     }
 }
 /// Every request of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ServerRequest` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerRequest {
@@ -648,8 +644,6 @@ impl<'de> ::serde::Deserialize<'de> for ServerRequest {
     }
 }
 /// Every notification of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ClientNotification` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientNotification {
@@ -792,8 +786,6 @@ impl<'de> ::serde::Deserialize<'de> for ClientNotification {
     }
 }
 /// Every notification of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ServerNotification` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerNotification {

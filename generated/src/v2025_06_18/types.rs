@@ -80,7 +80,7 @@ pub struct BaseMetadata {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `BlobResourceContents` schema type.
+/// The schema at `#/definitions/BlobResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BlobResourceContents {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -105,7 +105,7 @@ pub struct BlobResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `BooleanSchema` schema type.
+/// The schema at `#/definitions/BooleanSchema`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BooleanSchema {
     /// The `default` member.
@@ -140,7 +140,7 @@ pub struct CallToolRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CallToolRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CallToolRequestParams {
     /// The `arguments` member.
@@ -210,7 +210,7 @@ pub struct CancelledNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CancelledNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CancelledNotificationParams {
     /// An optional string describing the reason for the cancellation. This MAY be logged or presented to the user.
@@ -260,7 +260,7 @@ pub struct ClientCapabilitiesRoots {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ClientResult` schema type.
+/// The schema at `#/definitions/ClientResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientResult {
@@ -360,7 +360,7 @@ pub struct CompleteRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CompleteRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompleteRequestParams {
     /// The argument's information
@@ -397,7 +397,7 @@ pub struct CompleteRequestParamsContext {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ref` schema type.
+/// The schema at `#/definitions/CompleteRequest/properties/params/properties/ref`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CompleteRequestParamsRef {
@@ -504,7 +504,7 @@ pub struct CompleteResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `completion` schema type.
+/// The schema at `#/definitions/CompleteResult/properties/completion`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
@@ -523,7 +523,7 @@ pub struct CompleteResultCompletion {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ContentBlock` schema type.
+/// The schema at `#/definitions/ContentBlock`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContentBlock {
@@ -646,7 +646,7 @@ pub struct CreateMessageRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/CreateMessageRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CreateMessageRequestParams {
     /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt. The client MAY ignore this request.
@@ -746,7 +746,7 @@ pub struct CreateMessageResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/definitions/CreateMessageResult/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateMessageResultContent {
@@ -863,7 +863,7 @@ pub struct ElicitRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ElicitRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ElicitRequestParams {
     /// The message to present to the user.
@@ -947,7 +947,7 @@ pub enum ElicitResultAction {
     #[serde(rename = "decline")]
     Decline,
 }
-/// The `additionalProperties` schema type.
+/// The schema at `#/definitions/ElicitResult/properties/content/additionalProperties`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ElicitResultValue {
@@ -1043,7 +1043,7 @@ pub struct EmbeddedResource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `resource` schema type.
+/// The schema at `#/definitions/EmbeddedResource/properties/resource`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EmbeddedResourceResource {
@@ -1117,9 +1117,9 @@ impl<'de> ::serde::Deserialize<'de> for EmbeddedResourceResource {
         deserializer.deserialize_map(UnionVisitor)
     }
 }
-/// The `EmptyResult` schema type.
+/// The schema at `#/definitions/EmptyResult`.
 pub type EmptyResult = Result;
-/// The `EnumSchema` schema type.
+/// The schema at `#/definitions/EnumSchema`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct EnumSchema {
     /// The `description` member.
@@ -1154,7 +1154,7 @@ pub struct GetPromptRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/GetPromptRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetPromptRequestParams {
     /// Arguments to use for templating the prompt.
@@ -1247,7 +1247,7 @@ pub struct InitializeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/InitializeRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InitializeRequestParams {
     /// The `capabilities` member.
@@ -1301,7 +1301,7 @@ pub struct InitializedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/InitializedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct InitializedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -1340,7 +1340,7 @@ pub struct ListPromptsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListPromptsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListPromptsRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1387,7 +1387,7 @@ pub struct ListResourceTemplatesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListResourceTemplatesRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListResourceTemplatesRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1435,7 +1435,7 @@ pub struct ListResourcesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListResourcesRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListResourcesRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1488,7 +1488,7 @@ pub struct ListRootsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListRootsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListRootsRequestParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -1546,7 +1546,7 @@ pub struct ListToolsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ListToolsRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ListToolsRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1635,7 +1635,7 @@ pub struct LoggingMessageNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/LoggingMessageNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct LoggingMessageNotificationParams {
     /// The data to be logged, such as a string message or an object. Any JSON serializable type is allowed here.
@@ -1723,7 +1723,7 @@ pub struct ModelPreferences {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `Notification` schema type.
+/// The schema at `#/definitions/Notification`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Notification {
     /// The `method` member.
@@ -1735,7 +1735,7 @@ pub struct Notification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/Notification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -1749,7 +1749,7 @@ pub struct NotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `NumberSchema` schema type.
+/// The schema at `#/definitions/NumberSchema`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NumberSchema {
     /// The `description` member.
@@ -1770,7 +1770,7 @@ pub struct NumberSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `type` schema type.
+/// The schema at `#/definitions/NumberSchema/properties/type`.
 #[derive(
     Clone,
     Copy,
@@ -1798,7 +1798,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "object";
 }
-/// The `PaginatedRequest` schema type.
+/// The schema at `#/definitions/PaginatedRequest`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedRequest {
     /// The `method` member.
@@ -1810,7 +1810,7 @@ pub struct PaginatedRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/PaginatedRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedRequestParams {
     /// An opaque token representing the current pagination position.
@@ -1821,7 +1821,7 @@ pub struct PaginatedRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `PaginatedResult` schema type.
+/// The schema at `#/definitions/PaginatedResult`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -1855,7 +1855,7 @@ pub struct PingRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/PingRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PingRequestParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -2001,7 +2001,7 @@ pub struct ProgressNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ProgressNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ProgressNotificationParams {
     /// An optional message describing the current progress.
@@ -2086,7 +2086,7 @@ pub struct PromptListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/PromptListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PromptListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -2144,7 +2144,7 @@ pub struct ReadResourceRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ReadResourceRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ReadResourceRequestParams {
     /// The URI of the resource to read. The URI can use any protocol; it is up to the server how to interpret it.
@@ -2169,7 +2169,7 @@ pub struct ReadResourceResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/definitions/ReadResourceResult/properties/contents/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ReadResourceResultContentsItem {
@@ -2255,7 +2255,7 @@ impl crate::rpc::ConstStr for RefResourceType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "ref/resource";
 }
-/// The `Request` schema type.
+/// The schema at `#/definitions/Request`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Request {
     /// The `method` member.
@@ -2269,7 +2269,7 @@ pub struct Request {
 }
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
-/// The `params` schema type.
+/// The schema at `#/definitions/Request/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RequestParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -2434,7 +2434,7 @@ pub struct ResourceListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ResourceListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResourceListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -2518,7 +2518,7 @@ pub struct ResourceUpdatedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ResourceUpdatedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ResourceUpdatedNotificationParams {
     /// The URI of the resource that has been updated. This might be a sub-resource of the one that the client actually subscribed to.
@@ -2527,7 +2527,7 @@ pub struct ResourceUpdatedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `Result` schema type.
+/// The schema at `#/definitions/Result`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Result {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -2600,7 +2600,7 @@ pub struct RootsListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/RootsListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct RootsListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -2625,7 +2625,7 @@ pub struct SamplingMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/definitions/SamplingMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SamplingMessageContent {
@@ -2797,7 +2797,7 @@ pub struct ServerCapabilitiesTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ServerResult` schema type.
+/// The schema at `#/definitions/ServerResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerResult {
@@ -3058,7 +3058,7 @@ pub struct SetLevelRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/SetLevelRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SetLevelRequestParams {
     /// The level of logging that the client wants to receive from the server. The server should send all logs at this level and higher (i.e., more severe) to the client as notifications/message.
@@ -3067,7 +3067,7 @@ pub struct SetLevelRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `StringSchema` schema type.
+/// The schema at `#/definitions/StringSchema`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StringSchema {
     /// The `description` member.
@@ -3099,7 +3099,7 @@ pub struct StringSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `format` schema type.
+/// The schema at `#/definitions/StringSchema/properties/format`.
 #[derive(
     Clone,
     Copy,
@@ -3144,7 +3144,7 @@ pub struct SubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/SubscribeRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct SubscribeRequestParams {
     /// The URI of the resource to subscribe to. The URI can use any protocol; it is up to the server how to interpret it.
@@ -3174,7 +3174,7 @@ pub struct TextContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `TextResourceContents` schema type.
+/// The schema at `#/definitions/TextResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextResourceContents {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -3341,7 +3341,7 @@ pub struct ToolListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/ToolListChangedNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ToolListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
@@ -3384,7 +3384,7 @@ pub struct UnsubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/definitions/UnsubscribeRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UnsubscribeRequestParams {
     /// The URI of the resource to unsubscribe from.

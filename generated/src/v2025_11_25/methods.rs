@@ -333,8 +333,6 @@ impl crate::rpc::RequestMethod for ListTools {
     type Result = ListToolsResult;
 }
 /// Every request of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ClientRequest` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientRequest {
@@ -632,8 +630,6 @@ impl<'de> ::serde::Deserialize<'de> for ClientRequest {
     }
 }
 /// Every request of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ServerRequest` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerRequest {
@@ -812,8 +808,6 @@ impl<'de> ::serde::Deserialize<'de> for ServerRequest {
     }
 }
 /// Every notification of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ClientNotification` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientNotification {
@@ -971,8 +965,6 @@ impl<'de> ::serde::Deserialize<'de> for ClientNotification {
     }
 }
 /// Every notification of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ServerNotification` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerNotification {

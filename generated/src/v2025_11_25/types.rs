@@ -86,7 +86,7 @@ pub struct BaseMetadata {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `BlobResourceContents` schema type.
+/// The schema at `#/$defs/BlobResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BlobResourceContents {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
@@ -111,7 +111,7 @@ pub struct BlobResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `BooleanSchema` schema type.
+/// The schema at `#/$defs/BooleanSchema`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct BooleanSchema {
     /// The `default` member.
@@ -247,7 +247,7 @@ pub struct CancelTaskRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/$defs/CancelTaskRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CancelTaskRequestParams {
     /// The task identifier to cancel.
@@ -470,7 +470,7 @@ pub struct ClientCapabilitiesTasksRequestsSampling {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ClientResult` schema type.
+/// The schema at `#/$defs/ClientResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientResult {
@@ -704,7 +704,7 @@ pub struct CompleteRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ref` schema type.
+/// The schema at `#/$defs/CompleteRequestParams/properties/ref`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CompleteRequestParamsRef {
@@ -811,7 +811,7 @@ pub struct CompleteResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `completion` schema type.
+/// The schema at `#/$defs/CompleteResult/properties/completion`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
@@ -830,7 +830,7 @@ pub struct CompleteResultCompletion {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ContentBlock` schema type.
+/// The schema at `#/$defs/ContentBlock`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ContentBlock {
@@ -1117,7 +1117,7 @@ pub struct CreateMessageResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/$defs/CreateMessageResult/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum CreateMessageResultContent {
@@ -1459,7 +1459,7 @@ pub enum ElicitResultAction {
     #[serde(rename = "decline")]
     Decline,
 }
-/// The `additionalProperties` schema type.
+/// The schema at `#/$defs/ElicitResult/properties/content/additionalProperties`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ElicitResultValue {
@@ -1560,7 +1560,7 @@ pub struct ElicitationCompleteNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/$defs/ElicitationCompleteNotification/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct ElicitationCompleteNotificationParams {
     /// The ID of the elicitation that completed.
@@ -1594,7 +1594,7 @@ pub struct EmbeddedResource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `resource` schema type.
+/// The schema at `#/$defs/EmbeddedResource/properties/resource`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EmbeddedResourceResource {
@@ -1668,9 +1668,9 @@ impl<'de> ::serde::Deserialize<'de> for EmbeddedResourceResource {
         deserializer.deserialize_map(UnionVisitor)
     }
 }
-/// The `EmptyResult` schema type.
+/// The schema at `#/$defs/EmptyResult`.
 pub type EmptyResult = Result;
-/// The `EnumSchema` schema type.
+/// The schema at `#/$defs/EnumSchema`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EnumSchema {
@@ -1829,7 +1829,7 @@ impl<'de> ::serde::Deserialize<'de> for EnumSchema {
         decoded.map_err(::serde::de::Error::custom)
     }
 }
-/// The `Error` schema type.
+/// The schema at `#/$defs/Error`.
 pub type Error = crate::rpc::ErrorObject;
 /// The constant `form` of the `mode` member.
 pub enum FormMode {}
@@ -1921,7 +1921,7 @@ pub struct GetTaskPayloadRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/$defs/GetTaskPayloadRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetTaskPayloadRequestParams {
     /// The task identifier to retrieve results for.
@@ -1962,7 +1962,7 @@ pub struct GetTaskRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `params` schema type.
+/// The schema at `#/$defs/GetTaskRequest/properties/params`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct GetTaskRequestParams {
     /// The task identifier to query.
@@ -2773,7 +2773,7 @@ pub struct ModelPreferences {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `MultiSelectEnumSchema` schema type.
+/// The schema at `#/$defs/MultiSelectEnumSchema`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum MultiSelectEnumSchema {
@@ -2878,7 +2878,7 @@ impl<'de> ::serde::Deserialize<'de> for MultiSelectEnumSchema {
         decoded.map_err(::serde::de::Error::custom)
     }
 }
-/// The `Notification` schema type.
+/// The schema at `#/$defs/Notification`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Notification {
     /// The `method` member.
@@ -2890,7 +2890,7 @@ pub struct Notification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `NotificationParams` schema type.
+/// The schema at `#/$defs/NotificationParams`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
@@ -2904,7 +2904,7 @@ pub struct NotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `NumberSchema` schema type.
+/// The schema at `#/$defs/NumberSchema`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NumberSchema {
     /// The `default` member.
@@ -2928,7 +2928,7 @@ pub struct NumberSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `type` schema type.
+/// The schema at `#/$defs/NumberSchema/properties/type`.
 #[derive(
     Clone,
     Copy,
@@ -2956,7 +2956,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const FIELD: &'static str = "type";
     const VALUE: &'static str = "object";
 }
-/// The `PaginatedRequest` schema type.
+/// The schema at `#/$defs/PaginatedRequest`.
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedRequest {
     /// The `id` member.
@@ -3004,7 +3004,7 @@ pub struct PaginatedRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `PaginatedResult` schema type.
+/// The schema at `#/$defs/PaginatedResult`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PaginatedResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
@@ -3478,7 +3478,7 @@ pub struct ReadResourceResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/$defs/ReadResourceResult/properties/contents/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ReadResourceResultContentsItem {
@@ -3575,7 +3575,7 @@ pub struct RelatedTaskMetadata {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `Request` schema type.
+/// The schema at `#/$defs/Request`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Request {
     /// The `method` member.
@@ -3907,7 +3907,7 @@ pub struct ResourceUpdatedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `Result` schema type.
+/// The schema at `#/$defs/Result`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Result {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
@@ -4000,7 +4000,7 @@ pub struct SamplingMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `content` schema type.
+/// The schema at `#/$defs/SamplingMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SamplingMessageContent {
@@ -4056,7 +4056,7 @@ impl<'de> ::serde::Deserialize<'de> for SamplingMessageContent {
         deserializer.deserialize_any(KindVisitor)
     }
 }
-/// The `SamplingMessageContentBlock` schema type.
+/// The schema at `#/$defs/SamplingMessageContentBlock`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SamplingMessageContentBlock {
@@ -4295,7 +4295,7 @@ pub struct ServerCapabilitiesTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `ServerResult` schema type.
+/// The schema at `#/$defs/ServerResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerResult {
@@ -4682,7 +4682,7 @@ pub struct SetLevelRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `SingleSelectEnumSchema` schema type.
+/// The schema at `#/$defs/SingleSelectEnumSchema`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum SingleSelectEnumSchema {
@@ -4756,7 +4756,7 @@ impl<'de> ::serde::Deserialize<'de> for SingleSelectEnumSchema {
         deserializer.deserialize_map(UnionVisitor)
     }
 }
-/// The `StringSchema` schema type.
+/// The schema at `#/$defs/StringSchema`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct StringSchema {
     /// The `default` member.
@@ -4791,7 +4791,7 @@ pub struct StringSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `format` schema type.
+/// The schema at `#/$defs/StringSchema/properties/format`.
 #[derive(
     Clone,
     Copy,
@@ -5067,7 +5067,7 @@ pub struct TextContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `TextResourceContents` schema type.
+/// The schema at `#/$defs/TextResourceContents`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TextResourceContents {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
@@ -5142,7 +5142,7 @@ pub struct TitledMultiSelectEnumSchemaItems {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/$defs/TitledMultiSelectEnumSchema/properties/items/properties/anyOf/items`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TitledMultiSelectEnumSchemaItemsAnyOfItem {
     /// The constant enum value.
@@ -5174,7 +5174,7 @@ pub struct TitledSingleSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `items` schema type.
+/// The schema at `#/$defs/TitledSingleSelectEnumSchema/properties/oneOf/items`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct TitledSingleSelectEnumSchemaOneOfItem {
     /// The enum value.
@@ -5682,7 +5682,7 @@ pub struct UrlElicitationRequiredError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-/// The `error` schema type.
+/// The schema at `#/$defs/URLElicitationRequiredError/properties/error`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UrlElicitationRequiredErrorDetail {
     /// The `code` member.
@@ -5701,7 +5701,7 @@ impl crate::rpc::ConstInt for UrlElicitationRequiredErrorDetailCode {
     const FIELD: &'static str = "code";
     const VALUE: i64 = -32042;
 }
-/// The `data` schema type.
+/// The schema at `#/$defs/URLElicitationRequiredError/properties/error/properties/data`.
 #[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct UrlElicitationRequiredErrorDetailData {
     /// The `elicitations` member.

@@ -226,8 +226,6 @@ impl crate::rpc::RequestMethod for ListTools {
     type Result = ListToolsResult;
 }
 /// Every request of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ClientRequest` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ClientRequest {
@@ -518,8 +516,6 @@ impl<'de> ::serde::Deserialize<'de> for ClientNotification {
     }
 }
 /// Every notification of this set, one variant per method, decoded by reading `method` once.
-///
-/// Every method of the `ServerNotification` set.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum ServerNotification {
