@@ -568,7 +568,7 @@ impl<'a> Lowerer<'a> {
 
         if all_refs && objects {
             let defs: Vec<String> = refs.into_iter().flatten().collect();
-            return Some(self.lower_object_union(&defs, &resolved, pointer));
+            return Some(self.lower_object_union(&defs, &resolved));
         }
 
         // Anything else is told apart by JSON kind: one object member (or a union of objects) at most.
@@ -654,7 +654,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A union whose members are all object definitions: tagged, by presence, or by shape.
-    fn lower_object_union(&mut self, defs: &[String], resolved: &[Value], pointer: &str) -> ItemKind {
+    fn lower_object_union(&mut self, defs: &[String], resolved: &[Value]) -> ItemKind {
         let props: Vec<Map<String, Value>> = resolved.iter().map(|r| self.properties(r)).collect();
         let required: Vec<BTreeSet<String>> = resolved.iter().map(|r| self.required_of(r)).collect();
         let tys: Vec<Ty> = defs.iter().map(|d| self.lower_def(d)).collect();
@@ -699,7 +699,6 @@ impl<'a> Lowerer<'a> {
             return ItemKind::Union { variants, strategy: Strategy::Presence };
         }
 
-        let _ = pointer;
         let variants = defs
             .iter()
             .zip(resolved)

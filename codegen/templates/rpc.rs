@@ -872,7 +872,7 @@ impl ::std::error::Error for DecodeError {}
 pub fn decode_frame<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Frame<R, N>, DecodeError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
-        let items: Vec<&RawValue> = ::serde_json::from_slice(bytes).map_err(|e| classify_syntax(bytes, e))?;
+        let items: Vec<&RawValue> = ::serde_json::from_slice(bytes).map_err(classify_syntax)?;
         if items.is_empty() {
             return Err(DecodeError {
                 code: ErrorObject::INVALID_REQUEST,
@@ -898,7 +898,7 @@ pub fn decode_message<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Message<
     let outcome = de.deserialize_map(visitor).and_then(|m| de.end().map(|()| m));
     outcome.map_err(|e| {
         if e.is_syntax() || e.is_eof() {
-            return classify_syntax(bytes, e);
+            return classify_syntax(e);
         }
         let head: Head = ::serde_json::from_slice(bytes).unwrap_or_default();
         let id = head.id.and_then(|id| RequestId::deserialize(id).ok());
@@ -925,8 +925,7 @@ pub fn decode_message<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Message<
     })
 }
 
-fn classify_syntax(bytes: &[u8], e: ::serde_json::Error) -> DecodeError {
-    let _ = bytes;
+fn classify_syntax(e: ::serde_json::Error) -> DecodeError {
     DecodeError { code: ErrorObject::PARSE_ERROR, id: None, method: None, message: format!("parse error: {e}") }
 }
 
