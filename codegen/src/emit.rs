@@ -29,6 +29,13 @@ pub enum Source {
         /// sha256 of the schema file.
         sha256: String,
     },
+    /// Two adjacent schema revisions (an adapter module).
+    Pair {
+        /// `(revision, sha256)` of the older schema.
+        old: (String, String),
+        /// `(revision, sha256)` of the newer schema.
+        new: (String, String),
+    },
     /// The manifest (the crate root).
     Manifest,
     /// A template copied verbatim.
@@ -36,7 +43,7 @@ pub enum Source {
 }
 
 /// The files of one revision.
-pub fn revision_files(model: &Model) -> Vec<OutFile> {
+pub fn revision_files(model: &Model, index: usize) -> Vec<OutFile> {
     let source = Source::Schema { revision: model.revision.clone(), sha256: model.sha256.clone() };
     let dir = PathBuf::from(&model.module);
     let defaults = defaults(model);
@@ -47,6 +54,7 @@ pub fn revision_files(model: &Model) -> Vec<OutFile> {
         file("types.rs", quote! { #[allow(unused_imports)] use super::*; #(#types)* }),
         file("methods.rs", methods_tokens(model)),
         file("by_name.rs", by_name_tokens(model)),
+        file("versioned.rs", crate::adapters::versioned_tokens(model, index)),
     ]
 }
 
@@ -62,8 +70,10 @@ fn module_tokens(model: &Model) -> TokenStream {
         mod methods;
         #[cfg(feature = "by-name")]
         pub mod by_name;
+        mod versioned;
         pub use types::*;
         pub use methods::*;
+        pub use versioned::Revision;
 
         /// The protocol version string of this revision.
         pub const PROTOCOL_VERSION: &str = #version;
@@ -101,6 +111,11 @@ fn defaults(model: &Model) -> BTreeMap<String, bool> {
         item_default(&item.name, &items, &mut memo);
     }
     memo
+}
+
+/// The names of the items of `model` that implement `Default`.
+pub(crate) fn defaults_of(model: &Model) -> std::collections::BTreeSet<String> {
+    defaults(model).into_iter().filter(|(_, v)| *v).map(|(k, _)| k).collect()
 }
 
 fn item_default(name: &str, items: &BTreeMap<&str, &Item>, memo: &mut BTreeMap<String, bool>) -> bool {
@@ -172,7 +187,7 @@ pub fn ty_tokens(ty: &Ty) -> TokenStream {
 }
 
 /// An identifier, raw where the name says so (`r#type`).
-fn ident(name: &str) -> Ident {
+pub(crate) fn ident(name: &str) -> Ident {
     match name.strip_prefix("r#") {
         Some(raw) => Ident::new_raw(raw, Span::call_site()),
         None => Ident::new(name, Span::call_site()),
@@ -871,6 +886,10 @@ pub fn lib_tokens(modules: &[(String, String)]) -> TokenStream {
 
         #[rustfmt::skip]
         pub mod rpc;
+        #[rustfmt::skip]
+        pub mod adapt;
+        #[rustfmt::skip]
+        pub mod adapters;
         #(#mods)*
     }
 }

@@ -3,6 +3,7 @@
 //! The pipeline is `load` → `lower` → `emit` → `render` → `write`; every stage but `load` and `write`
 //! is pure, so [`generate`] turns a [`load::SchemaSet`] into file contents without touching the disk.
 
+pub mod adapters;
 pub mod emit;
 mod error;
 pub mod ir;
@@ -23,10 +24,17 @@ pub const RPC_TEMPLATE_PATH: &str = "codegen/templates/rpc.rs";
 /// The shared JSON-RPC template.
 pub const RPC_TEMPLATE: &str = include_str!("../templates/rpc.rs");
 
+/// The path of the shared adapter template.
+pub const ADAPT_TEMPLATE_PATH: &str = "codegen/templates/adapt.rs";
+
+/// The shared adapter template (traits and helpers the generated adapters call).
+pub const ADAPT_TEMPLATE: &str = include_str!("../templates/adapt.rs");
+
 /// Generates every file of `generated/src/` (paths relative to it) from the loaded schemas. No I/O.
 pub fn generate(schemas: &load::SchemaSet) -> Result<BTreeMap<PathBuf, String>, Error> {
     let mut files = BTreeMap::new();
     let mut modules = Vec::new();
+    let mut models = Vec::new();
     let mut errors = Vec::new();
     for schema in &schemas.schemas {
         let model = match lower::lower(schema) {
@@ -37,15 +45,35 @@ pub fn generate(schemas: &load::SchemaSet) -> Result<BTreeMap<PathBuf, String>, 
             }
             Err(e) => return Err(e),
         };
-        for out in emit::revision_files(&model) {
+        for out in emit::revision_files(&model, models.len()) {
             let text = render::render(&out)?;
             files.insert(out.path, text);
         }
         modules.push((schema.revision.module.clone(), schema.revision.feature.clone()));
+        models.push(model);
     }
     if !errors.is_empty() {
         return Err(Error::Unsupported(errors));
     }
+    for pair in models.windows(2) {
+        let delta = adapters::diff(&pair[0], &pair[1]);
+        let tokens = adapters::pair_tokens(&delta).map_err(Error::Unsupported)?;
+        let path = PathBuf::from("adapters").join(format!("{}.rs", adapters::pair_module(&pair[0], &pair[1])));
+        let source = emit::Source::Pair {
+            old: (pair[0].revision.clone(), pair[0].sha256.clone()),
+            new: (pair[1].revision.clone(), pair[1].sha256.clone()),
+        };
+        let out = emit::OutFile { path, tokens, source };
+        files.insert(out.path.clone(), render::render(&out)?);
+    }
+    let adapters_mod = emit::OutFile {
+        path: "adapters/mod.rs".into(),
+        tokens: adapters::adapters_mod_tokens(&models),
+        source: emit::Source::Manifest,
+    };
+    files.insert(adapters_mod.path.clone(), render::render(&adapters_mod)?);
+    let adapt = format!("{}{}", render::header(&emit::Source::Template(ADAPT_TEMPLATE_PATH)), ADAPT_TEMPLATE);
+    files.insert("adapt.rs".into(), adapt);
     let lib =
         emit::OutFile { path: "lib.rs".into(), tokens: emit::lib_tokens(&modules), source: emit::Source::Manifest };
     files.insert(lib.path.clone(), render::render(&lib)?);

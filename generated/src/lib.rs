@@ -9,6 +9,10 @@
 )]
 #[rustfmt::skip]
 pub mod rpc;
+#[rustfmt::skip]
+pub mod adapt;
+#[rustfmt::skip]
+pub mod adapters;
 /// MCP revision `2024-11-05` (cargo feature `2024-11-05`).
 #[cfg(feature = "2024-11-05")]
 #[rustfmt::skip]

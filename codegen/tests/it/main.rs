@@ -33,7 +33,7 @@ fn check(path: &Path) -> Result<(ir::Model, String), Error> {
     let schema = load::parse_definitions(revision, &bytes, name)?;
     let model = lower::lower(&schema)?;
     let mut rust = String::new();
-    for out in emit::revision_files(&model) {
+    for out in emit::revision_files(&model, 0) {
         let text = render::render(&out)?;
         rust.push_str(&format!("// ---- {} ----\n{text}\n", out.path.display()));
     }

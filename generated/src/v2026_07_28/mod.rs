@@ -6,8 +6,10 @@ mod types;
 mod methods;
 #[cfg(feature = "by-name")]
 pub mod by_name;
+mod versioned;
 pub use types::*;
 pub use methods::*;
+pub use versioned::Revision;
 /// The protocol version string of this revision.
 pub const PROTOCOL_VERSION: &str = "2026-07-28";
 /// Any message a client sends.
