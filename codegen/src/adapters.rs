@@ -43,23 +43,22 @@ pub struct Delta<'a> {
 /// Compares two adjacent revisions.
 pub fn diff<'a>(old: &'a Model, new: &'a Model) -> Delta<'a> {
     let new_items: BTreeMap<&str, &Item> = new.items.iter().map(|i| (i.name.as_str(), i)).collect();
-    let bodies: BTreeSet<&str> =
-        old.methods.iter().chain(&new.methods).map(|m| m.schema_name.as_str()).collect();
+    let bodies: BTreeSet<&str> = old.methods.iter().chain(&new.methods).map(|m| m.schema_name.as_str()).collect();
     let mut items = Vec::new();
     for item in &old.items {
         let target = RENAMES.iter().find(|(o, _)| *o == item.name).map(|(_, n)| *n).unwrap_or(&item.name);
         let Some(other) = new_items.get(target) else { continue };
-        if !public_pair(item, other) || RESULT_SETS.contains(&item.name.as_str()) || bodies.contains(item.name.as_str()) || item.name.starts_with("JsonRpc") {
+        if !public_pair(item, other)
+            || RESULT_SETS.contains(&item.name.as_str())
+            || bodies.contains(item.name.as_str())
+            || item.name.starts_with("JsonRpc")
+        {
             continue;
         }
         items.push((item.name.clone(), target.to_owned()));
     }
-    let dispatch = old
-        .dispatch
-        .iter()
-        .filter(|d| new.dispatch.iter().any(|e| e.name == d.name))
-        .map(|d| d.name.clone())
-        .collect();
+    let dispatch =
+        old.dispatch.iter().filter(|d| new.dispatch.iter().any(|e| e.name == d.name)).map(|d| d.name.clone()).collect();
     Delta { old, new, items, dispatch }
 }
 
@@ -119,18 +118,22 @@ pub fn pair_tokens(delta: &Delta<'_>) -> Result<TokenStream, Vec<String>> {
     for m in &delta.old.methods {
         let Some(n) = delta.new.methods.iter().find(|n| n.wire == m.wire) else { continue };
         let (Some(Ty::Named(a)), Some(Ty::Named(b))) = (&m.result, &n.result) else { continue };
-        let (ra, rb) = (em.resolve(false, Dir::Up, &Ty::Named(a.clone())), em.resolve(true, Dir::Up, &Ty::Named(b.clone())));
+        let (ra, rb) =
+            (em.resolve(false, Dir::Up, &Ty::Named(a.clone())), em.resolve(true, Dir::Up, &Ty::Named(b.clone())));
         let (Ty::Named(a), Ty::Named(b)) = (ra, rb) else { continue };
         let (Some(ia), Some(ib)) = (em.old_items.get(a.as_str()), em.new_items.get(b.as_str())) else { continue };
-        if kind_of(&ia.kind) == 'o' || kind_of(&ib.kind) == 'o' || (kind_of(&ia.kind) == 'u' && kind_of(&ib.kind) == 's') {
+        if kind_of(&ia.kind) == 'o'
+            || kind_of(&ib.kind) == 'o'
+            || (kind_of(&ia.kind) == 'u' && kind_of(&ib.kind) == 's')
+        {
             continue;
         }
         let up = em.request(Dir::Up, &a, &b);
         let down = em.request(Dir::Down, &b, &a);
         let wire = &m.wire;
         arms.push(quote! {
-            (true, What::Result(#wire)) => step_json(value, |v, cx| Ok(#up(v, cx))),
-            (false, What::Result(#wire)) => step_json(value, |v, cx| #down(v, cx)),
+            (true, What::Result(#wire)) => step_json(value, |v, cx| { cx.set_target(new::PROTOCOL_VERSION); Ok(#up(v, cx)) }),
+            (false, What::Result(#wire)) => step_json(value, |v, cx| { cx.set_target(old::PROTOCOL_VERSION); #down(v, cx) }),
         });
     }
     em.drain();
@@ -381,7 +384,9 @@ impl<'a> Emitter<'a> {
             quote! { ::std::result::Result<#tm::#fb, AdaptError> }
         };
         let body = match (&a.kind, &b.kind) {
-            (ItemKind::Struct { fields: fa_ }, ItemKind::Struct { fields: fb_ }) => self.struct_body(dir, a, fa_, b, fb_),
+            (ItemKind::Struct { fields: fa_ }, ItemKind::Struct { fields: fb_ }) => {
+                self.struct_body(dir, a, fa_, b, fb_)
+            }
             (ItemKind::Union { variants: va, .. }, ItemKind::Union { variants: vb, .. }) => {
                 self.union_body(dir, a, va, b, vb)
             }
@@ -454,7 +459,11 @@ impl<'a> Emitter<'a> {
             inits.push(quote! { #n });
             let _ = w;
         }
-        let wrap = if dir == Dir::Up { quote! { out } } else { quote! { ::std::result::Result::Ok(out) } };
+        let wrap = if dir == Dir::Up {
+            quote! { out }
+        } else {
+            quote! { ::std::result::Result::Ok(out) }
+        };
         quote! {
             let #sm::#ta { #(#binds,)* extra } = v;
             let mut extra = extra;
@@ -472,10 +481,17 @@ impl<'a> Emitter<'a> {
         if !g.required || g.nullable {
             return unstash;
         }
+        let take = if dir == Dir::Up {
+            quote! { cx.take_or_drop::<#inner>(&mut extra, #w) }
+        } else {
+            quote! { cx.take::<#inner>(&mut extra, #w)? }
+        };
         match self.required_default(dir, g) {
-            Some(d) => quote! { match #unstash { ::std::option::Option::Some(x) => x, ::std::option::Option::None => #d } },
+            Some(d) => {
+                quote! { match #take { ::std::option::Option::Some(x) => x, ::std::option::Option::None => #d } }
+            }
             None if dir == Dir::Down => quote! {
-                match #unstash {
+                match #take {
                     ::std::option::Option::Some(x) => x,
                     ::std::option::Option::None => {
                         return ::std::result::Result::Err(cx.unrepresentable(#w, "required by this revision, absent in the source"));
@@ -578,10 +594,14 @@ impl<'a> Emitter<'a> {
                 Conv::Plain(t) => {
                     let one = quote! { cx.at(#w, |cx| #t) };
                     match (f_opt, g_opt) {
-                        (true, true) => quote! { match #n { ::std::option::Option::Some(x) => ::std::option::Option::Some(#one), ::std::option::Option::None => ::std::option::Option::None } },
+                        (true, true) => {
+                            quote! { match #n { ::std::option::Option::Some(x) => ::std::option::Option::Some(#one), ::std::option::Option::None => ::std::option::Option::None } }
+                        }
                         (false, true) => quote! { { let x = #n; ::std::option::Option::Some(#one) } },
                         (false, false) => quote! { { let x = #n; #one } },
-                        (true, false) => quote! { match #n { ::std::option::Option::Some(x) => #one, ::std::option::Option::None => #absent } },
+                        (true, false) => {
+                            quote! { match #n { ::std::option::Option::Some(x) => #one, ::std::option::Option::None => #absent } }
+                        }
                     }
                 }
                 Conv::Fallible(t) => {
@@ -615,11 +635,16 @@ impl<'a> Emitter<'a> {
             Dir::Down => {
                 let r = conv.result();
                 let one = quote! { cx.at(#w, |cx| #r)? };
+                let opt = quote! { { let r = cx.at(#w, |cx| #r); cx.optional(#w, r)? } };
                 match (f_opt, g_opt) {
-                    (true, true) => quote! { match #n { ::std::option::Option::Some(x) => ::std::option::Option::Some(#one), ::std::option::Option::None => ::std::option::Option::None } },
-                    (false, true) => quote! { { let x = #n; ::std::option::Option::Some(#one) } },
+                    (true, true) => {
+                        quote! { match #n { ::std::option::Option::Some(x) => #opt, ::std::option::Option::None => ::std::option::Option::None } }
+                    }
+                    (false, true) => quote! { { let x = #n; #opt } },
                     (false, false) => quote! { { let x = #n; #one } },
-                    (true, false) => quote! { match #n { ::std::option::Option::Some(x) => #one, ::std::option::Option::None => #absent } },
+                    (true, false) => {
+                        quote! { match #n { ::std::option::Option::Some(x) => #one, ::std::option::Option::None => #absent } }
+                    }
                 }
             }
         }
@@ -683,16 +708,27 @@ impl<'a> Emitter<'a> {
             }
             _ => {}
         }
-        if from == to && matches!(from, Ty::String | Ty::Bool | Ty::Int | Ty::UInt | Ty::Number | Ty::Any | Ty::Object | Ty::Rpc(_)) {
+        if from == to
+            && matches!(
+                from,
+                Ty::String | Ty::Bool | Ty::Int | Ty::UInt | Ty::Number | Ty::Any | Ty::Object | Ty::Rpc(_)
+            )
+        {
             return Conv::Plain(quote! { x });
         }
         match (&from, &to) {
             (Ty::ConstStr(a), Ty::ConstStr(b)) | (Ty::ConstInt(a), Ty::ConstInt(b)) => {
-                let ctor = if matches!(from, Ty::ConstStr(_)) { quote! { crate::rpc::Const::new() } } else { quote! { crate::rpc::IntConst::new() } };
+                let ctor = if matches!(from, Ty::ConstStr(_)) {
+                    quote! { crate::rpc::Const::new() }
+                } else {
+                    quote! { crate::rpc::IntConst::new() }
+                };
                 if self.const_value(false, dir, a) == self.const_value(true, dir, b) {
                     Conv::Plain(quote! { { let _ = x; #ctor } })
                 } else {
-                    Conv::Fallible(quote! { { let _ = x; ::std::result::Result::Err(cx.unrepresentable("", "a constant this revision spells differently")) } })
+                    Conv::Fallible(
+                        quote! { { let _ = x; ::std::result::Result::Err(cx.unrepresentable("", "a constant this revision spells differently")) } },
+                    )
                 }
             }
             (Ty::Object, Ty::Any) => Conv::Plain(quote! { ::serde_json::Value::Object(x) }),
@@ -716,7 +752,11 @@ impl<'a> Emitter<'a> {
                 match kinds {
                     Some((ka, kb)) if ka != 'o' && kb != 'o' && !(dir == Dir::Up && ka == 'u' && kb == 's') => {
                         let f = self.request(dir, a, b);
-                        if dir == Dir::Up { Conv::Plain(quote! { #f(x, cx) }) } else { Conv::Fallible(quote! { #f(x, cx) }) }
+                        if dir == Dir::Up {
+                            Conv::Plain(quote! { #f(x, cx) })
+                        } else {
+                            Conv::Fallible(quote! { #f(x, cx) })
+                        }
                     }
                     _ => Conv::Fallible(quote! { cx.json("", x) }),
                 }
@@ -737,6 +777,12 @@ impl<'a> Emitter<'a> {
         let mut arms = Vec::new();
         for v in va {
             let vn = format_ident!("{}", v.name);
+            if dir == Dir::Down
+                && let Some(arm) = self.unwrap_member(dir, v, b, vb)
+            {
+                arms.push(quote! { #sm::#ta::#vn(x) => #arm, });
+                continue;
+            }
             let target = self.variant_route(dir, v, vb);
             let arm = match target {
                 Some((w, inner_wrap, c)) => {
@@ -802,11 +848,20 @@ impl<'a> Emitter<'a> {
             arms.push(quote! { #sm::#ta::#vn(x) => #arm, });
         }
         let body = quote! { match v { #(#arms)* } };
-        if dir == Dir::Up { body } else { quote! { ::std::result::Result::Ok(#body) } }
+        if dir == Dir::Up {
+            body
+        } else {
+            quote! { ::std::result::Result::Ok(#body) }
+        }
     }
 
     /// The target member for a source member: `(variant, Some((inner union, inner variant)), conversion)`.
-    fn variant_route(&mut self, dir: Dir, v: &Variant, vb: &[Variant]) -> Option<(String, Option<(String, String)>, Conv)> {
+    fn variant_route(
+        &mut self,
+        dir: Dir,
+        v: &Variant,
+        vb: &[Variant],
+    ) -> Option<(String, Option<(String, String)>, Conv)> {
         if let Some(w) = vb.iter().find(|w| w.name == v.name) {
             let c = self.conv(dir, &v.ty, &w.ty);
             return Some((w.name.clone(), None, c));
@@ -835,6 +890,38 @@ impl<'a> Emitter<'a> {
         None
     }
 
+    /// A source member that is itself a union none of whose members the target names directly
+    /// (`Single(SamplingMessageContentBlock)` → `Text`/`Image`/`Audio`): one arm per inner member.
+    fn unwrap_member(&mut self, dir: Dir, v: &Variant, b: &Item, vb: &[Variant]) -> Option<TokenStream> {
+        if vb.iter().any(|w| w.name == v.name) {
+            return None;
+        }
+        let inner = self.item_of(false, dir, &self.resolve(false, dir, &v.ty))?;
+        let ItemKind::Union { variants, .. } = &inner.kind else { return None };
+        let (sm, tm) = Self::mods(dir);
+        let (ti, tb) = (format_ident!("{}", inner.name), format_ident!("{}", b.name));
+        let mut arms = Vec::new();
+        let mut any = false;
+        for z in variants {
+            let zn = format_ident!("{}", z.name);
+            let arm = match self.variant_route(dir, z, vb) {
+                Some((w, None, c)) => {
+                    any = true;
+                    let wn = format_ident!("{}", w);
+                    let r = c.result();
+                    quote! { #tm::#tb::#wn(#r?) }
+                }
+                _ => {
+                    let what = if z.key.is_empty() { z.name.clone() } else { z.key.clone() };
+                    let reason = format!("this revision has no `{what}` member in {}", b.name);
+                    quote! { return ::std::result::Result::Err(cx.unrepresentable("", #reason)) }
+                }
+            };
+            arms.push(quote! { #sm::#ti::#zn(x) => #arm, });
+        }
+        any.then(|| quote! { match x { #(#arms)* } })
+    }
+
     /// For a struct payload: the target member whose struct declares every field the target requires
     /// and shares the most fields; `(variant, payload item, source item)`.
     fn best_struct_member(&self, dir: Dir, ty: &Ty, vb: &[Variant]) -> Option<(String, String, String)> {
@@ -856,7 +943,14 @@ impl<'a> Emitter<'a> {
         best.map(|(_, w, p)| (w, p, src.name.clone()))
     }
 
-    fn enum_body(&mut self, dir: Dir, a: &Item, va: &[(String, String)], b: &Item, vb: &[(String, String)]) -> TokenStream {
+    fn enum_body(
+        &mut self,
+        dir: Dir,
+        a: &Item,
+        va: &[(String, String)],
+        b: &Item,
+        vb: &[(String, String)],
+    ) -> TokenStream {
         let (sm, tm) = Self::mods(dir);
         let (ta, tb) = (format_ident!("{}", a.name), format_ident!("{}", b.name));
         let mut arms = Vec::new();
@@ -865,7 +959,11 @@ impl<'a> Emitter<'a> {
             let arm = match vb.iter().find(|(_, w)| w == wire) {
                 Some((m, _)) => {
                     let m = format_ident!("{}", m);
-                    if dir == Dir::Up { quote! { #tm::#tb::#m } } else { quote! { ::std::result::Result::Ok(#tm::#tb::#m) } }
+                    if dir == Dir::Up {
+                        quote! { #tm::#tb::#m }
+                    } else {
+                        quote! { ::std::result::Result::Ok(#tm::#tb::#m) }
+                    }
                 }
                 None if dir == Dir::Down => {
                     let reason = format!("this revision has no value `{wire}` in {}", b.name);
@@ -960,7 +1058,12 @@ impl<'a> Emitter<'a> {
             default_when_missing: false,
             doc: None,
         };
-        let dummy = Item { name: name.to_owned(), pointer: String::new(), doc: None, kind: ItemKind::Struct { fields: vec![] } };
+        let dummy = Item {
+            name: name.to_owned(),
+            pointer: String::new(),
+            doc: None,
+            kind: ItemKind::Struct { fields: vec![] },
+        };
         for m in &mo {
             let vo = format_ident!("{}", m.variant);
             let wire = &m.wire;

@@ -514,3 +514,40 @@ pub fn step_json<F: DeserializeOwned, T: Serialize>(
     let json = serde_json::to_value(to).map_err(|e| format!("does not encode: {e}"))?;
     Ok((json, cx.report))
 }
+
+impl Cx {
+    /// Takes a required field back out of an `extra` map: `Ok(None)` where absent, an error where present
+    /// but outside the target type (it is removed either way, so it cannot clash with the field).
+    pub fn take<T: DeserializeOwned>(&mut self, extra: &mut JsonObject, wire: &str) -> Result<Option<T>, AdaptError> {
+        match extra.remove(wire) {
+            None => Ok(None),
+            Some(v) => serde_json::from_value::<T>(v)
+                .map(Some)
+                .map_err(|e| self.unrepresentable(wire, format!("does not fit the revision's type ({e})"))),
+        }
+    }
+
+    /// [`Cx::take`] for an upgrade: a value outside the target type is dropped (and noted).
+    pub fn take_or_drop<T: DeserializeOwned>(&mut self, extra: &mut JsonObject, wire: &str) -> Option<T> {
+        match self.take(extra, wire) {
+            Ok(v) => v,
+            Err(_) => {
+                self.dropped(wire);
+                None
+            }
+        }
+    }
+
+    /// In a downgrade: an optional field whose value the target cannot express is dropped (and noted)
+    /// rather than failing the whole value.
+    pub fn optional<T>(&mut self, name: &str, value: Result<T, AdaptError>) -> Result<Option<T>, AdaptError> {
+        match value {
+            Ok(t) => Ok(Some(t)),
+            Err(AdaptError::Unrepresentable { .. }) => {
+                self.dropped(name);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1520,9 +1520,8 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::Ping(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_PingRequestParams(x, cx))?,
-                                )
+                                let r = cx.at("params", |cx| down_PingRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1540,9 +1539,9 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListPrompts(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_ListPromptsRequestParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_ListPromptsRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1553,10 +1552,9 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListResources(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at("params", |cx| down_ListResourcesRequestParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_ListResourcesRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1581,13 +1579,12 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListResourceTemplates(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_ListResourceTemplatesRequestParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_ListResourceTemplatesRequestParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1612,9 +1609,9 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListTools(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_ListToolsRequestParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_ListToolsRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1681,9 +1678,8 @@ impl crate::adapt::Downgrade for new::ServerRequest {
                     old::ServerRequest::Ping(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_PingRequestParams(x, cx))?,
-                                )
+                                let r = cx.at("params", |cx| down_PingRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1694,9 +1690,9 @@ impl crate::adapt::Downgrade for new::ServerRequest {
                     old::ServerRequest::ListRoots(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_ListRootsRequestParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_ListRootsRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1789,13 +1785,12 @@ impl crate::adapt::Downgrade for new::ClientNotification {
                     old::ClientNotification::Initialized(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_InitializedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_InitializedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1813,13 +1808,12 @@ impl crate::adapt::Downgrade for new::ClientNotification {
                     old::ClientNotification::RootsListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_RootsListChangedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_RootsListChangedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1958,13 +1952,12 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::PromptListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_PromptListChangedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_PromptListChangedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1975,13 +1968,12 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ResourceListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_ResourceListChangedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_ResourceListChangedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2002,13 +1994,12 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ToolListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_ToolListChangedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_ToolListChangedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -3642,9 +3633,8 @@ fn down_Annotations__EmbeddedResourceAnnotations(
     let mut extra = extra;
     let audience = match audience {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)))?,
-            )
+            let r = cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)));
+            cx.optional("audience", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -3664,9 +3654,8 @@ fn down_Annotations__ImageContentAnnotations(
     let mut extra = extra;
     let audience = match audience {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)))?,
-            )
+            let r = cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)));
+            cx.optional("audience", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -3686,9 +3675,8 @@ fn down_Annotations__ResourceAnnotations(
     let mut extra = extra;
     let audience = match audience {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)))?,
-            )
+            let r = cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)));
+            cx.optional("audience", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -3708,9 +3696,8 @@ fn down_Annotations__ResourceTemplateAnnotations(
     let mut extra = extra;
     let audience = match audience {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)))?,
-            )
+            let r = cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)));
+            cx.optional("audience", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -3730,9 +3717,8 @@ fn down_Annotations__TextContentAnnotations(
     let mut extra = extra;
     let audience = match audience {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)))?,
-            )
+            let r = cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)));
+            cx.optional("audience", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -3854,27 +3840,19 @@ fn down_ClientCapabilities(
     let mut extra = extra;
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let roots = match roots {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("roots", |cx| down_ClientCapabilitiesRoots(x, cx))?,
-            )
+            let r = cx.at("roots", |cx| down_ClientCapabilitiesRoots(x, cx));
+            cx.optional("roots", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4012,13 +3990,12 @@ fn down_CreateMessageRequestParams(
     let mut extra = extra;
     let include_context = match include_context {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "includeContext",
-                        |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "includeContext",
+                    |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
+                );
+            cx.optional("includeContext", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4030,27 +4007,21 @@ fn down_CreateMessageRequestParams(
     let metadata = metadata;
     let model_preferences = match model_preferences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx))?,
-            )
+            let r = cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx));
+            cx.optional("modelPreferences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let stop_sequences = match stop_sequences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "stopSequences",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "stopSequences",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("stopSequences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4157,13 +4128,12 @@ fn down_EmbeddedResource(
     let mut extra = extra;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "annotations",
-                        |cx| down_Annotations__EmbeddedResourceAnnotations(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "annotations",
+                    |cx| down_Annotations__EmbeddedResourceAnnotations(x, cx),
+                );
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4217,19 +4187,12 @@ fn down_GetPromptRequestParams(
     let mut extra = extra;
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "arguments",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "arguments",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4269,13 +4232,12 @@ fn down_ImageContent(
     let mut extra = extra;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "annotations",
-                        |cx| down_Annotations__ImageContentAnnotations(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "annotations",
+                    |cx| down_Annotations__ImageContentAnnotations(x, cx),
+                );
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4508,9 +4470,8 @@ fn down_ListRootsRequestParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ListRootsRequestParamsMeta(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ListRootsRequestParamsMeta(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4650,9 +4611,8 @@ fn down_ModelPreferences(
     let cost_priority = cost_priority;
     let hints = match hints {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)))?,
-            )
+            let r = cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)));
+            cx.optional("hints", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4716,9 +4676,8 @@ fn down_PingRequestParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_PingRequestParamsMeta(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_PingRequestParamsMeta(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4775,9 +4734,9 @@ fn down_Prompt(
     let mut extra = extra;
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)))?,
-            )
+            let r = cx
+                .at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)));
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4963,9 +4922,8 @@ fn down_RequestParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_RequestParamsMeta(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_RequestParamsMeta(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4993,9 +4951,9 @@ fn down_Resource(
     let mut extra = extra;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations__ResourceAnnotations(x, cx))?,
-            )
+            let r = cx
+                .at("annotations", |cx| down_Annotations__ResourceAnnotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5085,13 +5043,12 @@ fn down_ResourceTemplate(
     let mut extra = extra;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "annotations",
-                        |cx| down_Annotations__ResourceTemplateAnnotations(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "annotations",
+                    |cx| down_Annotations__ResourceTemplateAnnotations(x, cx),
+                );
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5230,44 +5187,34 @@ fn down_ServerCapabilities(
     }
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let logging = logging;
     let prompts = match prompts {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx))?,
-            )
+            let r = cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx));
+            cx.optional("prompts", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let resources = match resources {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx))?,
-            )
+            let r = cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx));
+            cx.optional("resources", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let tools = match tools {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx))?,
-            )
+            let r = cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx));
+            cx.optional("tools", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5359,13 +5306,9 @@ fn down_TextContent(
     let mut extra = extra;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "annotations",
-                        |cx| down_Annotations__TextContentAnnotations(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at("annotations", |cx| down_Annotations__TextContentAnnotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5436,37 +5379,25 @@ fn down_ToolInputSchema(
     let mut extra = extra;
     let properties = match properties {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "properties",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "properties",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("properties", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let required = match required {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "required",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "required",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("required", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6891,92 +6822,274 @@ pub(super) fn by_name(
                 )
             }
             (true, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| Ok(up_CompleteResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CompleteResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| down_CompleteResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CompleteResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("initialize")) => {
-                step_json(value, |v, cx| Ok(up_InitializeResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_InitializeResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("initialize")) => {
-                step_json(value, |v, cx| down_InitializeResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_InitializeResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("logging/setLevel")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
             (false, What::Result("logging/setLevel")) => {
-                step_json(value, |v, cx| down_Result(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
             }
             (true, What::Result("ping")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
-            (false, What::Result("ping")) => step_json(value, |v, cx| down_Result(v, cx)),
+            (false, What::Result("ping")) => {
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
+            }
             (true, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| Ok(up_GetPromptResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_GetPromptResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| down_GetPromptResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_GetPromptResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| Ok(up_ListPromptsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListPromptsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| down_ListPromptsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListPromptsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourcesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourcesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/list")) => {
-                step_json(value, |v, cx| down_ListResourcesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourcesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/read")) => {
-                step_json(value, |v, cx| Ok(up_ReadResourceResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ReadResourceResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/read")) => {
-                step_json(value, |v, cx| down_ReadResourceResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ReadResourceResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/subscribe")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/subscribe")) => {
-                step_json(value, |v, cx| down_Result(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourceTemplatesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourceTemplatesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| down_ListResourceTemplatesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourceTemplatesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/unsubscribe")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/unsubscribe")) => {
-                step_json(value, |v, cx| down_Result(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
             }
             (true, What::Result("roots/list")) => {
-                step_json(value, |v, cx| Ok(up_ListRootsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListRootsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("roots/list")) => {
-                step_json(value, |v, cx| down_ListRootsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListRootsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| Ok(up_CreateMessageResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CreateMessageResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| down_CreateMessageResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CreateMessageResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/call")) => {
-                step_json(value, |v, cx| Ok(up_CallToolResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CallToolResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/call")) => {
-                step_json(value, |v, cx| down_CallToolResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CallToolResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/list")) => {
-                step_json(value, |v, cx| Ok(up_ListToolsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListToolsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/list")) => {
-                step_json(value, |v, cx| down_ListToolsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListToolsResult(v, cx)
+                    },
+                )
             }
             _ => return ::std::option::Option::None,
         },

@@ -1554,9 +1554,8 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::Ping(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_PingRequestParams(x, cx))?,
-                                )
+                                let r = cx.at("params", |cx| down_PingRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1574,9 +1573,9 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListPrompts(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_ListPromptsRequestParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_ListPromptsRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1587,10 +1586,9 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListResources(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at("params", |cx| down_ListResourcesRequestParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_ListResourcesRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1615,13 +1613,12 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListResourceTemplates(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_ListResourceTemplatesRequestParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_ListResourceTemplatesRequestParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1646,9 +1643,9 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListTools(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_ListToolsRequestParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_ListToolsRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1715,9 +1712,8 @@ impl crate::adapt::Downgrade for new::ServerRequest {
                     old::ServerRequest::Ping(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_PingRequestParams(x, cx))?,
-                                )
+                                let r = cx.at("params", |cx| down_PingRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1728,9 +1724,9 @@ impl crate::adapt::Downgrade for new::ServerRequest {
                     old::ServerRequest::ListRoots(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_ListRootsRequestParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_ListRootsRequestParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1826,13 +1822,12 @@ impl crate::adapt::Downgrade for new::ClientNotification {
                     old::ClientNotification::Initialized(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_InitializedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_InitializedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1850,13 +1845,12 @@ impl crate::adapt::Downgrade for new::ClientNotification {
                     old::ClientNotification::RootsListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_RootsListChangedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_RootsListChangedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1995,13 +1989,12 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::PromptListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_PromptListChangedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_PromptListChangedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2012,13 +2005,12 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ResourceListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_ResourceListChangedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_ResourceListChangedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2039,13 +2031,12 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ToolListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_ToolListChangedNotificationParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_ToolListChangedNotificationParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -3712,9 +3703,8 @@ fn down_Annotations(
     }
     let audience = match audience {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)))?,
-            )
+            let r = cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)));
+            cx.optional("audience", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -3737,9 +3727,8 @@ fn down_AudioContent(
     }
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -3854,27 +3843,19 @@ fn down_ClientCapabilities(
     }
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let roots = match roots {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("roots", |cx| down_ClientCapabilitiesRoots(x, cx))?,
-            )
+            let r = cx.at("roots", |cx| down_ClientCapabilitiesRoots(x, cx));
+            cx.optional("roots", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4093,13 +4074,12 @@ fn down_CreateMessageRequestParams(
     let mut extra = extra;
     let include_context = match include_context {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "includeContext",
-                        |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "includeContext",
+                    |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
+                );
+            cx.optional("includeContext", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4111,27 +4091,21 @@ fn down_CreateMessageRequestParams(
     let metadata = metadata;
     let model_preferences = match model_preferences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx))?,
-            )
+            let r = cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx));
+            cx.optional("modelPreferences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let stop_sequences = match stop_sequences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "stopSequences",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "stopSequences",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("stopSequences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4231,9 +4205,8 @@ fn down_EmbeddedResource(
     }
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4287,19 +4260,12 @@ fn down_GetPromptRequestParams(
     let mut extra = extra;
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "arguments",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "arguments",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4342,9 +4308,8 @@ fn down_ImageContent(
     }
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4580,9 +4545,8 @@ fn down_ListRootsRequestParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ListRootsRequestParamsMeta(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ListRootsRequestParamsMeta(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4722,9 +4686,8 @@ fn down_ModelPreferences(
     let cost_priority = cost_priority;
     let hints = match hints {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)))?,
-            )
+            let r = cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)));
+            cx.optional("hints", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4788,9 +4751,8 @@ fn down_PingRequestParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_PingRequestParamsMeta(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_PingRequestParamsMeta(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4852,9 +4814,9 @@ fn down_Prompt(
     }
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)))?,
-            )
+            let r = cx
+                .at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)));
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5011,9 +4973,8 @@ fn down_RequestParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_RequestParamsMeta(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_RequestParamsMeta(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5057,9 +5018,8 @@ fn down_Resource(
     }
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5133,9 +5093,8 @@ fn down_ResourceTemplate(
     }
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5292,44 +5251,34 @@ fn down_ServerCapabilities(
     let completions = completions;
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let logging = logging;
     let prompts = match prompts {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx))?,
-            )
+            let r = cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx));
+            cx.optional("prompts", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let resources = match resources {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx))?,
-            )
+            let r = cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx));
+            cx.optional("resources", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let tools = match tools {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx))?,
-            )
+            let r = cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx));
+            cx.optional("tools", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5425,9 +5374,8 @@ fn down_TextContent(
     }
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5496,9 +5444,8 @@ fn down_Tool(v: new::Tool, cx: &mut Cx) -> ::std::result::Result<old::Tool, Adap
     }
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_ToolAnnotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_ToolAnnotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5553,37 +5500,25 @@ fn down_ToolInputSchema(
     let mut extra = extra;
     let properties = match properties {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "properties",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "properties",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("properties", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let required = match required {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "required",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "required",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("required", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7032,92 +6967,274 @@ pub(super) fn by_name(
                 )
             }
             (true, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| Ok(up_CompleteResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CompleteResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| down_CompleteResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CompleteResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("initialize")) => {
-                step_json(value, |v, cx| Ok(up_InitializeResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_InitializeResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("initialize")) => {
-                step_json(value, |v, cx| down_InitializeResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_InitializeResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("logging/setLevel")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
             (false, What::Result("logging/setLevel")) => {
-                step_json(value, |v, cx| down_Result(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
             }
             (true, What::Result("ping")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
-            (false, What::Result("ping")) => step_json(value, |v, cx| down_Result(v, cx)),
+            (false, What::Result("ping")) => {
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
+            }
             (true, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| Ok(up_GetPromptResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_GetPromptResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| down_GetPromptResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_GetPromptResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| Ok(up_ListPromptsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListPromptsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| down_ListPromptsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListPromptsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourcesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourcesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/list")) => {
-                step_json(value, |v, cx| down_ListResourcesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourcesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/read")) => {
-                step_json(value, |v, cx| Ok(up_ReadResourceResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ReadResourceResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/read")) => {
-                step_json(value, |v, cx| down_ReadResourceResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ReadResourceResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/subscribe")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/subscribe")) => {
-                step_json(value, |v, cx| down_Result(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourceTemplatesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourceTemplatesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| down_ListResourceTemplatesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourceTemplatesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/unsubscribe")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/unsubscribe")) => {
-                step_json(value, |v, cx| down_Result(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
             }
             (true, What::Result("roots/list")) => {
-                step_json(value, |v, cx| Ok(up_ListRootsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListRootsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("roots/list")) => {
-                step_json(value, |v, cx| down_ListRootsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListRootsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| Ok(up_CreateMessageResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CreateMessageResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| down_CreateMessageResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CreateMessageResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/call")) => {
-                step_json(value, |v, cx| Ok(up_CallToolResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CallToolResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/call")) => {
-                step_json(value, |v, cx| down_CallToolResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CallToolResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/list")) => {
-                step_json(value, |v, cx| Ok(up_ListToolsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListToolsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/list")) => {
-                step_json(value, |v, cx| down_ListToolsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListToolsResult(v, cx)
+                    },
+                )
             }
             _ => return ::std::option::Option::None,
         },

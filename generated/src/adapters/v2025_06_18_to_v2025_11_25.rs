@@ -1633,13 +1633,12 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::Ping(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_RequestParams__PingRequestParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_RequestParams__PingRequestParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1657,16 +1656,15 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListPrompts(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_PaginatedRequestParams__ListPromptsRequestParams(
-                                                x,
-                                                cx,
-                                            ),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_PaginatedRequestParams__ListPromptsRequestParams(
+                                            x,
+                                            cx,
+                                        ),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1677,16 +1675,15 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListResources(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_PaginatedRequestParams__ListResourcesRequestParams(
-                                                x,
-                                                cx,
-                                            ),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_PaginatedRequestParams__ListResourcesRequestParams(
+                                            x,
+                                            cx,
+                                        ),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1711,16 +1708,15 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListResourceTemplates(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_PaginatedRequestParams__ListResourceTemplatesRequestParams(
-                                                x,
-                                                cx,
-                                            ),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_PaginatedRequestParams__ListResourceTemplatesRequestParams(
+                                            x,
+                                            cx,
+                                        ),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1745,16 +1741,15 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     old::ClientRequest::ListTools(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_PaginatedRequestParams__ListToolsRequestParams(
-                                                x,
-                                                cx,
-                                            ),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_PaginatedRequestParams__ListToolsRequestParams(
+                                            x,
+                                            cx,
+                                        ),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1855,13 +1850,12 @@ impl crate::adapt::Downgrade for new::ServerRequest {
                     old::ServerRequest::Ping(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_RequestParams__PingRequestParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_RequestParams__PingRequestParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1872,13 +1866,12 @@ impl crate::adapt::Downgrade for new::ServerRequest {
                     old::ServerRequest::ListRoots(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_RequestParams__ListRootsRequestParams(x, cx),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_RequestParams__ListRootsRequestParams(x, cx),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -1992,16 +1985,15 @@ impl crate::adapt::Downgrade for new::ClientNotification {
                     old::ClientNotification::Initialized(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_NotificationParams__InitializedNotificationParams(
-                                                x,
-                                                cx,
-                                            ),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_NotificationParams__InitializedNotificationParams(
+                                            x,
+                                            cx,
+                                        ),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2019,16 +2011,15 @@ impl crate::adapt::Downgrade for new::ClientNotification {
                     old::ClientNotification::RootsListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_NotificationParams__RootsListChangedNotificationParams(
-                                                x,
-                                                cx,
-                                            ),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_NotificationParams__RootsListChangedNotificationParams(
+                                            x,
+                                            cx,
+                                        ),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2181,16 +2172,15 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::PromptListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_NotificationParams__PromptListChangedNotificationParams(
-                                                x,
-                                                cx,
-                                            ),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_NotificationParams__PromptListChangedNotificationParams(
+                                            x,
+                                            cx,
+                                        ),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2201,16 +2191,15 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ResourceListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_NotificationParams__ResourceListChangedNotificationParams(
-                                                x,
-                                                cx,
-                                            ),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_NotificationParams__ResourceListChangedNotificationParams(
+                                            x,
+                                            cx,
+                                        ),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2231,16 +2220,15 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ToolListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx
-                                        .at(
-                                            "params",
-                                            |cx| down_NotificationParams__ToolListChangedNotificationParams(
-                                                x,
-                                                cx,
-                                            ),
-                                        )?,
-                                )
+                                let r = cx
+                                    .at(
+                                        "params",
+                                        |cx| down_NotificationParams__ToolListChangedNotificationParams(
+                                            x,
+                                            cx,
+                                        ),
+                                    );
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -4471,9 +4459,8 @@ fn down_Annotations(
     let mut extra = extra;
     let audience = match audience {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)))?,
-            )
+            let r = cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)));
+            cx.optional("audience", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4496,9 +4483,8 @@ fn down_AudioContent(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4650,7 +4636,7 @@ fn down_CancelledNotificationParams(
             cx.at("requestId", |cx| ::std::result::Result::<_, AdaptError>::Ok(x))?
         }
         ::std::option::Option::None => {
-            match cx.unstash::<old::RequestId>(&mut extra, "requestId") {
+            match cx.take::<old::RequestId>(&mut extra, "requestId")? {
                 ::std::option::Option::Some(x) => x,
                 ::std::option::Option::None => {
                     cx.defaulted("requestId");
@@ -4684,39 +4670,33 @@ fn down_ClientCapabilities(
     }
     let elicitation = match elicitation {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("elicitation", |cx| cx.json("", x))?)
+            let r = cx.at("elicitation", |cx| cx.json("", x));
+            cx.optional("elicitation", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let roots = match roots {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("roots", |cx| down_ClientCapabilitiesRoots(x, cx))?,
-            )
+            let r = cx.at("roots", |cx| down_ClientCapabilitiesRoots(x, cx));
+            cx.optional("roots", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let sampling = match sampling {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("sampling", |cx| cx.json("", x))?)
+            let r = cx.at("sampling", |cx| cx.json("", x));
+            cx.optional("sampling", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4757,9 +4737,8 @@ fn down_CompleteRequestParams(
     };
     let context = match context {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("context", |cx| down_CompleteRequestParamsContext(x, cx))?,
-            )
+            let r = cx.at("context", |cx| down_CompleteRequestParamsContext(x, cx));
+            cx.optional("context", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4798,19 +4777,12 @@ fn down_CompleteRequestParamsContext(
     let mut extra = extra;
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "arguments",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "arguments",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4941,13 +4913,12 @@ fn down_CreateMessageRequestParams(
     }
     let include_context = match include_context {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "includeContext",
-                        |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "includeContext",
+                    |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
+                );
+            cx.optional("includeContext", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -4959,27 +4930,21 @@ fn down_CreateMessageRequestParams(
     let metadata = metadata;
     let model_preferences = match model_preferences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx))?,
-            )
+            let r = cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx));
+            cx.optional("modelPreferences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let stop_sequences = match stop_sequences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "stopSequences",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "stopSequences",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("stopSequences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5054,13 +5019,35 @@ fn down_CreateMessageResultContent(
     ::std::result::Result::Ok(
         match v {
             new::CreateMessageResultContent::Single(x) => {
-                return ::std::result::Result::Err(
-                    cx
-                        .unrepresentable(
-                            "",
-                            "this revision has no `object` member in CreateMessageResultContent",
-                        ),
-                );
+                match x {
+                    new::SamplingMessageContentBlock::Text(x) => {
+                        old::CreateMessageResultContent::Text(down_TextContent(x, cx)?)
+                    }
+                    new::SamplingMessageContentBlock::Image(x) => {
+                        old::CreateMessageResultContent::Image(down_ImageContent(x, cx)?)
+                    }
+                    new::SamplingMessageContentBlock::Audio(x) => {
+                        old::CreateMessageResultContent::Audio(down_AudioContent(x, cx)?)
+                    }
+                    new::SamplingMessageContentBlock::ToolUse(x) => {
+                        return ::std::result::Result::Err(
+                            cx
+                                .unrepresentable(
+                                    "",
+                                    "this revision has no `tool_use` member in CreateMessageResultContent",
+                                ),
+                        );
+                    }
+                    new::SamplingMessageContentBlock::ToolResult(x) => {
+                        return ::std::result::Result::Err(
+                            cx
+                                .unrepresentable(
+                                    "",
+                                    "this revision has no `tool_result` member in CreateMessageResultContent",
+                                ),
+                        );
+                    }
+                }
             }
             new::CreateMessageResultContent::Multiple(x) => {
                 return ::std::result::Result::Err(
@@ -5138,19 +5125,14 @@ fn down_ElicitRequestFormParamsRequestedSchema__ElicitRequestParamsRequestedSche
     };
     let required = match required {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "required",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "required",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("required", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5215,9 +5197,7 @@ fn down_ElicitRequestUrlParams__ElicitRequestParams(
     cx.dropped("url");
     let message = message;
     let requested_schema = match cx
-        .unstash::<
-            old::ElicitRequestParamsRequestedSchema,
-        >(&mut extra, "requestedSchema")
+        .take::<old::ElicitRequestParamsRequestedSchema>(&mut extra, "requestedSchema")?
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => {
@@ -5245,9 +5225,9 @@ fn down_ElicitResult(
     };
     let content = match content {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("content", |cx| cx.map(x, |x, cx| down_ElicitResultValue(x, cx)))?,
-            )
+            let r = cx
+                .at("content", |cx| cx.map(x, |x, cx| down_ElicitResultValue(x, cx)));
+            cx.optional("content", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5314,9 +5294,8 @@ fn down_EmbeddedResource(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5396,19 +5375,12 @@ fn down_GetPromptRequestParams(
     }
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "arguments",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "arguments",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5449,9 +5421,8 @@ fn down_ImageContent(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5607,19 +5578,14 @@ fn down_LegacyTitledEnumSchema__EnumSchema(
     };
     let enum_names = match enum_names {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "enumNames",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "enumNames",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("enumNames", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5822,9 +5788,8 @@ fn down_ModelPreferences(
     let cost_priority = cost_priority;
     let hints = match hints {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)))?,
-            )
+            let r = cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)));
+            cx.optional("hints", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6192,9 +6157,9 @@ fn down_Prompt(
     let meta = meta;
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)))?,
-            )
+            let r = cx
+                .at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)));
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6342,13 +6307,12 @@ fn down_RequestParams__ListRootsRequestParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "_meta",
-                        |cx| down_RequestParamsMeta__ListRootsRequestParamsMeta(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "_meta",
+                    |cx| down_RequestParamsMeta__ListRootsRequestParamsMeta(x, cx),
+                );
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6366,13 +6330,9 @@ fn down_RequestParams__PingRequestParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "_meta",
-                        |cx| down_RequestParamsMeta__PingRequestParamsMeta(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at("_meta", |cx| down_RequestParamsMeta__PingRequestParamsMeta(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6390,9 +6350,8 @@ fn down_RequestParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_RequestParamsMeta(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_RequestParamsMeta(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6461,9 +6420,8 @@ fn down_Resource(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6527,9 +6485,8 @@ fn down_ResourceLink(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6588,9 +6545,8 @@ fn down_ResourceTemplate(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6715,13 +6671,35 @@ fn down_SamplingMessageContent(
     ::std::result::Result::Ok(
         match v {
             new::SamplingMessageContent::Single(x) => {
-                return ::std::result::Result::Err(
-                    cx
-                        .unrepresentable(
-                            "",
-                            "this revision has no `object` member in SamplingMessageContent",
-                        ),
-                );
+                match x {
+                    new::SamplingMessageContentBlock::Text(x) => {
+                        old::SamplingMessageContent::Text(down_TextContent(x, cx)?)
+                    }
+                    new::SamplingMessageContentBlock::Image(x) => {
+                        old::SamplingMessageContent::Image(down_ImageContent(x, cx)?)
+                    }
+                    new::SamplingMessageContentBlock::Audio(x) => {
+                        old::SamplingMessageContent::Audio(down_AudioContent(x, cx)?)
+                    }
+                    new::SamplingMessageContentBlock::ToolUse(x) => {
+                        return ::std::result::Result::Err(
+                            cx
+                                .unrepresentable(
+                                    "",
+                                    "this revision has no `tool_use` member in SamplingMessageContent",
+                                ),
+                        );
+                    }
+                    new::SamplingMessageContentBlock::ToolResult(x) => {
+                        return ::std::result::Result::Err(
+                            cx
+                                .unrepresentable(
+                                    "",
+                                    "this revision has no `tool_result` member in SamplingMessageContent",
+                                ),
+                        );
+                    }
+                }
             }
             new::SamplingMessageContent::Multiple(x) => {
                 return ::std::result::Result::Err(
@@ -6756,44 +6734,34 @@ fn down_ServerCapabilities(
     let completions = completions;
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let logging = logging;
     let prompts = match prompts {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx))?,
-            )
+            let r = cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx));
+            cx.optional("prompts", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let resources = match resources {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx))?,
-            )
+            let r = cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx));
+            cx.optional("resources", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let tools = match tools {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx))?,
-            )
+            let r = cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx));
+            cx.optional("tools", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6889,9 +6857,8 @@ fn down_StringSchema(
     let description = description;
     let format = match format {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("format", |cx| down_StringSchemaFormat(x, cx))?,
-            )
+            let r = cx.at("format", |cx| down_StringSchemaFormat(x, cx));
+            cx.optional("format", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6966,9 +6933,8 @@ fn down_TextContent(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7041,7 +7007,7 @@ fn down_TitledMultiSelectEnumSchema__EnumSchema(
     }
     let description = description;
     let r#enum = match cx
-        .unstash::<::std::vec::Vec<::std::string::String>>(&mut extra, "enum")
+        .take::<::std::vec::Vec<::std::string::String>>(&mut extra, "enum")?
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => {
@@ -7093,7 +7059,7 @@ fn down_TitledSingleSelectEnumSchema__EnumSchema(
     cx.dropped("oneOf");
     let description = description;
     let r#enum = match cx
-        .unstash::<::std::vec::Vec<::std::string::String>>(&mut extra, "enum")
+        .take::<::std::vec::Vec<::std::string::String>>(&mut extra, "enum")?
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => {
@@ -7150,9 +7116,8 @@ fn down_Tool(v: new::Tool, cx: &mut Cx) -> ::std::result::Result<old::Tool, Adap
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_ToolAnnotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_ToolAnnotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7164,9 +7129,8 @@ fn down_Tool(v: new::Tool, cx: &mut Cx) -> ::std::result::Result<old::Tool, Adap
     let name = name;
     let output_schema = match output_schema {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("outputSchema", |cx| down_ToolOutputSchema(x, cx))?,
-            )
+            let r = cx.at("outputSchema", |cx| down_ToolOutputSchema(x, cx));
+            cx.optional("outputSchema", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7222,37 +7186,25 @@ fn down_ToolInputSchema(
     }
     let properties = match properties {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "properties",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "properties",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("properties", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let required = match required {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "required",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "required",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("required", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7288,37 +7240,25 @@ fn down_ToolOutputSchema(
     }
     let properties = match properties {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "properties",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "properties",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("properties", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let required = match required {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "required",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "required",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("required", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7386,7 +7326,7 @@ fn down_UntitledMultiSelectEnumSchema__EnumSchema(
     }
     let description = description;
     let r#enum = match cx
-        .unstash::<::std::vec::Vec<::std::string::String>>(&mut extra, "enum")
+        .take::<::std::vec::Vec<::std::string::String>>(&mut extra, "enum")?
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => {
@@ -8878,98 +8818,292 @@ pub(super) fn by_name(
                 )
             }
             (true, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| Ok(up_CompleteResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CompleteResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| down_CompleteResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CompleteResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("elicitation/create")) => {
-                step_json(value, |v, cx| Ok(up_ElicitResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ElicitResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("elicitation/create")) => {
-                step_json(value, |v, cx| down_ElicitResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ElicitResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("initialize")) => {
-                step_json(value, |v, cx| Ok(up_InitializeResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_InitializeResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("initialize")) => {
-                step_json(value, |v, cx| down_InitializeResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_InitializeResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("logging/setLevel")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
             (false, What::Result("logging/setLevel")) => {
-                step_json(value, |v, cx| down_Result(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
             }
             (true, What::Result("ping")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
-            (false, What::Result("ping")) => step_json(value, |v, cx| down_Result(v, cx)),
+            (false, What::Result("ping")) => {
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
+            }
             (true, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| Ok(up_GetPromptResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_GetPromptResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| down_GetPromptResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_GetPromptResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| Ok(up_ListPromptsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListPromptsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| down_ListPromptsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListPromptsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourcesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourcesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/list")) => {
-                step_json(value, |v, cx| down_ListResourcesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourcesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/read")) => {
-                step_json(value, |v, cx| Ok(up_ReadResourceResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ReadResourceResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/read")) => {
-                step_json(value, |v, cx| down_ReadResourceResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ReadResourceResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/subscribe")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/subscribe")) => {
-                step_json(value, |v, cx| down_Result(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourceTemplatesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourceTemplatesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| down_ListResourceTemplatesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourceTemplatesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/unsubscribe")) => {
-                step_json(value, |v, cx| Ok(up_Result(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_Result(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/unsubscribe")) => {
-                step_json(value, |v, cx| down_Result(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_Result(v, cx)
+                    },
+                )
             }
             (true, What::Result("roots/list")) => {
-                step_json(value, |v, cx| Ok(up_ListRootsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListRootsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("roots/list")) => {
-                step_json(value, |v, cx| down_ListRootsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListRootsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| Ok(up_CreateMessageResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CreateMessageResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| down_CreateMessageResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CreateMessageResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/call")) => {
-                step_json(value, |v, cx| Ok(up_CallToolResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CallToolResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/call")) => {
-                step_json(value, |v, cx| down_CallToolResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CallToolResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/list")) => {
-                step_json(value, |v, cx| Ok(up_ListToolsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListToolsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/list")) => {
-                step_json(value, |v, cx| down_ListToolsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListToolsResult(v, cx)
+                    },
+                )
             }
             _ => return ::std::option::Option::None,
         },

@@ -1785,7 +1785,7 @@ impl crate::adapt::Upgrade for old::ClientRequest {
                         }
                         ::std::option::Option::None => {
                             match cx
-                                .unstash::<
+                                .take_or_drop::<
                                     new::PaginatedRequestParams,
                                 >(&mut extra, "params")
                             {
@@ -1813,7 +1813,7 @@ impl crate::adapt::Upgrade for old::ClientRequest {
                         }
                         ::std::option::Option::None => {
                             match cx
-                                .unstash::<
+                                .take_or_drop::<
                                     new::PaginatedRequestParams,
                                 >(&mut extra, "params")
                             {
@@ -1854,7 +1854,7 @@ impl crate::adapt::Upgrade for old::ClientRequest {
                         }
                         ::std::option::Option::None => {
                             match cx
-                                .unstash::<
+                                .take_or_drop::<
                                     new::PaginatedRequestParams,
                                 >(&mut extra, "params")
                             {
@@ -1919,7 +1919,7 @@ impl crate::adapt::Upgrade for old::ClientRequest {
                         }
                         ::std::option::Option::None => {
                             match cx
-                                .unstash::<
+                                .take_or_drop::<
                                     new::PaginatedRequestParams,
                                 >(&mut extra, "params")
                             {
@@ -1969,18 +1969,22 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     let mut extra = crate::rpc::JsonObject::new();
                     old::ClientRequest::ListPrompts({
                         let x = params;
-                        ::std::option::Option::Some(
-                            cx.at("params", |cx| down_PaginatedRequestParams(x, cx))?,
-                        )
+                        {
+                            let r = cx
+                                .at("params", |cx| down_PaginatedRequestParams(x, cx));
+                            cx.optional("params", r)?
+                        }
                     })
                 }
                 new::ClientRequest::ListResources(params) => {
                     let mut extra = crate::rpc::JsonObject::new();
                     old::ClientRequest::ListResources({
                         let x = params;
-                        ::std::option::Option::Some(
-                            cx.at("params", |cx| down_PaginatedRequestParams(x, cx))?,
-                        )
+                        {
+                            let r = cx
+                                .at("params", |cx| down_PaginatedRequestParams(x, cx));
+                            cx.optional("params", r)?
+                        }
                     })
                 }
                 new::ClientRequest::ReadResource(params) => {
@@ -1994,9 +1998,11 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     let mut extra = crate::rpc::JsonObject::new();
                     old::ClientRequest::ListResourceTemplates({
                         let x = params;
-                        ::std::option::Option::Some(
-                            cx.at("params", |cx| down_PaginatedRequestParams(x, cx))?,
-                        )
+                        {
+                            let r = cx
+                                .at("params", |cx| down_PaginatedRequestParams(x, cx));
+                            cx.optional("params", r)?
+                        }
                     })
                 }
                 new::ClientRequest::CallTool(params) => {
@@ -2010,9 +2016,11 @@ impl crate::adapt::Downgrade for new::ClientRequest {
                     let mut extra = crate::rpc::JsonObject::new();
                     old::ClientRequest::ListTools({
                         let x = params;
-                        ::std::option::Option::Some(
-                            cx.at("params", |cx| down_PaginatedRequestParams(x, cx))?,
-                        )
+                        {
+                            let r = cx
+                                .at("params", |cx| down_PaginatedRequestParams(x, cx));
+                            cx.optional("params", r)?
+                        }
                     })
                 }
                 new::ClientRequest::Discover(_) => {
@@ -2217,9 +2225,9 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::PromptListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_NotificationParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_NotificationParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2230,9 +2238,9 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ResourceListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_NotificationParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_NotificationParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2253,9 +2261,9 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ToolListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_NotificationParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_NotificationParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2396,7 +2404,7 @@ fn up_CallToolRequestParams(
             cx.at("_meta", |cx| up_CallToolRequestParamsMeta__RequestMetaObject(x, cx))
         }
         ::std::option::Option::None => {
-            match cx.unstash::<new::RequestMetaObject>(&mut extra, "_meta") {
+            match cx.take_or_drop::<new::RequestMetaObject>(&mut extra, "_meta") {
                 ::std::option::Option::Some(x) => x,
                 ::std::option::Option::None => {
                     let mut d = new::RequestMetaObject::default();
@@ -2428,7 +2436,7 @@ fn up_CallToolRequestParamsMeta__RequestMetaObject(
     let old::CallToolRequestParamsMeta { progress_token, extra } = v;
     let mut extra = extra;
     let client_capabilities = match cx
-        .unstash::<
+        .take_or_drop::<
             new::ClientCapabilities,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
@@ -2445,7 +2453,7 @@ fn up_CallToolRequestParamsMeta__RequestMetaObject(
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
     let protocol_version = match cx
-        .unstash::<
+        .take_or_drop::<
             ::std::string::String,
         >(&mut extra, "io.modelcontextprotocol/protocolVersion")
     {
@@ -2498,7 +2506,9 @@ fn up_CallToolResult(v: old::CallToolResult, cx: &mut Cx) -> new::CallToolResult
     };
     let is_error = is_error;
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
@@ -2553,7 +2563,7 @@ fn up_CancelledNotificationParams(
     let request_id = match request_id {
         ::std::option::Option::Some(x) => cx.at("requestId", |cx| x),
         ::std::option::Option::None => {
-            match cx.unstash::<new::RequestId>(&mut extra, "requestId") {
+            match cx.take_or_drop::<new::RequestId>(&mut extra, "requestId") {
                 ::std::option::Option::Some(x) => x,
                 ::std::option::Option::None => {
                     cx.defaulted("requestId");
@@ -2672,7 +2682,7 @@ fn up_CompleteRequestParams(
             cx.at("_meta", |cx| up_CompleteRequestParamsMeta__RequestMetaObject(x, cx))
         }
         ::std::option::Option::None => {
-            match cx.unstash::<new::RequestMetaObject>(&mut extra, "_meta") {
+            match cx.take_or_drop::<new::RequestMetaObject>(&mut extra, "_meta") {
                 ::std::option::Option::Some(x) => x,
                 ::std::option::Option::None => {
                     let mut d = new::RequestMetaObject::default();
@@ -2747,7 +2757,7 @@ fn up_CompleteRequestParamsMeta__RequestMetaObject(
     let old::CompleteRequestParamsMeta { progress_token, extra } = v;
     let mut extra = extra;
     let client_capabilities = match cx
-        .unstash::<
+        .take_or_drop::<
             new::ClientCapabilities,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
@@ -2764,7 +2774,7 @@ fn up_CompleteRequestParamsMeta__RequestMetaObject(
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
     let protocol_version = match cx
-        .unstash::<
+        .take_or_drop::<
             ::std::string::String,
         >(&mut extra, "io.modelcontextprotocol/protocolVersion")
     {
@@ -2825,7 +2835,9 @@ fn up_CompleteResult(v: old::CompleteResult, cx: &mut Cx) -> new::CompleteResult
         cx.at("completion", |cx| up_CompleteResultCompletion(x, cx))
     };
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
@@ -3304,7 +3316,7 @@ fn up_GetPromptRequestParams(
             cx.at("_meta", |cx| up_GetPromptRequestParamsMeta__RequestMetaObject(x, cx))
         }
         ::std::option::Option::None => {
-            match cx.unstash::<new::RequestMetaObject>(&mut extra, "_meta") {
+            match cx.take_or_drop::<new::RequestMetaObject>(&mut extra, "_meta") {
                 ::std::option::Option::Some(x) => x,
                 ::std::option::Option::None => {
                     let mut d = new::RequestMetaObject::default();
@@ -3341,7 +3353,7 @@ fn up_GetPromptRequestParamsMeta__RequestMetaObject(
     let old::GetPromptRequestParamsMeta { progress_token, extra } = v;
     let mut extra = extra;
     let client_capabilities = match cx
-        .unstash::<
+        .take_or_drop::<
             new::ClientCapabilities,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
@@ -3358,7 +3370,7 @@ fn up_GetPromptRequestParamsMeta__RequestMetaObject(
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
     let protocol_version = match cx
-        .unstash::<
+        .take_or_drop::<
             ::std::string::String,
         >(&mut extra, "io.modelcontextprotocol/protocolVersion")
     {
@@ -3411,7 +3423,9 @@ fn up_GetPromptResult(v: old::GetPromptResult, cx: &mut Cx) -> new::GetPromptRes
         cx.at("messages", |cx| cx.list_up(x, |x, cx| up_PromptMessage(x, cx)))
     };
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
@@ -3615,7 +3629,7 @@ fn up_ListPromptsResult(
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let cache_scope = match cx
-        .unstash::<new::ListPromptsResultCacheScope>(&mut extra, "cacheScope")
+        .take_or_drop::<new::ListPromptsResultCacheScope>(&mut extra, "cacheScope")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => new::ListPromptsResultCacheScope::Private,
@@ -3626,12 +3640,14 @@ fn up_ListPromptsResult(
         cx.at("prompts", |cx| cx.list_up(x, |x, cx| up_Prompt(x, cx)))
     };
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
     };
-    let ttl_ms = match cx.unstash::<u64>(&mut extra, "ttlMs") {
+    let ttl_ms = match cx.take_or_drop::<u64>(&mut extra, "ttlMs") {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => 0,
     };
@@ -3678,7 +3694,9 @@ fn up_ListResourceTemplatesResult(
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let cache_scope = match cx
-        .unstash::<new::ListResourceTemplatesResultCacheScope>(&mut extra, "cacheScope")
+        .take_or_drop::<
+            new::ListResourceTemplatesResultCacheScope,
+        >(&mut extra, "cacheScope")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => {
@@ -3694,12 +3712,14 @@ fn up_ListResourceTemplatesResult(
         )
     };
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
     };
-    let ttl_ms = match cx.unstash::<u64>(&mut extra, "ttlMs") {
+    let ttl_ms = match cx.take_or_drop::<u64>(&mut extra, "ttlMs") {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => 0,
     };
@@ -3741,7 +3761,7 @@ fn up_ListResourcesResult(
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let cache_scope = match cx
-        .unstash::<new::ListResourcesResultCacheScope>(&mut extra, "cacheScope")
+        .take_or_drop::<new::ListResourcesResultCacheScope>(&mut extra, "cacheScope")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => new::ListResourcesResultCacheScope::Private,
@@ -3752,12 +3772,14 @@ fn up_ListResourcesResult(
         cx.at("resources", |cx| cx.list_up(x, |x, cx| up_Resource(x, cx)))
     };
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
     };
-    let ttl_ms = match cx.unstash::<u64>(&mut extra, "ttlMs") {
+    let ttl_ms = match cx.take_or_drop::<u64>(&mut extra, "ttlMs") {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => 0,
     };
@@ -3812,14 +3834,16 @@ fn up_ListToolsResult(v: old::ListToolsResult, cx: &mut Cx) -> new::ListToolsRes
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let cache_scope = match cx
-        .unstash::<new::ListToolsResultCacheScope>(&mut extra, "cacheScope")
+        .take_or_drop::<new::ListToolsResultCacheScope>(&mut extra, "cacheScope")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => new::ListToolsResultCacheScope::Private,
     };
     let next_cursor = next_cursor;
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
@@ -3828,7 +3852,7 @@ fn up_ListToolsResult(v: old::ListToolsResult, cx: &mut Cx) -> new::ListToolsRes
         let x = tools;
         cx.at("tools", |cx| cx.list_up(x, |x, cx| up_Tool(x, cx)))
     };
-    let ttl_ms = match cx.unstash::<u64>(&mut extra, "ttlMs") {
+    let ttl_ms = match cx.take_or_drop::<u64>(&mut extra, "ttlMs") {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => 0,
     };
@@ -4033,7 +4057,7 @@ fn up_PaginatedRequestParams(
             cx.at("_meta", |cx| up_PaginatedRequestParamsMeta__RequestMetaObject(x, cx))
         }
         ::std::option::Option::None => {
-            match cx.unstash::<new::RequestMetaObject>(&mut extra, "_meta") {
+            match cx.take_or_drop::<new::RequestMetaObject>(&mut extra, "_meta") {
                 ::std::option::Option::Some(x) => x,
                 ::std::option::Option::None => {
                     let mut d = new::RequestMetaObject::default();
@@ -4058,7 +4082,7 @@ fn up_PaginatedRequestParamsMeta__RequestMetaObject(
     let old::PaginatedRequestParamsMeta { progress_token, extra } = v;
     let mut extra = extra;
     let client_capabilities = match cx
-        .unstash::<
+        .take_or_drop::<
             new::ClientCapabilities,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
@@ -4075,7 +4099,7 @@ fn up_PaginatedRequestParamsMeta__RequestMetaObject(
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
     let protocol_version = match cx
-        .unstash::<
+        .take_or_drop::<
             ::std::string::String,
         >(&mut extra, "io.modelcontextprotocol/protocolVersion")
     {
@@ -4118,7 +4142,9 @@ fn up_PaginatedResult(v: old::PaginatedResult, cx: &mut Cx) -> new::PaginatedRes
     };
     let next_cursor = next_cursor;
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
@@ -4326,7 +4352,7 @@ fn up_ReadResourceRequestParams(
             )
         }
         ::std::option::Option::None => {
-            match cx.unstash::<new::RequestMetaObject>(&mut extra, "_meta") {
+            match cx.take_or_drop::<new::RequestMetaObject>(&mut extra, "_meta") {
                 ::std::option::Option::Some(x) => x,
                 ::std::option::Option::None => {
                     let mut d = new::RequestMetaObject::default();
@@ -4356,7 +4382,7 @@ fn up_ReadResourceRequestParamsMeta__RequestMetaObject(
     let old::ReadResourceRequestParamsMeta { progress_token, extra } = v;
     let mut extra = extra;
     let client_capabilities = match cx
-        .unstash::<
+        .take_or_drop::<
             new::ClientCapabilities,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
@@ -4373,7 +4399,7 @@ fn up_ReadResourceRequestParamsMeta__RequestMetaObject(
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
     let protocol_version = match cx
-        .unstash::<
+        .take_or_drop::<
             ::std::string::String,
         >(&mut extra, "io.modelcontextprotocol/protocolVersion")
     {
@@ -4424,7 +4450,7 @@ fn up_ReadResourceResult(
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let cache_scope = match cx
-        .unstash::<new::ReadResourceResultCacheScope>(&mut extra, "cacheScope")
+        .take_or_drop::<new::ReadResourceResultCacheScope>(&mut extra, "cacheScope")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => new::ReadResourceResultCacheScope::Private,
@@ -4437,12 +4463,14 @@ fn up_ReadResourceResult(
         )
     };
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
     };
-    let ttl_ms = match cx.unstash::<u64>(&mut extra, "ttlMs") {
+    let ttl_ms = match cx.take_or_drop::<u64>(&mut extra, "ttlMs") {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => 0,
     };
@@ -4481,7 +4509,7 @@ fn up_RequestParams(v: old::RequestParams, cx: &mut Cx) -> new::RequestParams {
             cx.at("_meta", |cx| up_RequestParamsMeta__RequestMetaObject(x, cx))
         }
         ::std::option::Option::None => {
-            match cx.unstash::<new::RequestMetaObject>(&mut extra, "_meta") {
+            match cx.take_or_drop::<new::RequestMetaObject>(&mut extra, "_meta") {
                 ::std::option::Option::Some(x) => x,
                 ::std::option::Option::None => {
                     let mut d = new::RequestMetaObject::default();
@@ -4501,7 +4529,7 @@ fn up_RequestParamsMeta__RequestMetaObject(
     let old::RequestParamsMeta { progress_token, extra } = v;
     let mut extra = extra;
     let client_capabilities = match cx
-        .unstash::<
+        .take_or_drop::<
             new::ClientCapabilities,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
@@ -4518,7 +4546,7 @@ fn up_RequestParamsMeta__RequestMetaObject(
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
     let protocol_version = match cx
-        .unstash::<
+        .take_or_drop::<
             ::std::string::String,
         >(&mut extra, "io.modelcontextprotocol/protocolVersion")
     {
@@ -4671,7 +4699,7 @@ fn up_ResourceRequestParams(
             cx.at("_meta", |cx| up_ResourceRequestParamsMeta__RequestMetaObject(x, cx))
         }
         ::std::option::Option::None => {
-            match cx.unstash::<new::RequestMetaObject>(&mut extra, "_meta") {
+            match cx.take_or_drop::<new::RequestMetaObject>(&mut extra, "_meta") {
                 ::std::option::Option::Some(x) => x,
                 ::std::option::Option::None => {
                     let mut d = new::RequestMetaObject::default();
@@ -4696,7 +4724,7 @@ fn up_ResourceRequestParamsMeta__RequestMetaObject(
     let old::ResourceRequestParamsMeta { progress_token, extra } = v;
     let mut extra = extra;
     let client_capabilities = match cx
-        .unstash::<
+        .take_or_drop::<
             new::ClientCapabilities,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
@@ -4713,7 +4741,7 @@ fn up_ResourceRequestParamsMeta__RequestMetaObject(
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
     let protocol_version = match cx
-        .unstash::<
+        .take_or_drop::<
             ::std::string::String,
         >(&mut extra, "io.modelcontextprotocol/protocolVersion")
     {
@@ -4861,7 +4889,9 @@ fn up_Result(v: old::Result, cx: &mut Cx) -> new::Result {
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let result_type = match cx
-        .unstash::<crate::rpc::Const<new::CompleteResultType>>(&mut extra, "resultType")
+        .take_or_drop::<
+            crate::rpc::Const<new::CompleteResultType>,
+        >(&mut extra, "resultType")
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
@@ -5685,9 +5715,8 @@ fn down_Annotations(
     let mut extra = extra;
     let audience = match audience {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)))?,
-            )
+            let r = cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)));
+            cx.optional("audience", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5710,9 +5739,8 @@ fn down_AudioContent(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5845,13 +5873,14 @@ fn down_CallToolRequestParams(
     }
     let meta = {
         let x = meta;
-        ::std::option::Option::Some(
-            cx
+        {
+            let r = cx
                 .at(
                     "_meta",
                     |cx| down_RequestMetaObject__CallToolRequestParamsMeta(x, cx),
-                )?,
-        )
+                );
+            cx.optional("_meta", r)?
+        }
     };
     let arguments = arguments;
     let name = name;
@@ -5883,7 +5912,8 @@ fn down_CallToolResult(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5894,7 +5924,8 @@ fn down_CallToolResult(
     let is_error = is_error;
     let structured_content = match structured_content {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("structuredContent", |cx| cx.json("", x))?)
+            let r = cx.at("structuredContent", |cx| cx.json("", x));
+            cx.optional("structuredContent", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -5915,16 +5946,19 @@ fn down_CancelledNotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let reason = reason;
     let request_id = {
         let x = request_id;
-        ::std::option::Option::Some(
-            cx.at("requestId", |cx| ::std::result::Result::<_, AdaptError>::Ok(x))?,
-        )
+        {
+            let r = cx
+                .at("requestId", |cx| ::std::result::Result::<_, AdaptError>::Ok(x));
+            cx.optional("requestId", r)?
+        }
     };
     let out = old::CancelledNotificationParams {
         meta,
@@ -5952,58 +5986,48 @@ fn down_ClientCapabilities(
     }
     let elicitation = match elicitation {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("elicitation", |cx| down_ClientCapabilitiesElicitation(x, cx))?,
-            )
+            let r = cx.at("elicitation", |cx| down_ClientCapabilitiesElicitation(x, cx));
+            cx.optional("elicitation", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let roots = match roots {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "roots",
-                        |cx| {
-                            cx
-                                .json_filled(
-                                    "",
-                                    x,
-                                    ::serde_json::to_value(
-                                            old::ClientCapabilitiesRoots::default(),
-                                        )
-                                        .unwrap_or_default(),
-                                    &[],
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "roots",
+                    |cx| {
+                        cx
+                            .json_filled(
+                                "",
+                                x,
+                                ::serde_json::to_value(
+                                        old::ClientCapabilitiesRoots::default(),
+                                    )
+                                    .unwrap_or_default(),
+                                &[],
+                            )
+                    },
+                );
+            cx.optional("roots", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let sampling = match sampling {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("sampling", |cx| down_ClientCapabilitiesSampling(x, cx))?,
-            )
+            let r = cx.at("sampling", |cx| down_ClientCapabilitiesSampling(x, cx));
+            cx.optional("sampling", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6056,13 +6080,14 @@ fn down_CompleteRequestParams(
     let mut extra = extra;
     let meta = {
         let x = meta;
-        ::std::option::Option::Some(
-            cx
+        {
+            let r = cx
                 .at(
                     "_meta",
                     |cx| down_RequestMetaObject__CompleteRequestParamsMeta(x, cx),
-                )?,
-        )
+                );
+            cx.optional("_meta", r)?
+        }
     };
     let argument = {
         let x = argument;
@@ -6070,9 +6095,8 @@ fn down_CompleteRequestParams(
     };
     let context = match context {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("context", |cx| down_CompleteRequestParamsContext(x, cx))?,
-            )
+            let r = cx.at("context", |cx| down_CompleteRequestParamsContext(x, cx));
+            cx.optional("context", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6112,19 +6136,12 @@ fn down_CompleteRequestParamsContext(
     let mut extra = extra;
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "arguments",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "arguments",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6162,7 +6179,8 @@ fn down_CompleteResult(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6250,13 +6268,12 @@ fn down_CreateMessageRequestParams(
     let meta = cx.unstash::<old::CreateMessageRequestParamsMeta>(&mut extra, "_meta");
     let include_context = match include_context {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "includeContext",
-                        |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "includeContext",
+                    |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
+                );
+            cx.optional("includeContext", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6268,27 +6285,21 @@ fn down_CreateMessageRequestParams(
     let metadata = metadata;
     let model_preferences = match model_preferences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx))?,
-            )
+            let r = cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx));
+            cx.optional("modelPreferences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let stop_sequences = match stop_sequences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "stopSequences",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "stopSequences",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("stopSequences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6297,17 +6308,15 @@ fn down_CreateMessageRequestParams(
     let temperature = temperature;
     let tool_choice = match tool_choice {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("toolChoice", |cx| down_ToolChoice(x, cx))?,
-            )
+            let r = cx.at("toolChoice", |cx| down_ToolChoice(x, cx));
+            cx.optional("toolChoice", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let tools = match tools {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("tools", |cx| cx.list(x, |x, cx| down_Tool(x, cx)))?,
-            )
+            let r = cx.at("tools", |cx| cx.list(x, |x, cx| down_Tool(x, cx)));
+            cx.optional("tools", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6404,19 +6413,18 @@ fn down_ElicitRequestFormParams(
     let message = message;
     let mode = match mode {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "mode",
-                        |cx| ::std::result::Result::<
-                            _,
-                            AdaptError,
-                        >::Ok({
-                            let _ = x;
-                            crate::rpc::Const::new()
-                        }),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "mode",
+                    |cx| ::std::result::Result::<
+                        _,
+                        AdaptError,
+                    >::Ok({
+                        let _ = x;
+                        crate::rpc::Const::new()
+                    }),
+                );
+            cx.optional("mode", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6460,19 +6468,14 @@ fn down_ElicitRequestFormParamsRequestedSchema(
     };
     let required = match required {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "required",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "required",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("required", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6523,7 +6526,7 @@ fn down_ElicitRequestUrlParams(
     let mut extra = extra;
     let meta = cx.unstash::<old::ElicitRequestUrlParamsMeta>(&mut extra, "_meta");
     let elicitation_id = match cx
-        .unstash::<::std::string::String>(&mut extra, "elicitationId")
+        .take::<::std::string::String>(&mut extra, "elicitationId")?
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => {
@@ -6571,9 +6574,9 @@ fn down_ElicitResult(
     };
     let content = match content {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("content", |cx| cx.map(x, |x, cx| down_ElicitResultValue(x, cx)))?,
-            )
+            let r = cx
+                .at("content", |cx| cx.map(x, |x, cx| down_ElicitResultValue(x, cx)));
+            cx.optional("content", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6636,9 +6639,8 @@ fn down_EmbeddedResource(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6753,29 +6755,23 @@ fn down_GetPromptRequestParams(
     }
     let meta = {
         let x = meta;
-        ::std::option::Option::Some(
-            cx
+        {
+            let r = cx
                 .at(
                     "_meta",
                     |cx| down_RequestMetaObject__GetPromptRequestParamsMeta(x, cx),
-                )?,
-        )
+                );
+            cx.optional("_meta", r)?
+        }
     };
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "arguments",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "arguments",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6799,7 +6795,8 @@ fn down_GetPromptResult(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6822,26 +6819,22 @@ fn down_Icon(v: new::Icon, cx: &mut Cx) -> ::std::result::Result<old::Icon, Adap
     let mime_type = mime_type;
     let sizes = match sizes {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "sizes",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "sizes",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("sizes", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let src = src;
     let theme = match theme {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("theme", |cx| down_IconTheme(x, cx))?)
+            let r = cx.at("theme", |cx| down_IconTheme(x, cx));
+            cx.optional("theme", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6871,9 +6864,8 @@ fn down_Icons(
     let mut extra = extra;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6889,9 +6881,8 @@ fn down_ImageContent(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6937,9 +6928,8 @@ fn down_Implementation(
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6983,19 +6973,14 @@ fn down_LegacyTitledEnumSchema(
     };
     let enum_names = match enum_names {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "enumNames",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "enumNames",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("enumNames", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7049,7 +7034,8 @@ fn down_ListPromptsResult(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7091,7 +7077,8 @@ fn down_ListResourceTemplatesResult(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7136,7 +7123,8 @@ fn down_ListResourcesResult(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7196,7 +7184,8 @@ fn down_ListToolsResult(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7242,7 +7231,8 @@ fn down_LoggingMessageNotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7286,9 +7276,8 @@ fn down_ModelPreferences(
     let cost_priority = cost_priority;
     let hints = match hints {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)))?,
-            )
+            let r = cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)));
+            cx.optional("hints", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7328,7 +7317,8 @@ fn down_NotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7393,13 +7383,14 @@ fn down_PaginatedRequestParams(
     let mut extra = extra;
     let meta = {
         let x = meta;
-        ::std::option::Option::Some(
-            cx
+        {
+            let r = cx
                 .at(
                     "_meta",
                     |cx| down_RequestMetaObject__PaginatedRequestParamsMeta(x, cx),
-                )?,
-        )
+                );
+            cx.optional("_meta", r)?
+        }
     };
     let cursor = cursor;
     let out = old::PaginatedRequestParams {
@@ -7420,7 +7411,8 @@ fn down_PaginatedResult(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7488,7 +7480,8 @@ fn down_ProgressNotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7515,18 +7508,17 @@ fn down_Prompt(
     let meta = meta;
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)))?,
-            )
+            let r = cx
+                .at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)));
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7650,13 +7642,14 @@ fn down_ReadResourceRequestParams(
     }
     let meta = {
         let x = meta;
-        ::std::option::Option::Some(
-            cx
+        {
+            let r = cx
                 .at(
                     "_meta",
                     |cx| down_RequestMetaObject__ReadResourceRequestParamsMeta(x, cx),
-                )?,
-        )
+                );
+            cx.optional("_meta", r)?
+        }
     };
     let uri = uri;
     let out = old::ReadResourceRequestParams {
@@ -7690,7 +7683,8 @@ fn down_ReadResourceResult(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7943,9 +7937,11 @@ fn down_RequestParams(
     let mut extra = extra;
     let meta = {
         let x = meta;
-        ::std::option::Option::Some(
-            cx.at("_meta", |cx| down_RequestMetaObject__RequestParamsMeta(x, cx))?,
-        )
+        {
+            let r = cx
+                .at("_meta", |cx| down_RequestMetaObject__RequestParamsMeta(x, cx));
+            cx.optional("_meta", r)?
+        }
     };
     let out = old::RequestParams { meta, extra };
     ::std::result::Result::Ok(out)
@@ -7970,18 +7966,16 @@ fn down_Resource(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8042,18 +8036,16 @@ fn down_ResourceLink(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8098,13 +8090,14 @@ fn down_ResourceRequestParams(
     let mut extra = extra;
     let meta = {
         let x = meta;
-        ::std::option::Option::Some(
-            cx
+        {
+            let r = cx
                 .at(
                     "_meta",
                     |cx| down_RequestMetaObject__ResourceRequestParamsMeta(x, cx),
-                )?,
-        )
+                );
+            cx.optional("_meta", r)?
+        }
     };
     let uri = uri;
     let out = old::ResourceRequestParams {
@@ -8133,18 +8126,16 @@ fn down_ResourceTemplate(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8200,7 +8191,8 @@ fn down_ResourceUpdatedNotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8223,7 +8215,8 @@ fn down_Result(
     }
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("_meta", |cx| cx.json("", x))?)
+            let r = cx.at("_meta", |cx| cx.json("", x));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8340,45 +8333,35 @@ fn down_ServerCapabilities(
     let completions = completions;
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let logging = logging;
     let prompts = match prompts {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx))?,
-            )
+            let r = cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx));
+            cx.optional("prompts", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let resources = match resources {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx))?,
-            )
+            let r = cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx));
+            cx.optional("resources", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let tasks = cx.unstash::<old::ServerCapabilitiesTasks>(&mut extra, "tasks");
     let tools = match tools {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx))?,
-            )
+            let r = cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx));
+            cx.optional("tools", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8471,9 +8454,8 @@ fn down_StringSchema(
     let description = description;
     let format = match format {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("format", |cx| down_StringSchemaFormat(x, cx))?,
-            )
+            let r = cx.at("format", |cx| down_StringSchemaFormat(x, cx));
+            cx.optional("format", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8533,9 +8515,8 @@ fn down_TextContent(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8598,19 +8579,14 @@ fn down_TitledMultiSelectEnumSchema(
     let mut extra = extra;
     let default = match default {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "default",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "default",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("default", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8760,9 +8736,8 @@ fn down_Tool(v: new::Tool, cx: &mut Cx) -> ::std::result::Result<old::Tool, Adap
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_ToolAnnotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_ToolAnnotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8770,9 +8745,8 @@ fn down_Tool(v: new::Tool, cx: &mut Cx) -> ::std::result::Result<old::Tool, Adap
     let execution = cx.unstash::<old::ToolExecution>(&mut extra, "execution");
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8783,9 +8757,8 @@ fn down_Tool(v: new::Tool, cx: &mut Cx) -> ::std::result::Result<old::Tool, Adap
     let name = name;
     let output_schema = match output_schema {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("outputSchema", |cx| down_ToolOutputSchema(x, cx))?,
-            )
+            let r = cx.at("outputSchema", |cx| down_ToolOutputSchema(x, cx));
+            cx.optional("outputSchema", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8840,7 +8813,8 @@ fn down_ToolChoice(
     let mut extra = extra;
     let mode = match mode {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("mode", |cx| down_ToolChoiceMode(x, cx))?)
+            let r = cx.at("mode", |cx| down_ToolChoiceMode(x, cx));
+            cx.optional("mode", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8907,8 +8881,7 @@ fn down_ToolOutputSchema(
         >(&mut extra, "properties");
     let required = cx
         .unstash::<::std::vec::Vec<::std::string::String>>(&mut extra, "required");
-    let r#type = match cx
-        .unstash::<crate::rpc::Const<old::ObjectType>>(&mut extra, "type")
+    let r#type = match cx.take::<crate::rpc::Const<old::ObjectType>>(&mut extra, "type")?
     {
         ::std::option::Option::Some(x) => x,
         ::std::option::Option::None => crate::rpc::Const::new(),
@@ -8944,7 +8917,8 @@ fn down_ToolResultContent(
     let is_error = is_error;
     let structured_content = match structured_content {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("structuredContent", |cx| cx.json("", x))?)
+            let r = cx.at("structuredContent", |cx| cx.json("", x));
+            cx.optional("structuredContent", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9023,19 +8997,14 @@ fn down_UntitledMultiSelectEnumSchema(
     let mut extra = extra;
     let default = match default {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "default",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "default",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("default", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10834,76 +10803,202 @@ pub(super) fn by_name(
                 )
             }
             (true, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| Ok(up_CompleteResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CompleteResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| down_CompleteResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CompleteResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("elicitation/create")) => {
-                step_json(value, |v, cx| Ok(up_ElicitResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ElicitResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("elicitation/create")) => {
-                step_json(value, |v, cx| down_ElicitResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ElicitResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| Ok(up_GetPromptResult__GetPromptOutcome(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_GetPromptResult__GetPromptOutcome(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| down_GetPromptOutcome__GetPromptResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_GetPromptOutcome__GetPromptResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| Ok(up_ListPromptsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListPromptsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| down_ListPromptsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListPromptsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourcesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourcesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/list")) => {
-                step_json(value, |v, cx| down_ListResourcesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourcesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/read")) => {
                 step_json(
                     value,
-                    |v, cx| Ok(up_ReadResourceResult__ReadResourceOutcome(v, cx)),
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ReadResourceResult__ReadResourceOutcome(v, cx))
+                    },
                 )
             }
             (false, What::Result("resources/read")) => {
                 step_json(
                     value,
-                    |v, cx| down_ReadResourceOutcome__ReadResourceResult(v, cx),
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ReadResourceOutcome__ReadResourceResult(v, cx)
+                    },
                 )
             }
             (true, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourceTemplatesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourceTemplatesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| down_ListResourceTemplatesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourceTemplatesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("roots/list")) => {
-                step_json(value, |v, cx| Ok(up_ListRootsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListRootsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("roots/list")) => {
-                step_json(value, |v, cx| down_ListRootsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListRootsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| Ok(up_CreateMessageResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CreateMessageResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| down_CreateMessageResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CreateMessageResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/call")) => {
-                step_json(value, |v, cx| Ok(up_CallToolResult__CallToolOutcome(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CallToolResult__CallToolOutcome(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/call")) => {
-                step_json(value, |v, cx| down_CallToolOutcome__CallToolResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CallToolOutcome__CallToolResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/list")) => {
-                step_json(value, |v, cx| Ok(up_ListToolsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListToolsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/list")) => {
-                step_json(value, |v, cx| down_ListToolsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListToolsResult(v, cx)
+                    },
+                )
             }
             _ => return ::std::option::Option::None,
         },

@@ -2746,9 +2746,9 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::PromptListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_NotificationParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_NotificationParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2759,9 +2759,9 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ResourceListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_NotificationParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_NotificationParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -2792,9 +2792,9 @@ impl crate::adapt::Downgrade for new::ServerNotification {
                     old::ServerNotification::ToolListChanged(
                         match params {
                             ::std::option::Option::Some(x) => {
-                                ::std::option::Option::Some(
-                                    cx.at("params", |cx| down_NotificationParams(x, cx))?,
-                                )
+                                let r = cx
+                                    .at("params", |cx| down_NotificationParams(x, cx));
+                                cx.optional("params", r)?
                             }
                             ::std::option::Option::None => ::std::option::Option::None,
                         },
@@ -6554,9 +6554,8 @@ fn down_Annotations(
     let mut extra = extra;
     let audience = match audience {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)))?,
-            )
+            let r = cx.at("audience", |cx| cx.list(x, |x, cx| down_Role(x, cx)));
+            cx.optional("audience", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6579,9 +6578,8 @@ fn down_AudioContent(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6683,9 +6681,8 @@ fn down_CacheableResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6766,13 +6763,9 @@ fn down_CallToolRequestParams(
     let arguments = arguments;
     let input_responses = match input_responses {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "inputResponses",
-                        |cx| cx.map(x, |x, cx| down_InputResponse(x, cx)),
-                    )?,
-            )
+            let r = cx
+                .at("inputResponses", |cx| cx.map(x, |x, cx| down_InputResponse(x, cx)));
+            cx.optional("inputResponses", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6803,9 +6796,8 @@ fn down_CallToolResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6863,9 +6855,8 @@ fn down_CancelledNotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_NotificationMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_NotificationMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -6894,54 +6885,38 @@ fn down_ClientCapabilities(
     let mut extra = extra;
     let elicitation = match elicitation {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("elicitation", |cx| down_ClientCapabilitiesElicitation(x, cx))?,
-            )
+            let r = cx.at("elicitation", |cx| down_ClientCapabilitiesElicitation(x, cx));
+            cx.optional("elicitation", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let extensions = match extensions {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "extensions",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "extensions",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("extensions", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let roots = roots;
     let sampling = match sampling {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("sampling", |cx| down_ClientCapabilitiesSampling(x, cx))?,
-            )
+            let r = cx.at("sampling", |cx| down_ClientCapabilitiesSampling(x, cx));
+            cx.optional("sampling", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7001,9 +6976,8 @@ fn down_CompleteRequestParams(
     };
     let context = match context {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("context", |cx| down_CompleteRequestParamsContext(x, cx))?,
-            )
+            let r = cx.at("context", |cx| down_CompleteRequestParamsContext(x, cx));
+            cx.optional("context", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7043,19 +7017,12 @@ fn down_CompleteRequestParamsContext(
     let mut extra = extra;
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "arguments",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "arguments",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7090,9 +7057,8 @@ fn down_CompleteResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7223,13 +7189,12 @@ fn down_CreateMessageRequestParams(
     let mut extra = extra;
     let include_context = match include_context {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "includeContext",
-                        |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "includeContext",
+                    |cx| down_CreateMessageRequestParamsIncludeContext(x, cx),
+                );
+            cx.optional("includeContext", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7241,27 +7206,21 @@ fn down_CreateMessageRequestParams(
     let metadata = metadata;
     let model_preferences = match model_preferences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx))?,
-            )
+            let r = cx.at("modelPreferences", |cx| down_ModelPreferences(x, cx));
+            cx.optional("modelPreferences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let stop_sequences = match stop_sequences {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "stopSequences",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "stopSequences",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("stopSequences", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7269,17 +7228,15 @@ fn down_CreateMessageRequestParams(
     let temperature = temperature;
     let tool_choice = match tool_choice {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("toolChoice", |cx| down_ToolChoice(x, cx))?,
-            )
+            let r = cx.at("toolChoice", |cx| down_ToolChoice(x, cx));
+            cx.optional("toolChoice", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let tools = match tools {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("tools", |cx| cx.list(x, |x, cx| down_Tool(x, cx)))?,
-            )
+            let r = cx.at("tools", |cx| cx.list(x, |x, cx| down_Tool(x, cx)));
+            cx.optional("tools", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7381,9 +7338,8 @@ fn down_DiscoverResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7481,19 +7437,18 @@ fn down_ElicitRequestFormParams(
     let message = message;
     let mode = match mode {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "mode",
-                        |cx| ::std::result::Result::<
-                            _,
-                            AdaptError,
-                        >::Ok({
-                            let _ = x;
-                            crate::rpc::Const::new()
-                        }),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "mode",
+                    |cx| ::std::result::Result::<
+                        _,
+                        AdaptError,
+                    >::Ok({
+                        let _ = x;
+                        crate::rpc::Const::new()
+                    }),
+                );
+            cx.optional("mode", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7534,19 +7489,14 @@ fn down_ElicitRequestFormParamsRequestedSchema(
     };
     let required = match required {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "required",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "required",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("required", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7630,9 +7580,9 @@ fn down_ElicitResult(
     };
     let content = match content {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("content", |cx| cx.map(x, |x, cx| down_ElicitResultValue(x, cx)))?,
-            )
+            let r = cx
+                .at("content", |cx| cx.map(x, |x, cx| down_ElicitResultValue(x, cx)));
+            cx.optional("content", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7694,9 +7644,8 @@ fn down_EmbeddedResource(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7808,31 +7757,20 @@ fn down_GetPromptRequestParams(
     };
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "arguments",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "arguments",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let input_responses = match input_responses {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "inputResponses",
-                        |cx| cx.map(x, |x, cx| down_InputResponse(x, cx)),
-                    )?,
-            )
+            let r = cx
+                .at("inputResponses", |cx| cx.map(x, |x, cx| down_InputResponse(x, cx)));
+            cx.optional("inputResponses", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7856,9 +7794,8 @@ fn down_GetPromptResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7941,26 +7878,22 @@ fn down_Icon(v: new::Icon, cx: &mut Cx) -> ::std::result::Result<old::Icon, Adap
     let mime_type = mime_type;
     let sizes = match sizes {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "sizes",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "sizes",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("sizes", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let src = src;
     let theme = match theme {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("theme", |cx| down_IconTheme(x, cx))?)
+            let r = cx.at("theme", |cx| down_IconTheme(x, cx));
+            cx.optional("theme", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -7990,9 +7923,8 @@ fn down_Icons(
     let mut extra = extra;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8008,9 +7940,8 @@ fn down_ImageContent(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8056,9 +7987,8 @@ fn down_Implementation(
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8112,17 +8042,16 @@ fn down_InputRequiredResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let input_requests = match input_requests {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("inputRequests", |cx| cx.map(x, |x, cx| down_InputRequest(x, cx)))?,
-            )
+            let r = cx
+                .at("inputRequests", |cx| cx.map(x, |x, cx| down_InputRequest(x, cx)));
+            cx.optional("inputRequests", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8187,13 +8116,9 @@ fn down_InputResponseRequestParams(
     };
     let input_responses = match input_responses {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "inputResponses",
-                        |cx| cx.map(x, |x, cx| down_InputResponse(x, cx)),
-                    )?,
-            )
+            let r = cx
+                .at("inputResponses", |cx| cx.map(x, |x, cx| down_InputResponse(x, cx)));
+            cx.optional("inputResponses", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8318,19 +8243,14 @@ fn down_LegacyTitledEnumSchema(
     };
     let enum_names = match enum_names {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "enumNames",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "enumNames",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("enumNames", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8375,9 +8295,8 @@ fn down_ListPromptsResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8444,9 +8363,8 @@ fn down_ListResourceTemplatesResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8518,9 +8436,8 @@ fn down_ListResourcesResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8592,9 +8509,8 @@ fn down_ListRootsRequest(
     };
     let params = match params {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("params", |cx| down_ListRootsRequestParams(x, cx))?,
-            )
+            let r = cx.at("params", |cx| down_ListRootsRequestParams(x, cx));
+            cx.optional("params", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8650,9 +8566,8 @@ fn down_ListToolsResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8732,9 +8647,8 @@ fn down_LoggingMessageNotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_NotificationMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_NotificationMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8861,9 +8775,8 @@ fn down_ModelPreferences(
     let cost_priority = cost_priority;
     let hints = match hints {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)))?,
-            )
+            let r = cx.at("hints", |cx| cx.list(x, |x, cx| down_ModelHint(x, cx)));
+            cx.optional("hints", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -8916,9 +8829,8 @@ fn down_NotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_NotificationMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_NotificationMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9001,9 +8913,8 @@ fn down_PaginatedResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9114,9 +9025,8 @@ fn down_ProgressNotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_NotificationMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_NotificationMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9143,18 +9053,17 @@ fn down_Prompt(
     let meta = meta;
     let arguments = match arguments {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)))?,
-            )
+            let r = cx
+                .at("arguments", |cx| cx.list(x, |x, cx| down_PromptArgument(x, cx)));
+            cx.optional("arguments", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9275,13 +9184,9 @@ fn down_ReadResourceRequestParams(
     };
     let input_responses = match input_responses {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "inputResponses",
-                        |cx| cx.map(x, |x, cx| down_InputResponse(x, cx)),
-                    )?,
-            )
+            let r = cx
+                .at("inputResponses", |cx| cx.map(x, |x, cx| down_InputResponse(x, cx)));
+            cx.optional("inputResponses", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9311,9 +9216,8 @@ fn down_ReadResourceResult(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9421,21 +9325,20 @@ fn down_RequestMetaObject(
     };
     let client_info = match client_info {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "io.modelcontextprotocol/clientInfo",
-                        |cx| down_Implementation(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "io.modelcontextprotocol/clientInfo",
+                    |cx| down_Implementation(x, cx),
+                );
+            cx.optional("io.modelcontextprotocol/clientInfo", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let log_level = match log_level {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("io.modelcontextprotocol/logLevel", |cx| down_LoggingLevel(x, cx))?,
-            )
+            let r = cx
+                .at("io.modelcontextprotocol/logLevel", |cx| down_LoggingLevel(x, cx));
+            cx.optional("io.modelcontextprotocol/logLevel", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9484,18 +9387,16 @@ fn down_Resource(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9556,18 +9457,16 @@ fn down_ResourceLink(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9641,18 +9540,16 @@ fn down_ResourceTemplate(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9708,9 +9605,8 @@ fn down_ResourceUpdatedNotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_NotificationMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_NotificationMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9730,9 +9626,8 @@ fn down_Result(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_ResultMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_ResultMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9764,13 +9659,12 @@ fn down_ResultMetaObject(
     let mut extra = extra;
     let server_info = match server_info {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "io.modelcontextprotocol/serverInfo",
-                        |cx| down_Implementation(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "io.modelcontextprotocol/serverInfo",
+                    |cx| down_Implementation(x, cx),
+                );
+            cx.optional("io.modelcontextprotocol/serverInfo", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -9898,62 +9792,45 @@ fn down_ServerCapabilities(
     let completions = completions;
     let experimental = match experimental {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "experimental",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "experimental",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("experimental", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let extensions = match extensions {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "extensions",
-                        |cx| {
-                            cx
-                                .map(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "extensions",
+                    |cx| cx.map(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x)),
+                );
+            cx.optional("extensions", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let logging = logging;
     let prompts = match prompts {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx))?,
-            )
+            let r = cx.at("prompts", |cx| down_ServerCapabilitiesPrompts(x, cx));
+            cx.optional("prompts", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let resources = match resources {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx))?,
-            )
+            let r = cx.at("resources", |cx| down_ServerCapabilitiesResources(x, cx));
+            cx.optional("resources", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let tools = match tools {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx))?,
-            )
+            let r = cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx));
+            cx.optional("tools", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10046,9 +9923,8 @@ fn down_StringSchema(
     let description = description;
     let format = match format {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("format", |cx| down_StringSchemaFormat(x, cx))?,
-            )
+            let r = cx.at("format", |cx| down_StringSchemaFormat(x, cx));
+            cx.optional("format", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10114,19 +9990,14 @@ fn down_SubscriptionFilter(
     let prompts_list_changed = prompts_list_changed;
     let resource_subscriptions = match resource_subscriptions {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "resourceSubscriptions",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "resourceSubscriptions",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("resourceSubscriptions", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10156,9 +10027,8 @@ fn down_SubscriptionsAcknowledgedNotificationParams(
     let mut extra = extra;
     let meta = match meta {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("_meta", |cx| down_NotificationMetaObject(x, cx))?,
-            )
+            let r = cx.at("_meta", |cx| down_NotificationMetaObject(x, cx));
+            cx.optional("_meta", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10236,13 +10106,12 @@ fn down_SubscriptionsListenResultMetaObject(
     let mut extra = extra;
     let server_info = match server_info {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "io.modelcontextprotocol/serverInfo",
-                        |cx| down_Implementation(x, cx),
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "io.modelcontextprotocol/serverInfo",
+                    |cx| down_Implementation(x, cx),
+                );
+            cx.optional("io.modelcontextprotocol/serverInfo", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10263,9 +10132,8 @@ fn down_TextContent(
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_Annotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_Annotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10328,19 +10196,14 @@ fn down_TitledMultiSelectEnumSchema(
     let mut extra = extra;
     let default = match default {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "default",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "default",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("default", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10490,18 +10353,16 @@ fn down_Tool(v: new::Tool, cx: &mut Cx) -> ::std::result::Result<old::Tool, Adap
     let meta = meta;
     let annotations = match annotations {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("annotations", |cx| down_ToolAnnotations(x, cx))?,
-            )
+            let r = cx.at("annotations", |cx| down_ToolAnnotations(x, cx));
+            cx.optional("annotations", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
     let description = description;
     let icons = match icons {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)))?,
-            )
+            let r = cx.at("icons", |cx| cx.list(x, |x, cx| down_Icon(x, cx)));
+            cx.optional("icons", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10512,9 +10373,8 @@ fn down_Tool(v: new::Tool, cx: &mut Cx) -> ::std::result::Result<old::Tool, Adap
     let name = name;
     let output_schema = match output_schema {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx.at("outputSchema", |cx| down_ToolOutputSchema(x, cx))?,
-            )
+            let r = cx.at("outputSchema", |cx| down_ToolOutputSchema(x, cx));
+            cx.optional("outputSchema", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10568,7 +10428,8 @@ fn down_ToolChoice(
     let mut extra = extra;
     let mode = match mode {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(cx.at("mode", |cx| down_ToolChoiceMode(x, cx))?)
+            let r = cx.at("mode", |cx| down_ToolChoiceMode(x, cx));
+            cx.optional("mode", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -10776,19 +10637,14 @@ fn down_UntitledMultiSelectEnumSchema(
     let mut extra = extra;
     let default = match default {
         ::std::option::Option::Some(x) => {
-            ::std::option::Option::Some(
-                cx
-                    .at(
-                        "default",
-                        |cx| {
-                            cx
-                                .list(
-                                    x,
-                                    |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x),
-                                )
-                        },
-                    )?,
-            )
+            let r = cx
+                .at(
+                    "default",
+                    |cx| {
+                        cx.list(x, |x, cx| ::std::result::Result::<_, AdaptError>::Ok(x))
+                    },
+                );
+            cx.optional("default", r)?
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
@@ -13225,82 +13081,238 @@ pub(super) fn by_name(
                 )
             }
             (true, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| Ok(up_CompleteResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CompleteResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("completion/complete")) => {
-                step_json(value, |v, cx| down_CompleteResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CompleteResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("elicitation/create")) => {
-                step_json(value, |v, cx| Ok(up_ElicitResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ElicitResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("elicitation/create")) => {
-                step_json(value, |v, cx| down_ElicitResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ElicitResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| Ok(up_GetPromptOutcome(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_GetPromptOutcome(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/get")) => {
-                step_json(value, |v, cx| down_GetPromptOutcome(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_GetPromptOutcome(v, cx)
+                    },
+                )
             }
             (true, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| Ok(up_ListPromptsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListPromptsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("prompts/list")) => {
-                step_json(value, |v, cx| down_ListPromptsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListPromptsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourcesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourcesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/list")) => {
-                step_json(value, |v, cx| down_ListResourcesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourcesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/read")) => {
-                step_json(value, |v, cx| Ok(up_ReadResourceOutcome(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ReadResourceOutcome(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/read")) => {
-                step_json(value, |v, cx| down_ReadResourceOutcome(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ReadResourceOutcome(v, cx)
+                    },
+                )
             }
             (true, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| Ok(up_ListResourceTemplatesResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListResourceTemplatesResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("resources/templates/list")) => {
-                step_json(value, |v, cx| down_ListResourceTemplatesResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListResourceTemplatesResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("roots/list")) => {
-                step_json(value, |v, cx| Ok(up_ListRootsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListRootsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("roots/list")) => {
-                step_json(value, |v, cx| down_ListRootsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListRootsResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| Ok(up_CreateMessageResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CreateMessageResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("sampling/createMessage")) => {
-                step_json(value, |v, cx| down_CreateMessageResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CreateMessageResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("server/discover")) => {
-                step_json(value, |v, cx| Ok(up_DiscoverResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_DiscoverResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("server/discover")) => {
-                step_json(value, |v, cx| down_DiscoverResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_DiscoverResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("subscriptions/listen")) => {
-                step_json(value, |v, cx| Ok(up_SubscriptionsListenResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_SubscriptionsListenResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("subscriptions/listen")) => {
-                step_json(value, |v, cx| down_SubscriptionsListenResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_SubscriptionsListenResult(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/call")) => {
-                step_json(value, |v, cx| Ok(up_CallToolOutcome(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_CallToolOutcome(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/call")) => {
-                step_json(value, |v, cx| down_CallToolOutcome(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_CallToolOutcome(v, cx)
+                    },
+                )
             }
             (true, What::Result("tools/list")) => {
-                step_json(value, |v, cx| Ok(up_ListToolsResult(v, cx)))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(new::PROTOCOL_VERSION);
+                        Ok(up_ListToolsResult(v, cx))
+                    },
+                )
             }
             (false, What::Result("tools/list")) => {
-                step_json(value, |v, cx| down_ListToolsResult(v, cx))
+                step_json(
+                    value,
+                    |v, cx| {
+                        cx.set_target(old::PROTOCOL_VERSION);
+                        down_ListToolsResult(v, cx)
+                    },
+                )
             }
             _ => return ::std::option::Option::None,
         },
