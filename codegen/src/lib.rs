@@ -1,8 +1,9 @@
 //! `mcpgen-codegen`: generates the `mcpgen-types` crate from the versioned MCP JSON schemas.
 //!
-//! The pipeline is `load` → `lower` → `emit` → `render` → `write`; every stage but `load` and `write`
-//! is pure, so [`generate`] turns a [`load::SchemaSet`] into file contents without touching the disk.
+//! The pipeline is `load` → `lower` → `emit` (with `builders` for the capability builders) → `render` →
+//! `write`; every stage but `load` and `write` is pure, so [`generate`] turns a [`load::SchemaSet`] into file contents without touching the disk.
 
+pub mod builders;
 pub mod emit;
 mod error;
 pub mod ir;

@@ -8,6 +8,8 @@ mod methods;
 pub mod by_name;
 pub use types::*;
 pub use methods::*;
+mod capabilities;
+pub use capabilities::*;
 /// The protocol version string of this revision.
 pub const PROTOCOL_VERSION: &str = "2026-07-28";
 /// Any message a client sends.
