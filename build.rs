@@ -1,6 +1,11 @@
-//! Build script of the `mcpgen` facade: guards the freshness of `generated/` against the schema files.
+//! Build script of the `mcpgen` facade: names the `latest` revision and guards the freshness of
+//! `generated/` against the schema files.
 //!
-//! Where schema files are present (in `$MCP_SCHEMA_DIR` or `schema/`) and a file's sha256 differs from
+//! `latest`: of the revisions listed in `schema/versions.toml` whose cargo feature is enabled, the newest
+//! dated one (`draft` only when no dated revision is enabled) becomes `cfg(mcpgen_latest = "<module>")`,
+//! and `cfg(mcpgen_has_latest)` is set when there is one; `src/lib.rs` turns that into `mcpgen::latest`.
+//!
+//! Freshness: where schema files are present (in `$MCP_SCHEMA_DIR` or `schema/`) and a file's sha256 differs from
 //! the one in the header of the generated module, the build fails with the fix. It writes nothing
 //! outside `OUT_DIR`.
 
@@ -10,12 +15,15 @@ fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     println!("cargo::rerun-if-env-changed=MCP_SCHEMA_DIR");
     println!("cargo::rerun-if-changed=schema/versions.toml");
+    println!("cargo::rerun-if-changed=src/lib.rs");
     let dir = match std::env::var_os("MCP_SCHEMA_DIR") {
         Some(d) if !d.is_empty() => root.join(d),
         _ => root.join("schema"),
     };
     let manifest = std::fs::read_to_string(root.join("schema/versions.toml")).unwrap_or_default();
-    for (name, module) in revisions(&manifest) {
+    let revisions = revisions(&manifest);
+    latest(&root, &revisions);
+    for Revision { name, module, .. } in revisions {
         let schema = dir.join(&name).join("schema.json");
         println!("cargo::rerun-if-changed={}", schema.display());
         let Ok(bytes) = std::fs::read(&schema) else { continue };
@@ -33,30 +41,77 @@ fn main() {
     }
 }
 
+/// Emits the `latest` cfgs (see the module docs) and checks that `src/lib.rs` maps the chosen module.
+fn latest(root: &Path, revisions: &[Revision]) {
+    let modules: Vec<String> = revisions.iter().map(|r| format!("\"{}\"", r.module)).collect();
+    println!("cargo::rustc-check-cfg=cfg(mcpgen_latest, values({}))", modules.join(", "));
+    println!("cargo::rustc-check-cfg=cfg(mcpgen_has_latest)");
+    let enabled = |r: &&Revision| {
+        let var = format!("CARGO_FEATURE_{}", r.feature.to_uppercase().replace('-', "_"));
+        std::env::var_os(var).is_some()
+    };
+    let dated = |r: &&Revision| r.name.bytes().all(|b| b.is_ascii_digit() || b == b'-') && !r.name.is_empty();
+    let chosen = revisions
+        .iter()
+        .filter(enabled)
+        .filter(dated)
+        .max_by(|a, b| a.name.cmp(&b.name))
+        .or_else(|| revisions.iter().rfind(enabled));
+    let Some(chosen) = chosen else { return };
+    println!("cargo::rustc-cfg=mcpgen_latest=\"{}\"", chosen.module);
+    println!("cargo::rustc-cfg=mcpgen_has_latest");
+    // A revision added to the manifest needs its line in the facade; say so instead of silently
+    // leaving `latest` out.
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap_or_default();
+    let cfg = format!("mcpgen_latest = \"{}\"", chosen.module);
+    if !lib.contains(&cfg) {
+        panic!(
+            "src/lib.rs has no `#[cfg({cfg})] pub use mcpgen_types::{} as latest;` line for revision {}: add it",
+            chosen.module, chosen.name
+        );
+    }
+}
+
 fn display(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// `(name, module)` of each `[[revision]]` in the manifest (a minimal reader: the build script stays
-/// dependency-free).
-fn revisions(manifest: &str) -> Vec<(String, String)> {
+/// One `[[revision]]` of the manifest.
+struct Revision {
+    /// Its name (`2025-06-18`, `draft`).
+    name: String,
+    /// Its cargo feature.
+    feature: String,
+    /// Its module in `mcpgen-types`.
+    module: String,
+}
+
+/// Each `[[revision]]` of the manifest that names all of `name`, `feature` and `module` (a minimal reader:
+/// the build script stays dependency-free).
+fn revisions(manifest: &str) -> Vec<Revision> {
     let mut out = Vec::new();
-    let mut name = None;
+    let mut current: [Option<String>; 3] = Default::default();
+    let mut flush = |current: &mut [Option<String>; 3]| {
+        if let [Some(name), Some(feature), Some(module)] = std::mem::take(current) {
+            out.push(Revision { name, feature, module });
+        }
+    };
     for line in manifest.lines() {
         let line = line.trim();
-        let value = |key: &str| {
-            line.strip_prefix(key)
-                .map(str::trim_start)
-                .and_then(|r| r.strip_prefix('='))
-                .map(|r| r.trim().trim_matches('"').to_owned())
-        };
-        if let Some(v) = value("name") {
-            name = Some(v);
-        } else if let (Some(v), Some(n)) = (value("module"), name.as_ref()) {
-            out.push((n.clone(), v));
-            name = None;
+        if line == "[[revision]]" {
+            flush(&mut current);
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else { continue };
+        let value = value.trim().trim_matches('"').to_owned();
+        match key.trim() {
+            "name" => current[0] = Some(value),
+            "feature" => current[1] = Some(value),
+            "module" => current[2] = Some(value),
+            _ => {}
         }
     }
+    flush(&mut current);
     out
 }
 

@@ -220,6 +220,7 @@ pub fn adapters_mod_tokens(models: &[Model]) -> TokenStream {
     quote! {
         #![doc = ""]
         #![doc = " Generated conversions between adjacent revisions, and the routes that chain them."]
+        #![allow(clippy::non_minimal_cfg)]
         #(#mods)*
         #(#routes)*
 
@@ -273,6 +274,9 @@ pub fn pair_module(old: &Model, new: &Model) -> String {
 fn feature(model: &Model) -> String {
     model.revision.clone()
 }
+
+/// A route for a union member: `(target variant, Some((inner union, inner variant)), conversion)`.
+type Route = (String, Option<(String, String)>, Conv);
 
 /// A conversion expression: a plain value, or a `Result<_, AdaptError>`.
 enum Conv {
@@ -856,12 +860,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// The target member for a source member: `(variant, Some((inner union, inner variant)), conversion)`.
-    fn variant_route(
-        &mut self,
-        dir: Dir,
-        v: &Variant,
-        vb: &[Variant],
-    ) -> Option<(String, Option<(String, String)>, Conv)> {
+    fn variant_route(&mut self, dir: Dir, v: &Variant, vb: &[Variant]) -> Option<Route> {
         if let Some(w) = vb.iter().find(|w| w.name == v.name) {
             let c = self.conv(dir, &v.ty, &w.ty);
             return Some((w.name.clone(), None, c));
@@ -1158,5 +1157,144 @@ fn qualified(ty: &Ty, module: &TokenStream) -> TokenStream {
             quote! { crate::rpc::IntConst<#module::#m> }
         }
         other => ty_tokens(other),
+    }
+}
+
+/// `revisions.rs`: which methods, notifications and capabilities each revision has, as `const` data
+/// (compiled whatever features are enabled) with `const fn` queries.
+pub fn table_tokens(models: &[Model]) -> TokenStream {
+    let revs = models.iter().map(|m| {
+        let (version, module) = (&m.revision, &m.module);
+        let methods = m.methods.iter().map(|x| {
+            let wire = &x.wire;
+            let request = x.kind == crate::ir::MethodKind::Request;
+            let by = |side: &str| m.dispatch.iter().any(|d| d.name.starts_with(side) && d.methods.contains(&x.wire));
+            let (client, server) = (by("Client"), by("Server"));
+            quote! { Method { name: #wire, request: #request, from_client: #client, from_server: #server } }
+        });
+        let caps = |name: &str| {
+            let mut out = Vec::new();
+            capability_paths(m, name, "", &mut out);
+            out
+        };
+        let (client, server) = (caps("ClientCapabilities"), caps("ServerCapabilities"));
+        quote! {
+            Revision {
+                version: #version,
+                module: #module,
+                methods: &[#(#methods),*],
+                client_capabilities: &[#(#client),*],
+                server_capabilities: &[#(#server),*],
+            }
+        }
+    });
+    quote! {
+        #![doc = ""]
+        #![doc = " Which methods, notifications and capabilities exist in which revision, for every revision in"]
+        #![doc = " `schema/versions.toml` (whatever features are enabled). Usable in `const` context."]
+
+        /// One revision's surface.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Revision {
+            /// The protocol version string.
+            pub version: &'static str,
+            /// The Rust module of the revision (behind the feature named like `version`).
+            pub module: &'static str,
+            /// Every request and notification method, sorted by name.
+            pub methods: &'static [Method],
+            /// Client capability paths (`roots`, `roots.listChanged`, `elicitation.form`).
+            pub client_capabilities: &'static [&'static str],
+            /// Server capability paths (`tools`, `tools.listChanged`, `tasks.requests.tools.call`).
+            pub server_capabilities: &'static [&'static str],
+        }
+
+        /// A method of a revision.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct Method {
+            /// The wire name.
+            pub name: &'static str,
+            /// A request (with a response) rather than a notification.
+            pub request: bool,
+            /// A client may send it.
+            pub from_client: bool,
+            /// A server may send it.
+            pub from_server: bool,
+        }
+
+        /// Every revision, oldest first.
+        pub const REVISIONS: &[Revision] = &[#(#revs),*];
+
+        /// The revision named `version`, if known.
+        pub const fn revision(version: &str) -> ::std::option::Option<&'static Revision> {
+            let mut i = 0;
+            while i < REVISIONS.len() {
+                if str_eq(REVISIONS[i].version, version) {
+                    return ::std::option::Option::Some(&REVISIONS[i]);
+                }
+                i += 1;
+            }
+            ::std::option::Option::None
+        }
+
+        /// The method `name` of revision `version`, if it has one.
+        pub const fn method(version: &str, name: &str) -> ::std::option::Option<&'static Method> {
+            let ::std::option::Option::Some(rev) = revision(version) else { return ::std::option::Option::None };
+            let mut i = 0;
+            while i < rev.methods.len() {
+                if str_eq(rev.methods[i].name, name) {
+                    return ::std::option::Option::Some(&rev.methods[i]);
+                }
+                i += 1;
+            }
+            ::std::option::Option::None
+        }
+
+        /// Whether revision `version` has the method or notification `name`.
+        pub const fn has_method(version: &str, name: &str) -> bool {
+            method(version, name).is_some()
+        }
+
+        /// Whether revision `version` has the capability `path` (`tools.listChanged`) on the client
+        /// (`server == false`) or server side.
+        pub const fn has_capability(version: &str, server: bool, path: &str) -> bool {
+            let ::std::option::Option::Some(rev) = revision(version) else { return false };
+            let list = if server { rev.server_capabilities } else { rev.client_capabilities };
+            let mut i = 0;
+            while i < list.len() {
+                if str_eq(list[i], path) {
+                    return true;
+                }
+                i += 1;
+            }
+            false
+        }
+
+        const fn str_eq(a: &str, b: &str) -> bool {
+            let (a, b) = (a.as_bytes(), b.as_bytes());
+            if a.len() != b.len() {
+                return false;
+            }
+            let mut i = 0;
+            while i < a.len() {
+                if a[i] != b[i] {
+                    return false;
+                }
+                i += 1;
+            }
+            true
+        }
+    }
+}
+
+fn capability_paths(model: &Model, item: &str, prefix: &str, out: &mut Vec<String>) {
+    let Some(Item { kind: ItemKind::Struct { fields }, .. }) = model.items.iter().find(|i| i.name == item) else {
+        return;
+    };
+    for f in fields {
+        let path = if prefix.is_empty() { f.wire.clone() } else { format!("{prefix}.{}", f.wire) };
+        out.push(path.clone());
+        if let Ty::Named(n) = &f.ty {
+            capability_paths(model, n, &path, out);
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::builders;
 use crate::ir::{Field, Item, ItemKind, Method, MethodKind, Model, Shape, Strategy, Ty, Variant};
 
 /// One output file before rendering.
@@ -49,13 +50,17 @@ pub fn revision_files(model: &Model, index: usize) -> Vec<OutFile> {
     let defaults = defaults(model);
     let types = model.items.iter().map(|item| item_tokens(item, &defaults));
     let file = |name: &str, tokens: TokenStream| OutFile { path: dir.join(name), tokens, source: source.clone() };
-    vec![
+    let mut files = vec![
         file("mod.rs", module_tokens(model)),
         file("types.rs", quote! { #[allow(unused_imports)] use super::*; #(#types)* }),
         file("methods.rs", methods_tokens(model)),
         file("by_name.rs", by_name_tokens(model)),
         file("versioned.rs", crate::adapters::versioned_tokens(model, index)),
-    ]
+    ];
+    if builders::has_builders(model) {
+        files.push(file("capabilities.rs", builders::tokens(model)));
+    }
+    files
 }
 
 fn module_tokens(model: &Model) -> TokenStream {
@@ -63,6 +68,12 @@ fn module_tokens(model: &Model) -> TokenStream {
     let doc = format!(" The `{version}` revision of the Model Context Protocol.");
     let client = message_alias(model, "Client", "ClientMessage");
     let server = message_alias(model, "Server", "ServerMessage");
+    let capabilities = builders::has_builders(model).then(|| {
+        quote! {
+            mod capabilities;
+            pub use capabilities::*;
+        }
+    });
     quote! {
         #![doc = ""]
         #![doc = #doc]
@@ -74,6 +85,7 @@ fn module_tokens(model: &Model) -> TokenStream {
         pub use types::*;
         pub use methods::*;
         pub use versioned::Revision;
+        #capabilities
 
         /// The protocol version string of this revision.
         pub const PROTOCOL_VERSION: &str = #version;
@@ -104,7 +116,7 @@ fn message_alias(model: &Model, side: &str, alias: &str) -> TokenStream {
 }
 
 /// Which named items implement `Default`.
-fn defaults(model: &Model) -> BTreeMap<String, bool> {
+pub(crate) fn defaults(model: &Model) -> BTreeMap<String, bool> {
     let items: BTreeMap<&str, &Item> = model.items.iter().map(|i| (i.name.as_str(), i)).collect();
     let mut memo = BTreeMap::new();
     for item in &model.items {
@@ -890,6 +902,8 @@ pub fn lib_tokens(modules: &[(String, String)]) -> TokenStream {
         pub mod adapt;
         #[rustfmt::skip]
         pub mod adapters;
+        #[rustfmt::skip]
+        pub mod revisions;
         #(#mods)*
     }
 }

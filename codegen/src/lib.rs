@@ -1,9 +1,10 @@
 //! `mcpgen-codegen`: generates the `mcpgen-types` crate from the versioned MCP JSON schemas.
 //!
-//! The pipeline is `load` → `lower` → `emit` → `render` → `write`; every stage but `load` and `write`
-//! is pure, so [`generate`] turns a [`load::SchemaSet`] into file contents without touching the disk.
+//! The pipeline is `load` → `lower` → `emit` (with `builders` for the capability builders) → `render` →
+//! `write`; every stage but `load` and `write` is pure, so [`generate`] turns a [`load::SchemaSet`] into file contents without touching the disk.
 
 pub mod adapters;
+pub mod builders;
 pub mod emit;
 mod error;
 pub mod ir;
@@ -72,6 +73,12 @@ pub fn generate(schemas: &load::SchemaSet) -> Result<BTreeMap<PathBuf, String>, 
         source: emit::Source::Manifest,
     };
     files.insert(adapters_mod.path.clone(), render::render(&adapters_mod)?);
+    let table = emit::OutFile {
+        path: "revisions.rs".into(),
+        tokens: adapters::table_tokens(&models),
+        source: emit::Source::Manifest,
+    };
+    files.insert(table.path.clone(), render::render(&table)?);
     let adapt = format!("{}{}", render::header(&emit::Source::Template(ADAPT_TEMPLATE_PATH)), ADAPT_TEMPLATE);
     files.insert("adapt.rs".into(), adapt);
     let lib =

@@ -1,6 +1,8 @@
 //! Every Rust identifier the generator emits is decided here.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use std::collections::BTreeSet;
+
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 /// Rust keywords that need the raw-identifier form.
 const KEYWORDS: &[&str] = &[
@@ -60,6 +62,82 @@ pub fn method_name(schema_name: &str) -> String {
     type_name(base.unwrap_or(schema_name))
 }
 
+/// The type-state builder of a capability struct (`ServerCapabilities` → `ServerCapabilitiesBuilder`),
+/// suffixed further while it would collide with an item of the revision.
+pub fn builder_name(root: &str, taken: &BTreeSet<String>) -> String {
+    let mut name = format!("{root}Builder");
+    while taken.contains(&name) {
+        name.push_str("State");
+    }
+    name
+}
+
+/// The const parameter of a capability path (`["tools", "listChanged"]` → `TOOLS_LIST_CHANGED`).
+pub fn capability_param(path: &[String]) -> String {
+    path.iter().map(|w| segment(w).to_shouty_snake_case()).collect::<Vec<_>>().join("_")
+}
+
+/// The method names of one capability builder.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapabilityMethods {
+    /// Per capability path: the setter (`tools_list_changed`) and its opposite (`without_tools_list_changed`).
+    pub nodes: Vec<NodeMethods>,
+    /// Per map-valued member: its insert method (`experimental` → `experimental`, `extensions` → `extension`).
+    pub maps: Vec<String>,
+}
+
+/// The setter and the remover of one capability path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeMethods {
+    /// Enables the capability.
+    pub setter: String,
+    /// Disables it and its subtree.
+    pub without: String,
+}
+
+/// Method names of a capability builder, from the schema paths of its capabilities (snake case joined by
+/// `_`: `["tasks", "requests", "tools", "call"]` → `tasks_requests_tools_call`) and the wire names of its
+/// map-valued members (singular: `extensions` → `extension`). A name already taken (by `build`,
+/// `builder`, `builder_all` or an earlier name) gets a `_` suffix.
+pub fn capability_methods(paths: &[Vec<String>], maps: &[String]) -> CapabilityMethods {
+    let mut taken: BTreeSet<String> = ["build", "builder", "builder_all"].into_iter().map(str::to_owned).collect();
+    let mut unique = |name: String| {
+        let mut name = escape(name);
+        while !taken.insert(name.clone()) {
+            name.push('_');
+        }
+        name
+    };
+    let nodes = paths
+        .iter()
+        .map(|path| {
+            let joined = path.iter().map(|w| segment(w).to_snake_case()).collect::<Vec<_>>().join("_");
+            let setter = unique(joined.clone());
+            let without = unique(format!("without_{joined}"));
+            NodeMethods { setter, without }
+        })
+        .collect();
+    let maps = maps
+        .iter()
+        .map(|wire| {
+            let snake = segment(wire).to_snake_case();
+            let singular = match snake.strip_suffix('s') {
+                Some(stem) if !stem.is_empty() && !stem.ends_with('s') => stem.to_owned(),
+                _ => snake,
+            };
+            unique(singular)
+        })
+        .collect();
+    CapabilityMethods { nodes, maps }
+}
+
+/// A wire name without its last path segment's prefix and leading `_`/`$`.
+fn segment(wire: &str) -> &str {
+    let last = wire.rsplit('/').next().unwrap_or(wire);
+    let trimmed = last.trim_start_matches(['_', '$']);
+    if trimmed.is_empty() { "value" } else { trimmed }
+}
+
 fn escape(ident: String) -> String {
     if NOT_RAW.contains(&ident.as_str()) {
         format!("{ident}_")
@@ -88,5 +166,16 @@ mod tests {
         assert_eq!(const_marker("type", "resource_link"), "ResourceLinkType");
         assert_eq!(inline_name("HeaderMismatchError", "error"), "HeaderMismatchErrorDetail");
         assert_eq!(method_name("CallToolRequest"), "CallTool");
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(capability_param(&path(&["tools", "listChanged"])), "TOOLS_LIST_CHANGED");
+        let methods = capability_methods(
+            &[path(&["tools"]), path(&["tools", "listChanged"]), path(&["build"])],
+            &["experimental".into(), "extensions".into()],
+        );
+        let setters: Vec<&str> = methods.nodes.iter().map(|n| n.setter.as_str()).collect();
+        assert_eq!(setters, ["tools", "tools_list_changed", "build_"]);
+        assert_eq!(methods.nodes[1].without, "without_tools_list_changed");
+        assert_eq!(methods.maps, ["experimental", "extension"]);
+        assert_eq!(builder_name("ServerCapabilities", &BTreeSet::new()), "ServerCapabilitiesBuilder");
     }
 }

@@ -13,6 +13,8 @@ pub mod rpc;
 pub mod adapt;
 #[rustfmt::skip]
 pub mod adapters;
+#[rustfmt::skip]
+pub mod revisions;
 /// MCP revision `2024-11-05` (cargo feature `2024-11-05`).
 #[cfg(feature = "2024-11-05")]
 #[rustfmt::skip]

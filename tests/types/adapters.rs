@@ -396,3 +396,23 @@ fn upgrade_fills_spec_defaults() {
     let json = serde_json::to_value(&new).expect("encodes");
     assert_eq!(json["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"], "2026-07-28");
 }
+
+#[test]
+fn revision_table_answers_at_compile_time_and_run_time() {
+    use mcpgen_types::revisions::{REVISIONS, has_capability, has_method, method};
+    const TASKS_IN_2025_06_18: bool = has_capability("2025-06-18", true, "tasks");
+    const TASKS_IN_2025_11_25: bool = has_capability("2025-11-25", true, "tasks.requests.tools.call");
+    const _: () = assert!(!TASKS_IN_2025_06_18 && TASKS_IN_2025_11_25);
+    const _: () = assert!(has_method("2024-11-05", "initialize") && !has_method("2026-07-28", "initialize"));
+    assert_eq!(
+        REVISIONS.iter().map(|r| r.version).collect::<Vec<_>>(),
+        ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28", "draft"]
+    );
+    let elicit = method("2025-06-18", "elicitation/create").expect("added in 2025-06-18");
+    assert!(elicit.request && elicit.from_server && !elicit.from_client);
+    assert!(method("2025-03-26", "elicitation/create").is_none());
+    assert!(has_method("2026-07-28", "server/discover"));
+    assert!(!has_capability("2026-07-28", false, "roots.listChanged"));
+    assert!(has_capability("2025-11-25", false, "elicitation.url"));
+    assert!(!has_capability("2024-11-05", true, "completions"));
+}

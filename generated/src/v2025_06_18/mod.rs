@@ -10,6 +10,8 @@ mod versioned;
 pub use types::*;
 pub use methods::*;
 pub use versioned::Revision;
+mod capabilities;
+pub use capabilities::*;
 /// The protocol version string of this revision.
 pub const PROTOCOL_VERSION: &str = "2025-06-18";
 /// Any message a client sends.
