@@ -2,8 +2,8 @@
 //! `generated/` against the schema files.
 //!
 //! `latest`: of the revisions listed in `schema/versions.toml` whose cargo feature is enabled, the newest
-//! dated one (`draft` only when no dated revision is enabled) becomes `cfg(mcpgen_latest = "<module>")`,
-//! and `cfg(mcpgen_has_latest)` is set when there is one; `src/lib.rs` turns that into `mcpgen::latest`.
+//! dated one (`draft` only when no dated revision is enabled) is written to `$OUT_DIR/latest.rs` as
+//! `pub use mcpgen_types::<module> as latest;`, which `src/lib.rs` includes.
 //!
 //! Freshness: where schema files are present (in `$MCP_SCHEMA_DIR` or `schema/`) and a file's sha256 differs from
 //! the one in the header of the generated module, the build fails with the fix. It writes nothing
@@ -15,14 +15,13 @@ fn main() {
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     println!("cargo::rerun-if-env-changed=MCP_SCHEMA_DIR");
     println!("cargo::rerun-if-changed=schema/versions.toml");
-    println!("cargo::rerun-if-changed=src/lib.rs");
     let dir = match std::env::var_os("MCP_SCHEMA_DIR") {
         Some(d) if !d.is_empty() => root.join(d),
         _ => root.join("schema"),
     };
     let manifest = std::fs::read_to_string(root.join("schema/versions.toml")).unwrap_or_default();
     let revisions = revisions(&manifest);
-    latest(&root, &revisions);
+    latest(&revisions);
     for Revision { name, module, .. } in revisions {
         let schema = dir.join(&name).join("schema.json");
         println!("cargo::rerun-if-changed={}", schema.display());
@@ -41,11 +40,9 @@ fn main() {
     }
 }
 
-/// Emits the `latest` cfgs (see the module docs) and checks that `src/lib.rs` maps the chosen module.
-fn latest(root: &Path, revisions: &[Revision]) {
-    let modules: Vec<String> = revisions.iter().map(|r| format!("\"{}\"", r.module)).collect();
-    println!("cargo::rustc-check-cfg=cfg(mcpgen_latest, values({}))", modules.join(", "));
-    println!("cargo::rustc-check-cfg=cfg(mcpgen_has_latest)");
+/// Writes `$OUT_DIR/latest.rs`, which `src/lib.rs` includes: `pub use mcpgen_types::<module> as latest;`
+/// for the chosen revision (see the module docs), or nothing when no revision is enabled.
+fn latest(revisions: &[Revision]) {
     let enabled = |r: &&Revision| {
         let var = format!("CARGO_FEATURE_{}", r.feature.to_uppercase().replace('-', "_"));
         std::env::var_os(var).is_some()
@@ -57,18 +54,21 @@ fn latest(root: &Path, revisions: &[Revision]) {
         .filter(dated)
         .max_by(|a, b| a.name.cmp(&b.name))
         .or_else(|| revisions.iter().rfind(enabled));
-    let Some(chosen) = chosen else { return };
-    println!("cargo::rustc-cfg=mcpgen_latest=\"{}\"", chosen.module);
-    println!("cargo::rustc-cfg=mcpgen_has_latest");
-    // A revision added to the manifest needs its line in the facade; say so instead of silently
-    // leaving `latest` out.
-    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap_or_default();
-    let cfg = format!("mcpgen_latest = \"{}\"", chosen.module);
-    if !lib.contains(&cfg) {
-        panic!(
-            "src/lib.rs has no `#[cfg({cfg})] pub use mcpgen_types::{} as latest;` line for revision {}: add it",
-            chosen.module, chosen.name
-        );
+    let text = match chosen {
+        Some(r) => format!(
+            "/// The newest enabled revision: `{name}` (cargo feature `{feature}`).\n\
+             pub use mcpgen_types::{module} as latest;\n\
+             /// The protocol version string of [`latest`] (`\"{name}\"` in this build).\n\
+             pub const LATEST_PROTOCOL_VERSION: &str = latest::PROTOCOL_VERSION;\n",
+            name = r.name,
+            feature = r.feature,
+            module = r.module
+        ),
+        None => String::new(),
+    };
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("latest.rs");
+    if std::fs::read_to_string(&out).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(&out, text).expect("OUT_DIR is writable");
     }
 }
 

@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::emit::ty_tokens;
 use crate::ir::{Dispatch, Field, Item, ItemKind, Model, Ty, Variant};
 
 /// The direction of a conversion.
@@ -362,10 +361,6 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn target_model(&self, dir: Dir) -> &'a Model {
-        if dir == Dir::Up { self.new } else { self.old }
-    }
-
     fn has_default(&self, dir: Dir, name: &str) -> bool {
         match dir {
             Dir::Up => self.new_default.contains(name),
@@ -397,16 +392,13 @@ impl<'a> Emitter<'a> {
             (ItemKind::StringEnum { variants: va }, ItemKind::StringEnum { variants: vb }) => {
                 self.enum_body(dir, a, va, b, vb)
             }
-            (ItemKind::Struct { fields }, ItemKind::Union { variants, .. }) => {
-                self.struct_to_union(dir, a, fields, b, variants)
-            }
+            (ItemKind::Struct { .. }, ItemKind::Union { variants, .. }) => self.struct_to_union(dir, a, b, variants),
             (ItemKind::Union { variants, .. }, ItemKind::Struct { .. }) => self.union_to_other(dir, a, variants, b),
             _ => {
                 self.errors.push(format!("adapter {from} -> {to}: unsupported kinds"));
                 TokenStream::new()
             }
         };
-        let _ = (&fa, &sm);
         quote! {
             fn #name(v: #sm::#fa, cx: &mut Cx) -> #ret {
                 #body
@@ -454,14 +446,12 @@ impl<'a> Emitter<'a> {
         let mut inits = Vec::new();
         for g in fb {
             let n = field_ident(g);
-            let w = &g.wire;
             let value = match src.get(g.wire.as_str()) {
                 Some(f) => self.field_conv(dir, f, g, b),
-                None => self.absent_field(dir, g, b, true),
+                None => self.absent_field(dir, g, b),
             };
             stmts.push(quote! { let #n = #value; });
             inits.push(quote! { #n });
-            let _ = w;
         }
         let wrap = if dir == Dir::Up {
             quote! { out }
@@ -478,7 +468,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// The value of target field `g` when the source has no such field.
-    fn absent_field(&mut self, dir: Dir, g: &Field, target: &Item, _in_struct: bool) -> TokenStream {
+    fn absent_field(&mut self, dir: Dir, g: &Field, target: &Item) -> TokenStream {
         let w = &g.wire;
         let inner = self.target_ty_tokens(dir, &g.ty);
         let unstash = quote! { cx.unstash::<#inner>(&mut extra, #w) };
@@ -526,19 +516,13 @@ impl<'a> Emitter<'a> {
     }
 
     fn type_has_default(&self, dir: Dir, ty: &Ty) -> bool {
-        match ty {
-            Ty::Named(n) => self.has_default(dir, n),
-            Ty::Number => false,
-            Ty::Rpc(p) => p == "JsonRpcVersion" || p == "JsonObject",
-            Ty::Boxed(t) => self.type_has_default(dir, t),
-            _ => true,
-        }
+        let defaults = if dir == Dir::Up { &self.new_default } else { &self.old_default };
+        crate::emit::ty_has_default(ty, defaults)
     }
 
     /// The spec default of a field of the target revision of `dir`, where the spec names one.
     fn spec_default(&self, dir: Dir, g: &Field) -> Option<TokenStream> {
         let (_, tm) = Self::mods(dir);
-        let model = self.target_model(dir);
         let (_, items) = self.sides(dir);
         match &g.ty {
             Ty::ConstStr(_) => return Some(quote! { crate::rpc::Const::new() }),
@@ -570,7 +554,6 @@ impl<'a> Emitter<'a> {
                         Some(quote! { d.#fi = #d; })
                     })
                     .collect();
-                let _ = model;
                 Some(quote! { { let mut d = #tm::#t::default(); #(#sets)* d } })
             }
             _ => None,
@@ -579,7 +562,7 @@ impl<'a> Emitter<'a> {
 
     fn target_ty_tokens(&self, dir: Dir, ty: &Ty) -> TokenStream {
         let (_, tm) = Self::mods(dir);
-        qualified(ty, &tm)
+        crate::emit::ty_tokens_in(ty, Some(&tm))
     }
 
     /// The conversion of field `f` (source) to field `g` (target).
@@ -592,7 +575,7 @@ impl<'a> Emitter<'a> {
         if matches!(&conv, Conv::Plain(t) if t.to_string() == "x") && f_opt == g_opt {
             return quote! { #n };
         }
-        let absent = if f_opt && !g_opt { self.absent_field(dir, g, target, true) } else { TokenStream::new() };
+        let absent = if f_opt && !g_opt { self.absent_field(dir, g, target) } else { TokenStream::new() };
         match dir {
             Dir::Up => match conv {
                 Conv::Plain(t) => {
@@ -832,22 +815,16 @@ impl<'a> Emitter<'a> {
                         quote! { return ::std::result::Result::Err(cx.unrepresentable("", #reason)) }
                     }
                 }
-                None => match self.best_struct_member(dir, &v.ty, vb) {
-                    Some((w, payload, from)) => {
-                        let f = self.request(dir, &from, &payload);
-                        let wn = format_ident!("{}", w);
-                        quote! {
-                            match cx.json::<_, #tm::#tb>("", &x) {
-                                ::std::result::Result::Ok(u) => u,
-                                ::std::result::Result::Err(_) => #tm::#tb::#wn(#f(x, cx)),
-                            }
+                None => {
+                    let payload = self.item_of(false, dir, &self.resolve(false, dir, &v.ty));
+                    match payload.and_then(|p| self.union_from_struct(dir, p, b, vb, quote! { x })) {
+                        Some(t) => t,
+                        None => {
+                            self.errors.push(format!("union {} -> {}: no member for {}", a.name, b.name, v.name));
+                            TokenStream::new()
                         }
                     }
-                    None => {
-                        self.errors.push(format!("union {} -> {}: no member for {}", a.name, b.name, v.name));
-                        TokenStream::new()
-                    }
-                },
+                }
             };
             arms.push(quote! { #sm::#ta::#vn(x) => #arm, });
         }
@@ -921,25 +898,51 @@ impl<'a> Emitter<'a> {
         any.then(|| quote! { match x { #(#arms)* } })
     }
 
-    /// For a struct payload: the target member whose struct declares every field the target requires
-    /// and shares the most fields; `(variant, payload item, source item)`.
-    fn best_struct_member(&self, dir: Dir, ty: &Ty, vb: &[Variant]) -> Option<(String, String, String)> {
-        let src = self.item_of(false, dir, &self.resolve(false, dir, ty))?;
+    /// The member of a target union to build from the source struct `src`: the one whose struct shares
+    /// the most fields, preferring members whose required fields `src` all declares; `(variant, payload)`.
+    fn best_member(&self, dir: Dir, src: &Item, vb: &[Variant]) -> Option<(String, String)> {
         let ItemKind::Struct { fields } = &src.kind else { return None };
         let wires: BTreeSet<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
-        let mut best: Option<(usize, String, String)> = None;
+        let mut best: Option<((bool, usize), String, String)> = None;
         for w in vb {
             let Some(item) = self.item_of(true, dir, &self.resolve(true, dir, &w.ty)) else { continue };
             let ItemKind::Struct { fields: tf } = &item.kind else { continue };
-            if tf.iter().any(|f| f.required && !wires.contains(f.wire.as_str())) {
-                continue;
-            }
-            let score = tf.iter().filter(|f| wires.contains(f.wire.as_str())).count();
+            let covered = tf.iter().all(|f| !f.required || wires.contains(f.wire.as_str()));
+            let score = (covered, tf.iter().filter(|f| wires.contains(f.wire.as_str())).count());
             if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
                 best = Some((score, w.name.clone(), item.name.clone()));
             }
         }
-        best.map(|(_, w, p)| (w, p, src.name.clone()))
+        best.map(|(_, w, p)| (w, p))
+    }
+
+    /// Upgrade of a struct value `input` into a union. A member holding the same type takes it
+    /// (`CallToolResult` → `CallToolOutcome::Complete`). Otherwise the union's own decoder picks the member
+    /// (as it would on the wire), and where it refuses, the best member is built field by field.
+    fn union_from_struct(
+        &mut self,
+        dir: Dir,
+        src: &Item,
+        b: &Item,
+        vb: &[Variant],
+        input: TokenStream,
+    ) -> Option<TokenStream> {
+        let (_, tm) = Self::mods(dir);
+        let tb = format_ident!("{}", b.name);
+        if let Some(w) = vb.iter().find(|w| self.resolve(true, dir, &w.ty) == Ty::Named(src.name.clone())) {
+            let f = self.request(dir, &src.name, &src.name);
+            let wn = format_ident!("{}", w.name);
+            return Some(quote! { #tm::#tb::#wn(#f(#input, cx)) });
+        }
+        let (w, payload) = self.best_member(dir, src, vb)?;
+        let f = self.request(dir, &src.name, &payload);
+        let wn = format_ident!("{}", w);
+        Some(quote! {
+            match cx.json::<_, #tm::#tb>("", &#input) {
+                ::std::result::Result::Ok(u) => u,
+                ::std::result::Result::Err(_) => #tm::#tb::#wn(#f(#input, cx)),
+            }
+        })
     }
 
     fn enum_body(
@@ -978,31 +981,16 @@ impl<'a> Emitter<'a> {
         quote! { match v { #(#arms)* } }
     }
 
-    /// A struct that became a union (upgrade): the member whose struct shares the most fields.
-    fn struct_to_union(&mut self, dir: Dir, a: &Item, fields: &[Field], b: &Item, variants: &[Variant]) -> TokenStream {
-        let (_, tm) = Self::mods(dir);
-        let tb = format_ident!("{}", b.name);
-        let wires: BTreeSet<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
-        let mut best: Option<(usize, &Variant, String)> = None;
-        for v in variants {
-            let Some(item) = self.item_of(true, dir, &self.resolve(true, dir, &v.ty)) else { continue };
-            let ItemKind::Struct { fields: vf } = &item.kind else { continue };
-            let score = vf.iter().filter(|f| wires.contains(f.wire.as_str())).count();
-            if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
-                best = Some((score, v, item.name.clone()));
-            }
-        }
-        let Some((_, v, payload)) = best else {
-            self.errors.push(format!("{} -> {}: no struct member", a.name, b.name));
+    /// A struct that became a union (upgrade).
+    fn struct_to_union(&mut self, dir: Dir, a: &Item, b: &Item, variants: &[Variant]) -> TokenStream {
+        if dir == Dir::Down {
+            self.errors.push(format!("{} -> {}: struct to union in a downgrade", a.name, b.name));
             return TokenStream::new();
-        };
-        let f = self.request(dir, &a.name, &payload);
-        let vn = format_ident!("{}", v.name);
-        if dir == Dir::Up {
-            quote! { #tm::#tb::#vn(#f(v, cx)) }
-        } else {
-            quote! { ::std::result::Result::Ok(#tm::#tb::#vn(#f(v, cx)?)) }
         }
+        self.union_from_struct(dir, a, b, variants, quote! { v }).unwrap_or_else(|| {
+            self.errors.push(format!("{} -> {}: no struct member", a.name, b.name));
+            TokenStream::new()
+        })
     }
 
     /// A union that became a struct (downgrade of a struct → union change): members with a struct payload
@@ -1127,37 +1115,6 @@ fn kind_of(k: &ItemKind) -> char {
 
 fn field_ident(f: &Field) -> proc_macro2::Ident {
     crate::emit::ident(&f.name)
-}
-
-/// A type reference with generated names qualified by `module` (`old`/`new`).
-fn qualified(ty: &Ty, module: &TokenStream) -> TokenStream {
-    match ty {
-        Ty::Named(n) => {
-            let i = format_ident!("{}", n);
-            quote! { #module::#i }
-        }
-        Ty::Vec(t) => {
-            let t = qualified(t, module);
-            quote! { ::std::vec::Vec<#t> }
-        }
-        Ty::Map(t) => {
-            let t = qualified(t, module);
-            quote! { ::std::collections::BTreeMap<::std::string::String, #t> }
-        }
-        Ty::Boxed(t) => {
-            let t = qualified(t, module);
-            quote! { ::std::boxed::Box<#t> }
-        }
-        Ty::ConstStr(m) => {
-            let m = format_ident!("{}", m);
-            quote! { crate::rpc::Const<#module::#m> }
-        }
-        Ty::ConstInt(m) => {
-            let m = format_ident!("{}", m);
-            quote! { crate::rpc::IntConst<#module::#m> }
-        }
-        other => ty_tokens(other),
-    }
 }
 
 /// `revisions.rs`: which methods, notifications and capabilities each revision has, as `const` data

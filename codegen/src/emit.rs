@@ -130,6 +130,15 @@ pub(crate) fn defaults_of(model: &Model) -> std::collections::BTreeSet<String> {
     defaults(model).into_iter().filter(|(_, v)| *v).map(|(k, _)| k).collect()
 }
 
+/// Whether a value of `ty` implements `Default`, given the items that do (`defaults_of`).
+pub(crate) fn ty_has_default(ty: &Ty, defaults: &std::collections::BTreeSet<String>) -> bool {
+    match ty {
+        Ty::Named(n) => defaults.contains(n),
+        Ty::Boxed(inner) => ty_has_default(inner, defaults),
+        other => ty_default(other, &BTreeMap::new(), &mut BTreeMap::new()),
+    }
+}
+
 fn item_default(name: &str, items: &BTreeMap<&str, &Item>, memo: &mut BTreeMap<String, bool>) -> bool {
     if let Some(v) = memo.get(name) {
         return *v;
@@ -159,6 +168,19 @@ fn ty_default(ty: &Ty, items: &BTreeMap<&str, &Item>, memo: &mut BTreeMap<String
 
 /// The tokens of a type reference.
 pub fn ty_tokens(ty: &Ty) -> TokenStream {
+    ty_tokens_in(ty, None)
+}
+
+/// The tokens of a type reference, generated names qualified by `module` where one is given
+/// (`old::Tool` in an adapter module).
+pub(crate) fn ty_tokens_in(ty: &Ty, module: Option<&TokenStream>) -> TokenStream {
+    let generated = |name: &str| {
+        let ident = format_ident!("{}", name);
+        match module {
+            Some(m) => quote! { #m::#ident },
+            None => quote! { #ident },
+        }
+    };
     match ty {
         Ty::String => quote! { ::std::string::String },
         Ty::Bool => quote! { bool },
@@ -167,32 +189,29 @@ pub fn ty_tokens(ty: &Ty) -> TokenStream {
         Ty::Number => quote! { ::serde_json::Number },
         Ty::Any => quote! { ::serde_json::Value },
         Ty::Object => quote! { crate::rpc::JsonObject },
-        Ty::Named(n) => {
-            let ident = format_ident!("{}", n);
-            quote! { #ident }
-        }
+        Ty::Named(n) => generated(n),
         Ty::Rpc(path) => {
             let path: TokenStream = format!("crate::rpc::{path}").parse().unwrap_or_default();
             path
         }
         Ty::Vec(inner) => {
-            let inner = ty_tokens(inner);
+            let inner = ty_tokens_in(inner, module);
             quote! { ::std::vec::Vec<#inner> }
         }
         Ty::Map(inner) => {
-            let inner = ty_tokens(inner);
+            let inner = ty_tokens_in(inner, module);
             quote! { ::std::collections::BTreeMap<::std::string::String, #inner> }
         }
         Ty::Boxed(inner) => {
-            let inner = ty_tokens(inner);
+            let inner = ty_tokens_in(inner, module);
             quote! { ::std::boxed::Box<#inner> }
         }
         Ty::ConstStr(marker) => {
-            let marker = format_ident!("{}", marker);
+            let marker = generated(marker);
             quote! { crate::rpc::Const<#marker> }
         }
         Ty::ConstInt(marker) => {
-            let marker = format_ident!("{}", marker);
+            let marker = generated(marker);
             quote! { crate::rpc::IntConst<#marker> }
         }
     }

@@ -131,9 +131,18 @@ impl std::error::Error for AdaptError {}
 /// The state of one conversion: where in the value it is, and the report so far.
 #[derive(Debug, Default)]
 pub struct Cx {
-    path: Vec<String>,
+    path: Vec<Seg>,
     target: &'static str,
     report: Report,
+}
+
+/// One step of the path `Cx` is at; field names are the generated code's literals, so entering a field
+/// allocates nothing.
+#[derive(Debug)]
+enum Seg {
+    Field(&'static str),
+    Index(usize),
+    Key(String),
 }
 
 /// Calls conversions along a chain of revisions; implemented by [`Adapt`]'s blanket impls.
@@ -280,31 +289,38 @@ impl Cx {
 
     /// The current path, dotted (`content[2].annotations`).
     pub fn path(&self) -> String {
+        self.child("")
+    }
+
+    /// The current path with `name` appended (nothing appended for `""`); built only for reports.
+    fn child(&self, name: &str) -> String {
         let mut out = String::new();
-        for seg in &self.path {
-            if !seg.starts_with('[') && !out.is_empty() {
+        let push = |out: &mut String, field: &str| {
+            if !out.is_empty() {
                 out.push('.');
             }
-            out.push_str(seg);
+            out.push_str(field);
+        };
+        for seg in &self.path {
+            match seg {
+                Seg::Field(f) => push(&mut out, f),
+                Seg::Key(k) => push(&mut out, k),
+                Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        if !name.is_empty() {
+            push(&mut out, name);
         }
         out
     }
 
-    fn child(&self, name: &str) -> String {
-        let mut p = self.path();
-        if name.is_empty() {
-            return p;
-        }
-        if !p.is_empty() && !name.starts_with('[') {
-            p.push('.');
-        }
-        p.push_str(name);
-        p
+    /// Runs `f` one level deeper, at the field `name`.
+    pub fn at<T>(&mut self, name: &'static str, f: impl FnOnce(&mut Cx) -> T) -> T {
+        self.within(Seg::Field(name), f)
     }
 
-    /// Runs `f` one level deeper, at `name`.
-    pub fn at<T>(&mut self, name: &str, f: impl FnOnce(&mut Cx) -> T) -> T {
-        self.path.push(name.to_owned());
+    fn within<T>(&mut self, seg: Seg, f: impl FnOnce(&mut Cx) -> T) -> T {
+        self.path.push(seg);
         let out = f(self);
         self.path.pop();
         out
@@ -419,13 +435,9 @@ impl Cx {
     ) -> Result<Vec<T>, AdaptError> {
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
-            let seg = format!("[{i}]");
-            self.path.push(seg.clone());
-            let r = f(item, self);
-            self.path.pop();
-            match r {
+            match self.within(Seg::Index(i), |cx| f(item, cx)) {
                 Ok(t) => out.push(t),
-                Err(AdaptError::Unrepresentable { .. }) => self.dropped(&seg),
+                Err(AdaptError::Unrepresentable { .. }) => self.within(Seg::Index(i), |cx| cx.dropped("")),
                 Err(e) => return Err(e),
             }
         }
@@ -440,9 +452,7 @@ impl Cx {
     ) -> Result<std::collections::BTreeMap<String, T>, AdaptError> {
         let mut out = std::collections::BTreeMap::new();
         for (k, v) in items {
-            self.path.push(k.clone());
-            let r = f(v, self);
-            self.path.pop();
+            let r = self.within(Seg::Key(k.clone()), |cx| f(v, cx));
             out.insert(k, r?);
         }
         Ok(out)
@@ -454,9 +464,7 @@ impl Cx {
     pub fn list_up<F, T>(&mut self, items: Vec<F>, mut f: impl FnMut(F, &mut Cx) -> T) -> Vec<T> {
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
-            self.path.push(format!("[{i}]"));
-            out.push(f(item, self));
-            self.path.pop();
+            out.push(self.within(Seg::Index(i), |cx| f(item, cx)));
         }
         out
     }
@@ -469,9 +477,7 @@ impl Cx {
     ) -> std::collections::BTreeMap<String, T> {
         let mut out = std::collections::BTreeMap::new();
         for (k, v) in items {
-            self.path.push(k.clone());
-            let t = f(v, self);
-            self.path.pop();
+            let t = self.within(Seg::Key(k.clone()), |cx| f(v, cx));
             out.insert(k, t);
         }
         out

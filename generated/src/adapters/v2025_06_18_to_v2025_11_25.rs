@@ -2808,9 +2808,14 @@ fn up_ElicitRequestParams(
     v: old::ElicitRequestParams,
     cx: &mut Cx,
 ) -> new::ElicitRequestParams {
-    new::ElicitRequestParams::Form(
-        up_ElicitRequestParams__ElicitRequestFormParams(v, cx),
-    )
+    match cx.json::<_, new::ElicitRequestParams>("", &v) {
+        ::std::result::Result::Ok(u) => u,
+        ::std::result::Result::Err(_) => {
+            new::ElicitRequestParams::Form(
+                up_ElicitRequestParams__ElicitRequestFormParams(v, cx),
+            )
+        }
+    }
 }
 fn up_ElicitRequestParamsRequestedSchema__ElicitRequestFormParamsRequestedSchema(
     v: old::ElicitRequestParamsRequestedSchema,
@@ -2951,7 +2956,14 @@ fn up_EmbeddedResourceResource(
     }
 }
 fn up_EnumSchema(v: old::EnumSchema, cx: &mut Cx) -> new::EnumSchema {
-    new::EnumSchema::LegacyTitledEnumSchema(up_EnumSchema__LegacyTitledEnumSchema(v, cx))
+    match cx.json::<_, new::EnumSchema>("", &v) {
+        ::std::result::Result::Ok(u) => u,
+        ::std::result::Result::Err(_) => {
+            new::EnumSchema::LegacyTitledEnumSchema(
+                up_EnumSchema__LegacyTitledEnumSchema(v, cx),
+            )
+        }
+    }
 }
 fn up_EnumSchema__LegacyTitledEnumSchema(
     v: old::EnumSchema,
