@@ -146,6 +146,8 @@ pub fn pair_tokens(delta: &Delta<'_>) -> Result<TokenStream, Vec<String>> {
         #![doc = ""]
         #![doc = #doc]
         #![allow(non_snake_case, unused_variables, unused_mut, unreachable_code, clippy::all)]
+        // Conversions between differently named method results serve only the by-name table.
+        #![cfg_attr(not(feature = "by-name"), allow(dead_code))]
         use crate::#old_mod as old;
         use crate::#new_mod as new;
         use crate::adapt::{AdaptError, Cx};

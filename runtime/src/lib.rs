@@ -1,6 +1,21 @@
-//! `mcpgen-runtime`: the hand-written MCP runtime (JSON-RPC engine, sessions, transports).
+//! `mcpgen-runtime`: the hand-written MCP runtime of mcpgen.
 //!
-//! Only the JSON-RPC wire layer exists so far: it re-exports the shared primitives of
-//! `mcpgen_types::rpc`. Sessions and transports land with the runtime-core issue.
+//! - [`engine`]: the JSON-RPC engine (one task per connection, request correlation, cancellation,
+//!   progress, timeouts, batches, error classification).
+//! - [`transport`]: stdio, child process and in-process transports over one newline-delimited codec.
+//! - [`server`] and [`client`]: the MCP sessions for the legacy (handshake) revisions 2024-11-05 …
+//!   2025-11-25. Handlers and calls use the handler revision's types ([`hub`]); the runtime converts to
+//!   the negotiated revision with the generated adapters.
 
+pub mod client;
+pub mod engine;
+mod error;
+pub mod revision;
+pub mod server;
+pub mod transport;
+
+pub use engine::{ConnectionOptions, Peer, RequestOptions};
+pub use error::Error;
 pub use mcpgen_types::rpc as jsonrpc;
+pub use revision::{ProtocolVersion, hub};
+pub use tokio_util::sync::CancellationToken;

@@ -3,6 +3,7 @@
 //!
 //! Conversions between MCP `2024-11-05` and `2025-03-26`.
 #![allow(non_snake_case, unused_variables, unused_mut, unreachable_code, clippy::all)]
+#![cfg_attr(not(feature = "by-name"), allow(dead_code))]
 use crate::v2024_11_05 as old;
 use crate::v2025_03_26 as new;
 use crate::adapt::{AdaptError, Cx};

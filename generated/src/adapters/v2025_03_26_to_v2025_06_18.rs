@@ -3,6 +3,7 @@
 //!
 //! Conversions between MCP `2025-03-26` and `2025-06-18`.
 #![allow(non_snake_case, unused_variables, unused_mut, unreachable_code, clippy::all)]
+#![cfg_attr(not(feature = "by-name"), allow(dead_code))]
 use crate::v2025_03_26 as old;
 use crate::v2025_06_18 as new;
 use crate::adapt::{AdaptError, Cx};

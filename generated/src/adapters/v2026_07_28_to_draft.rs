@@ -3,6 +3,7 @@
 //!
 //! Conversions between MCP `2026-07-28` and `draft`.
 #![allow(non_snake_case, unused_variables, unused_mut, unreachable_code, clippy::all)]
+#![cfg_attr(not(feature = "by-name"), allow(dead_code))]
 use crate::v2026_07_28 as old;
 use crate::draft as new;
 use crate::adapt::{AdaptError, Cx};

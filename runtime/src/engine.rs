@@ -1,0 +1,604 @@
+//! The JSON-RPC engine: one task per connection owns the transport, the map of requests awaiting a
+//! response and the set of requests being handled; everything else talks to it through a [`Peer`].
+//!
+//! The engine classifies frames (parse errors, invalid requests, batches, duplicate ids), correlates
+//! responses, runs each incoming request as a task with its own cancellation token, and implements
+//! `notifications/cancelled` and progress routing. What a method means is the session's business
+//! ([`Service`]).
+
+use crate::error::{Error, internal, rpc_error};
+use mcpgen_types::rpc::{ErrorObject, RequestId};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::transport::Transport;
+
+/// A boxed, sendable future.
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// What a request handler produces: a result object, or the JSON-RPC error to answer with.
+pub(crate) type Outcome = Result<Value, ErrorObject>;
+
+/// An incoming request, after envelope validation.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub(crate) id: RequestId,
+    pub(crate) method: String,
+    pub(crate) params: Option<Value>,
+}
+
+/// The session logic plugged into a connection.
+pub(crate) trait Service: Send + Sync + 'static {
+    /// Handles a request; runs as its own task. `cancel` fires on `notifications/cancelled` or shutdown.
+    fn request(self: Arc<Self>, request: Incoming, cancel: CancellationToken, peer: Peer) -> BoxFuture<Outcome>;
+    /// Handles a notification (progress and cancellation are routed by the engine first).
+    fn notification(&self, method: &str, params: Option<Value>, peer: &Peer);
+    /// Whether a JSON array frame is accepted as a batch (2025-03-26 sessions), or the reason it is not.
+    fn batches(&self) -> Result<(), String>;
+}
+
+/// Options of one outgoing request.
+#[derive(Clone, Debug)]
+pub struct RequestOptions {
+    /// How long to wait for the response (or for the next progress notification, with
+    /// `reset_on_progress`).
+    pub timeout: Duration,
+    /// With `reset_on_progress`, the hard limit from sending the request.
+    pub max_timeout: Duration,
+    /// Whether a progress notification for this request restarts the timeout.
+    pub reset_on_progress: bool,
+}
+
+impl Default for RequestOptions {
+    fn default() -> Self {
+        RequestOptions { timeout: Duration::from_secs(60), max_timeout: Duration::from_secs(600), reset_on_progress: true }
+    }
+}
+
+/// Options of a connection.
+#[derive(Clone, Debug)]
+pub struct ConnectionOptions {
+    /// Default options for requests this side sends.
+    pub requests: RequestOptions,
+    /// How long shutdown waits for in-flight requests before cancelling them.
+    pub drain: Duration,
+    /// Capacity of the channel from [`Peer`] handles to the connection task.
+    pub channel: usize,
+}
+
+impl Default for ConnectionOptions {
+    fn default() -> Self {
+        ConnectionOptions { requests: RequestOptions::default(), drain: Duration::from_secs(10), channel: 64 }
+    }
+}
+
+/// A handle to a connection: sends requests and notifications to the peer. Cloneable; each clone talks to
+/// the connection task through a bounded channel.
+#[derive(Clone)]
+pub struct Peer {
+    tx: mpsc::Sender<Command>,
+    next_id: Arc<AtomicI64>,
+    closed: CancellationToken,
+    defaults: Arc<RequestOptions>,
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer").field("closed", &self.closed.is_cancelled()).finish_non_exhaustive()
+    }
+}
+
+enum Command {
+    Request { id: RequestId, frame: String, reply: oneshot::Sender<Result<Value, Error>>, progress: Option<mpsc::UnboundedSender<Value>> },
+    Send(String),
+    Cancel { id: RequestId, reason: String },
+    Shutdown,
+}
+
+impl Peer {
+    /// Sends a request and waits for its result, with the connection's default options. With `progress`,
+    /// a `progressToken` is added to `params._meta` and each matching `notifications/progress` params
+    /// object is passed to it.
+    pub(crate) async fn request(
+        &self,
+        method: &str,
+        params: Option<Value>,
+        progress: Option<mpsc::UnboundedSender<Value>>,
+    ) -> Result<Value, Error> {
+        let options = Arc::clone(&self.defaults);
+        self.request_with(method, params, progress, &options).await
+    }
+
+    /// Sends a request with explicit options.
+    pub(crate) async fn request_with(
+        &self,
+        method: &str,
+        mut params: Option<Value>,
+        progress: Option<mpsc::UnboundedSender<Value>>,
+        options: &RequestOptions,
+    ) -> Result<Value, Error> {
+        let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
+        let (ptx, mut prx) = mpsc::unbounded_channel();
+        let wants_progress = progress.is_some();
+        if wants_progress {
+            let object = params.get_or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(object) = object {
+                let meta = object.entry("_meta").or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(meta) = meta {
+                    meta.insert("progressToken".into(), json!(id));
+                }
+            }
+        }
+        let mut message = json!({"jsonrpc": "2.0", "id": id, "method": method});
+        if let Some(params) = params {
+            message["params"] = params;
+        }
+        let (reply_tx, mut reply_rx) = oneshot::channel();
+        let command =
+            Command::Request { id: id.clone(), frame: message.to_string(), reply: reply_tx, progress: wants_progress.then_some(ptx) };
+        self.tx.send(command).await.map_err(|_| Error::Closed)?;
+        let mut guard = CancelOnDrop { peer: self, id: Some(id) };
+        let start = Instant::now();
+        let hard = start + options.max_timeout.max(options.timeout);
+        let mut deadline = (start + options.timeout).min(hard);
+        loop {
+            tokio::select! {
+                reply = &mut reply_rx => {
+                    guard.id = None;
+                    return reply.unwrap_or(Err(Error::Closed));
+                }
+                Some(update) = prx.recv() => {
+                    if options.reset_on_progress {
+                        deadline = (Instant::now() + options.timeout).min(hard);
+                    }
+                    if let Some(progress) = &progress {
+                        let _ = progress.send(update);
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    let elapsed = start.elapsed();
+                    if let Some(id) = guard.id.take() {
+                        let reason = format!("timed out after {elapsed:?}");
+                        let _ = self.tx.send(Command::Cancel { id, reason }).await;
+                    }
+                    return Err(Error::Timeout(elapsed));
+                }
+            }
+        }
+    }
+
+    /// Sends a notification.
+    pub(crate) async fn notify(&self, method: &str, params: Option<Value>) -> Result<(), Error> {
+        let mut message = json!({"jsonrpc": "2.0", "method": method});
+        if let Some(params) = params {
+            message["params"] = params;
+        }
+        self.tx.send(Command::Send(message.to_string())).await.map_err(|_| Error::Closed)
+    }
+
+    /// Asks the connection to stop reading, finish the requests in flight, and close the transport.
+    pub async fn close(&self) {
+        let _ = self.tx.send(Command::Shutdown).await;
+    }
+
+    /// Whether the connection has ended.
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_cancelled() || self.tx.is_closed()
+    }
+
+    /// Waits until the connection has ended.
+    pub async fn closed(&self) {
+        self.closed.cancelled().await;
+    }
+}
+
+/// Sends `notifications/cancelled` when a request future is dropped before its response arrived.
+struct CancelOnDrop<'a> {
+    peer: &'a Peer,
+    id: Option<RequestId>,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.take() {
+            let reason = "the requester stopped waiting".to_owned();
+            if self.peer.tx.try_send(Command::Cancel { id: id.clone(), reason: reason.clone() }).is_err() {
+                // The channel is full: hand the cancellation to a task rather than lose it.
+                let tx = self.peer.tx.clone();
+                if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                    handle.spawn(async move { tx.send(Command::Cancel { id, reason }).await });
+                }
+            }
+        }
+    }
+}
+
+/// Starts the connection task for `transport`, returning the handle to it and the task.
+pub(crate) fn spawn<T: Transport>(
+    transport: T,
+    service: Arc<dyn Service>,
+    options: ConnectionOptions,
+) -> (Peer, tokio::task::JoinHandle<Result<(), Error>>) {
+    let (tx, rx) = mpsc::channel(options.channel.max(1));
+    let closed = CancellationToken::new();
+    let peer =
+        Peer { tx, next_id: Arc::new(AtomicI64::new(0)), closed: closed.clone(), defaults: Arc::new(options.requests.clone()) };
+    let connection = Connection {
+        transport,
+        service,
+        rx,
+        peer: peer.clone(),
+        pending: HashMap::new(),
+        inflight: HashMap::new(),
+        tasks: JoinSet::new(),
+        task_ids: HashMap::new(),
+        batches: HashMap::new(),
+        next_batch: 0,
+        root: closed,
+        drain: options.drain,
+    };
+    (peer, tokio::spawn(connection.run()))
+}
+
+struct Pending {
+    reply: oneshot::Sender<Result<Value, Error>>,
+    progress: Option<mpsc::UnboundedSender<Value>>,
+}
+
+struct InFlight {
+    token: CancellationToken,
+    method: String,
+}
+
+/// The responses of a batch still being answered.
+struct BatchAcc {
+    remaining: usize,
+    responses: Vec<Value>,
+}
+
+type Done = (RequestId, Option<u64>, Option<Outcome>);
+
+struct Connection<T> {
+    transport: T,
+    service: Arc<dyn Service>,
+    rx: mpsc::Receiver<Command>,
+    peer: Peer,
+    pending: HashMap<RequestId, Pending>,
+    inflight: HashMap<RequestId, InFlight>,
+    tasks: JoinSet<Done>,
+    task_ids: HashMap<tokio::task::Id, (RequestId, Option<u64>)>,
+    batches: HashMap<u64, BatchAcc>,
+    next_batch: u64,
+    root: CancellationToken,
+    drain: Duration,
+}
+
+/// What one element of a frame turned out to be.
+enum Parsed {
+    Request(Incoming),
+    Notification(String, Option<Value>),
+    Response(RequestId, Result<Value, ErrorObject>),
+    /// Answer with this error (id if it could be read).
+    Invalid(Option<RequestId>, ErrorObject),
+    /// A malformed response: nothing can be answered; log it.
+    Ignored(String),
+}
+
+impl<T: Transport> Connection<T> {
+    async fn run(mut self) -> Result<(), Error> {
+        let mut reading = true;
+        let mut outcome = Ok(());
+        let mut drain_deadline: Option<Instant> = None;
+        loop {
+            if !reading {
+                if self.tasks.is_empty() {
+                    break;
+                }
+                let deadline = *drain_deadline.get_or_insert_with(|| Instant::now() + self.drain);
+                if Instant::now() >= deadline {
+                    break;
+                }
+            }
+            let drain_at = drain_deadline.unwrap_or_else(|| Instant::now() + self.drain);
+            tokio::select! {
+                frame = self.transport.recv(), if reading => match frame {
+                    None => reading = false,
+                    Some(Ok(text)) => {
+                        if let Err(e) = self.on_frame(&text).await {
+                            outcome = Err(e);
+                            reading = false;
+                        }
+                    }
+                    Some(Err(e)) if e.is_recoverable() => {
+                        let error = rpc_error(ErrorObject::INVALID_REQUEST, e.to_string());
+                        if let Err(e) = self.send_error(None, error).await {
+                            outcome = Err(e);
+                            reading = false;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        outcome = Err(e.into());
+                        reading = false;
+                    }
+                },
+                command = self.rx.recv() => match command {
+                    Some(Command::Shutdown) | None => reading = false,
+                    Some(command) => {
+                        if let Err(e) = self.on_command(command).await {
+                            outcome = Err(e);
+                            reading = false;
+                        }
+                    }
+                },
+                Some(done) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
+                    let done = match done {
+                        Ok((task, done)) => {
+                            self.task_ids.remove(&task);
+                            done
+                        }
+                        Err(e) => match self.task_ids.remove(&e.id()) {
+                            Some((id, batch)) => (id, batch, Some(Err(internal("the request handler panicked")))),
+                            None => continue,
+                        },
+                    };
+                    if let Err(e) = self.on_done(done).await {
+                        outcome = Err(e);
+                        reading = false;
+                    }
+                }
+                () = tokio::time::sleep_until(drain_at), if !reading => {}
+            }
+        }
+        self.root.cancel();
+        self.tasks.abort_all();
+        for (_, pending) in self.pending.drain() {
+            let _ = pending.reply.send(Err(Error::Closed));
+        }
+        let closed = self.transport.close().await;
+        outcome.and(closed.map_err(Error::from))
+    }
+
+    async fn write(&mut self, frame: String) -> Result<(), Error> {
+        self.transport.send(frame).await.map_err(Error::from)
+    }
+
+    async fn send_error(&mut self, id: Option<RequestId>, error: ErrorObject) -> Result<(), Error> {
+        let frame = response_json(id.as_ref(), Err(error)).to_string();
+        self.write(frame).await
+    }
+
+    async fn on_command(&mut self, command: Command) -> Result<(), Error> {
+        match command {
+            Command::Request { id, frame, reply, progress } => {
+                self.pending.insert(id, Pending { reply, progress });
+                self.write(frame).await
+            }
+            Command::Send(frame) => self.write(frame).await,
+            Command::Cancel { id, reason } => {
+                if self.pending.remove(&id).is_some() {
+                    let params = json!({"requestId": id, "reason": reason});
+                    let frame = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": params});
+                    self.write(frame.to_string()).await?;
+                }
+                Ok(())
+            }
+            Command::Shutdown => Ok(()),
+        }
+    }
+
+    async fn on_frame(&mut self, text: &str) -> Result<(), Error> {
+        let value: Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(e) => return self.send_error(None, rpc_error(ErrorObject::PARSE_ERROR, format!("parse error: {e}"))).await,
+        };
+        let Value::Array(items) = value else {
+            let parsed = parse(value);
+            return self.dispatch(parsed, None).await;
+        };
+        if let Err(reason) = self.service.batches() {
+            return self.send_error(None, rpc_error(ErrorObject::INVALID_REQUEST, reason)).await;
+        }
+        if items.is_empty() {
+            return self.send_error(None, rpc_error(ErrorObject::INVALID_REQUEST, "empty batch")).await;
+        }
+        let batch = self.next_batch;
+        self.next_batch += 1;
+        self.batches.insert(batch, BatchAcc { remaining: 1, responses: Vec::new() });
+        for item in items {
+            let parsed = parse(item);
+            self.dispatch(parsed, Some(batch)).await?;
+        }
+        // The extra count taken above keeps the batch open while its elements are dispatched.
+        self.settle(batch).await
+    }
+
+    /// Handles one parsed element; `batch` collects answers of a batch frame.
+    async fn dispatch(&mut self, parsed: Parsed, batch: Option<u64>) -> Result<(), Error> {
+        match parsed {
+            Parsed::Invalid(id, error) => self.answer(batch, response_json(id.as_ref(), Err(error)), false).await,
+            Parsed::Ignored(why) => {
+                tracing::warn!("dropped a malformed response: {why}");
+                Ok(())
+            }
+            Parsed::Response(id, outcome) => {
+                match self.pending.remove(&id) {
+                    Some(pending) => {
+                        let _ = pending.reply.send(outcome.map_err(Error::Rpc));
+                    }
+                    None => tracing::warn!(%id, "dropped a response to an unknown request id"),
+                }
+                Ok(())
+            }
+            Parsed::Notification(method, params) => {
+                self.on_notification(&method, &params);
+                self.service.notification(&method, params, &self.peer);
+                Ok(())
+            }
+            Parsed::Request(request) => {
+                if self.inflight.contains_key(&request.id) {
+                    let error = rpc_error(
+                        ErrorObject::INVALID_REQUEST,
+                        format!("request id {} is already in use by a request in flight", request.id),
+                    );
+                    return self.answer(batch, response_json(Some(&request.id), Err(error)), false).await;
+                }
+                let token = self.root.child_token();
+                let id = request.id.clone();
+                self.inflight.insert(id.clone(), InFlight { token: token.clone(), method: request.method.clone() });
+                if let Some(batch) = batch.and_then(|b| self.batches.get_mut(&b)) {
+                    batch.remaining += 1;
+                }
+                let work = Arc::clone(&self.service).request(request, token.clone(), self.peer.clone());
+                let task_id = id.clone();
+                let handle = self.tasks.spawn(async move {
+                    let outcome = tokio::select! {
+                        biased;
+                        () = token.cancelled() => None,
+                        outcome = work => Some(outcome),
+                    };
+                    (task_id, batch, outcome)
+                });
+                self.task_ids.insert(handle.id(), (id, batch));
+                Ok(())
+            }
+        }
+    }
+
+    /// Engine-level notification handling: cancellation and progress routing.
+    fn on_notification(&mut self, method: &str, params: &Option<Value>) {
+        let Some(params) = params else { return };
+        match method {
+            "notifications/cancelled" => {
+                let Some(id) = params.get("requestId").and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok()) else {
+                    return;
+                };
+                // `initialize` must not be cancelled; unknown or finished ids are ignored.
+                if let Some(inflight) = self.inflight.get(&id).filter(|f| f.method != "initialize") {
+                    inflight.token.cancel();
+                }
+            }
+            "notifications/progress" => {
+                let token = params.get("progressToken").and_then(|t| serde_json::from_value::<RequestId>(t.clone()).ok());
+                if let Some(progress) = token.and_then(|t| self.pending.get(&t)).and_then(|p| p.progress.as_ref()) {
+                    let _ = progress.send(params.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    async fn on_done(&mut self, (id, batch, outcome): Done) -> Result<(), Error> {
+        self.inflight.remove(&id);
+        match outcome {
+            // Cancelled: no response, per the spec.
+            None => match batch {
+                Some(batch) => self.settle(batch).await,
+                None => Ok(()),
+            },
+            Some(outcome) => self.answer(batch, response_json(Some(&id), outcome), true).await,
+        }
+    }
+
+    /// Sends a response, or adds it to its batch; `counted` when it answers a request that holds a count in
+    /// the batch (a handled request, as opposed to an element rejected on arrival).
+    async fn answer(&mut self, batch: Option<u64>, response: Value, counted: bool) -> Result<(), Error> {
+        match batch {
+            None => self.write(response.to_string()).await,
+            Some(batch) => {
+                if let Some(acc) = self.batches.get_mut(&batch) {
+                    acc.responses.push(response);
+                }
+                if counted { self.settle(batch).await } else { Ok(()) }
+            }
+        }
+    }
+
+    /// Counts one element of `batch` as answered and sends the batch when all are.
+    async fn settle(&mut self, batch: u64) -> Result<(), Error> {
+        let Some(acc) = self.batches.get_mut(&batch) else { return Ok(()) };
+        acc.remaining = acc.remaining.saturating_sub(1);
+        if acc.remaining > 0 {
+            return Ok(());
+        }
+        let Some(acc) = self.batches.remove(&batch) else { return Ok(()) };
+        if acc.responses.is_empty() {
+            return Ok(());
+        }
+        self.write(Value::Array(acc.responses).to_string()).await
+    }
+}
+
+/// A response message.
+fn response_json(id: Option<&RequestId>, outcome: Outcome) -> Value {
+    let id = id.map_or(Value::Null, |id| json!(id));
+    match outcome {
+        Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+        Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+    }
+}
+
+/// Classifies one JSON value as a JSON-RPC message.
+fn parse(value: Value) -> Parsed {
+    let Value::Object(mut object) = value else {
+        return Parsed::Invalid(None, rpc_error(ErrorObject::INVALID_REQUEST, "a JSON-RPC message must be an object"));
+    };
+    let id = match object.remove("id") {
+        None => Ok(None),
+        Some(raw) => serde_json::from_value::<RequestId>(raw.clone()).map(Some).map_err(|_| raw),
+    };
+    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        let error = rpc_error(ErrorObject::INVALID_REQUEST, "`jsonrpc` must be \"2.0\"");
+        return Parsed::Invalid(id.ok().flatten(), error);
+    }
+    match object.remove("method") {
+        Some(Value::String(method)) => {
+            let params = object.remove("params");
+            if let Some(params) = &params
+                && !params.is_object()
+            {
+                let error = rpc_error(ErrorObject::INVALID_REQUEST, "`params` must be an object");
+                return Parsed::Invalid(id.ok().flatten(), error);
+            }
+            match id {
+                Ok(Some(id)) => Parsed::Request(Incoming { id, method, params }),
+                Ok(None) => Parsed::Notification(method, params),
+                Err(raw) => Parsed::Invalid(
+                    None,
+                    rpc_error(ErrorObject::INVALID_REQUEST, format!("`id` must be a string or an integer, not {raw}")),
+                ),
+            }
+        }
+        Some(_) => Parsed::Invalid(id.ok().flatten(), rpc_error(ErrorObject::INVALID_REQUEST, "`method` must be a string")),
+        None => {
+            let result = object.remove("result");
+            let error = object.remove("error");
+            let id = match id {
+                Ok(Some(id)) => id,
+                Ok(None) | Err(_) => {
+                    // A response without a readable id cannot be correlated: an error about our own frame.
+                    return match error {
+                        Some(error) => Parsed::Ignored(format!("error response without an id: {error}")),
+                        None => Parsed::Invalid(None, rpc_error(ErrorObject::INVALID_REQUEST, "message has neither `method` nor `id`")),
+                    };
+                }
+            };
+            match (result, error) {
+                (Some(result), None) => Parsed::Response(id, Ok(result)),
+                (None, Some(error)) => match serde_json::from_value::<ErrorObject>(error) {
+                    Ok(error) => Parsed::Response(id, Err(error)),
+                    Err(e) => Parsed::Ignored(format!("response {id} has a malformed `error`: {e}")),
+                },
+                _ => Parsed::Ignored(format!("response {id} must have exactly one of `result` and `error`")),
+            }
+        }
+    }
+}

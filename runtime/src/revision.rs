@@ -1,0 +1,225 @@
+//! Protocol revisions the runtime speaks, and the conversions between the handler revision and the
+//! revision negotiated on the wire.
+//!
+//! Handlers are written once against [`hub`], the newest dated revision's types. On a session that
+//! negotiated an older revision, everything crossing the wire goes through the generated adapters: values
+//! the runtime sends are downgraded (fields the peer cannot know, such as `icons` or `title` for a
+//! 2024-11-05 client, are dropped) and values it receives are decoded with that revision's types, then
+//! upgraded.
+
+use crate::error::rpc_error;
+use mcpgen_types::adapt::{Adapt, AdaptError, DowngradeTo, UpgradeTo};
+use mcpgen_types::rpc::{ErrorObject, from_value_with_path};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// The handler revision: the generated types every handler, tool and client call is written against.
+pub use mcpgen_types::v2026_07_28 as hub;
+
+/// A legacy (handshake) protocol revision this build can negotiate. Only revisions whose cargo feature is
+/// enabled exist as variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ProtocolVersion {
+    /// MCP 2024-11-05.
+    #[cfg(feature = "2024-11-05")]
+    V2024_11_05,
+    /// MCP 2025-03-26 (the only revision with JSON-RPC batches).
+    #[cfg(feature = "2025-03-26")]
+    V2025_03_26,
+    /// MCP 2025-06-18.
+    #[cfg(feature = "2025-06-18")]
+    V2025_06_18,
+    /// MCP 2025-11-25.
+    #[cfg(feature = "2025-11-25")]
+    V2025_11_25,
+}
+
+impl ProtocolVersion {
+    /// Every enabled legacy revision, newest first.
+    pub const ENABLED: &'static [ProtocolVersion] = &[
+        #[cfg(feature = "2025-11-25")]
+        ProtocolVersion::V2025_11_25,
+        #[cfg(feature = "2025-06-18")]
+        ProtocolVersion::V2025_06_18,
+        #[cfg(feature = "2025-03-26")]
+        ProtocolVersion::V2025_03_26,
+        #[cfg(feature = "2024-11-05")]
+        ProtocolVersion::V2024_11_05,
+    ];
+
+    /// The newest enabled legacy revision, if any is enabled.
+    pub fn newest() -> Option<ProtocolVersion> {
+        Self::ENABLED.first().copied()
+    }
+
+    /// The wire string (`"2025-06-18"`).
+    pub fn as_str(self) -> &'static str {
+        at_rev!(self, m => <m::Revision as mcpgen_types::adapt::Revision>::VERSION)
+    }
+
+    /// Parses a wire string; `None` for revisions this build does not speak.
+    pub fn parse(version: &str) -> Option<ProtocolVersion> {
+        Self::ENABLED.iter().copied().find(|v| v.as_str() == version)
+    }
+
+    /// Whether JSON-RPC batches are part of this revision (2025-03-26 only).
+    pub fn has_batches(self) -> bool {
+        self.as_str() == "2025-03-26"
+    }
+
+    /// Whether `elicitation/create` exists (2025-06-18 and later).
+    pub fn has_elicitation(self) -> bool {
+        self.as_str() >= "2025-06-18"
+    }
+
+    /// Whether invalid tool arguments are reported as a tool result with `isError` (2025-11-25 and later)
+    /// rather than as a `-32602` JSON-RPC error.
+    pub fn tool_input_errors_are_results(self) -> bool {
+        self.as_str() >= "2025-11-25"
+    }
+}
+
+impl std::fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Runs `$body` with `$m` naming the generated module of the revision `$rev`.
+macro_rules! at_rev {
+    ($rev:expr, $m:ident => $body:expr) => {
+        match $rev {
+            #[cfg(feature = "2024-11-05")]
+            $crate::revision::ProtocolVersion::V2024_11_05 => {
+                use mcpgen_types::v2024_11_05 as $m;
+                $body
+            }
+            #[cfg(feature = "2025-03-26")]
+            $crate::revision::ProtocolVersion::V2025_03_26 => {
+                use mcpgen_types::v2025_03_26 as $m;
+                $body
+            }
+            #[cfg(feature = "2025-06-18")]
+            $crate::revision::ProtocolVersion::V2025_06_18 => {
+                use mcpgen_types::v2025_06_18 as $m;
+                $body
+            }
+            #[cfg(feature = "2025-11-25")]
+            $crate::revision::ProtocolVersion::V2025_11_25 => {
+                use mcpgen_types::v2025_11_25 as $m;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use at_rev;
+
+/// A handler-revision type with a same-named counterpart in the legacy revisions, converted on the wire.
+pub trait Wire: Sized {
+    /// Downgrades to `rev` and encodes as JSON.
+    fn to_rev(self, rev: ProtocolVersion) -> Result<Value, AdaptError>;
+    /// Decodes JSON as `rev`'s type (a `-32602` error naming the offending field) and upgrades it.
+    fn from_rev(value: Value, rev: ProtocolVersion) -> Result<Self, ErrorObject>;
+}
+
+macro_rules! wire {
+    ($($t:ident),* $(,)?) => {$(
+        impl Wire for hub::$t {
+            fn to_rev(self, rev: ProtocolVersion) -> Result<Value, AdaptError> {
+                at_rev!(rev, m => down::<_, m::Revision>(self))
+            }
+            fn from_rev(value: Value, rev: ProtocolVersion) -> Result<Self, ErrorObject> {
+                at_rev!(rev, m => up::<m::$t>(value))
+            }
+        }
+    )*};
+}
+
+wire!(
+    Implementation,
+    ClientCapabilities,
+    ServerCapabilities,
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    ListResourcesResult,
+    ListResourceTemplatesResult,
+    ReadResourceRequestParams,
+    ReadResourceResult,
+    ListPromptsResult,
+    GetPromptRequestParams,
+    GetPromptResult,
+    CompleteRequestParams,
+    CompleteResult,
+    CreateMessageRequestParams,
+    CreateMessageResult,
+    ListRootsResult,
+    LoggingMessageNotificationParams,
+    ProgressNotificationParams,
+    ResourceUpdatedNotificationParams,
+);
+
+/// Elicitation exists from 2025-06-18; older revisions refuse it.
+macro_rules! wire_elicitation {
+    ($($t:ident),*) => {$(
+        impl Wire for hub::$t {
+            fn to_rev(self, rev: ProtocolVersion) -> Result<Value, AdaptError> {
+                match rev.as_str() {
+                    #[cfg(feature = "2025-06-18")]
+                    "2025-06-18" => down::<_, mcpgen_types::v2025_06_18::Revision>(self),
+                    #[cfg(feature = "2025-11-25")]
+                    "2025-11-25" => down::<_, mcpgen_types::v2025_11_25::Revision>(self),
+                    other => Err(AdaptError::MethodNotInRevision {
+                        method: "elicitation/create".into(),
+                        revision: ProtocolVersion::parse(other).map_or("unknown", ProtocolVersion::as_str),
+                    }),
+                }
+            }
+            fn from_rev(value: Value, rev: ProtocolVersion) -> Result<Self, ErrorObject> {
+                match rev.as_str() {
+                    #[cfg(feature = "2025-06-18")]
+                    "2025-06-18" => up::<mcpgen_types::v2025_06_18::$t>(value),
+                    #[cfg(feature = "2025-11-25")]
+                    "2025-11-25" => up::<mcpgen_types::v2025_11_25::$t>(value),
+                    other => Err(rpc_error(
+                        ErrorObject::METHOD_NOT_FOUND,
+                        format!("elicitation does not exist in MCP {other}"),
+                    )),
+                }
+            }
+        }
+    )*};
+}
+
+wire_elicitation!(ElicitRequestParams, ElicitResult);
+
+/// Decodes `value` as `T` (a revision's type) only to validate it, with the offending field named.
+pub(crate) fn validate<T: DeserializeOwned>(value: &Value) -> Result<T, ErrorObject> {
+    from_value_with_path::<T>(value).map_err(|e| rpc_error(ErrorObject::INVALID_PARAMS, format!("invalid params: {e}")))
+}
+
+fn down<T, R>(value: T) -> Result<Value, AdaptError>
+where
+    T: DowngradeTo<R>,
+    T::Output: Serialize,
+{
+    let adapted = value.downgrade_to::<R>()?;
+    if !adapted.report.dropped.is_empty() {
+        tracing::debug!(dropped = ?adapted.report.dropped, "fields the peer's revision cannot carry were left out");
+    }
+    serde_json::to_value(adapted.value).map_err(|e| AdaptError::Unrepresentable {
+        path: String::new(),
+        revision: "?",
+        reason: format!("does not encode as JSON: {e}"),
+    })
+}
+
+fn up<F>(value: Value) -> Result<<F as UpgradeTo<hub::Revision>>::Output, ErrorObject>
+where
+    F: DeserializeOwned + UpgradeTo<hub::Revision>,
+{
+    let from: F = validate(&value)?;
+    Ok(from.upgrade_to::<hub::Revision>().value)
+}

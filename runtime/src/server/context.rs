@@ -1,0 +1,120 @@
+//! What a handler knows about its request and session, and what it may ask of the client.
+
+use super::session::Session;
+use crate::engine::Peer;
+use crate::error::Error;
+use crate::revision::{ProtocolVersion, Wire, hub};
+use mcpgen_types::rpc::RequestId;
+use serde_json::Value;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// The context of one request: its id, its cancellation token, progress and logging, the negotiated
+/// revision, the client's capabilities and info, and requests to the client.
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) id: RequestId,
+    pub(crate) cancel: CancellationToken,
+    pub(crate) peer: Peer,
+    pub(crate) session: Arc<Session>,
+    pub(crate) progress_token: Option<Value>,
+    pub(crate) version: ProtocolVersion,
+}
+
+impl Context {
+    /// The JSON-RPC id of the request being handled.
+    pub fn request_id(&self) -> &RequestId {
+        &self.id
+    }
+
+    /// Fires when the client cancels the request or the connection closes; the runtime then drops the
+    /// handler's future and sends no response.
+    pub fn cancellation(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// Whether the request was cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// The revision negotiated with this client.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.version
+    }
+
+    /// The capabilities the client declared in `initialize` (upgraded to the handler revision).
+    pub fn client_capabilities(&self) -> hub::ClientCapabilities {
+        self.session.client().map(|c| c.capabilities).unwrap_or_default()
+    }
+
+    /// The client's `clientInfo`.
+    pub fn client_info(&self) -> hub::Implementation {
+        self.session.client().map(|c| c.info).unwrap_or_default()
+    }
+
+    /// Reports progress if the client asked for it (a `progressToken` in the request); otherwise does
+    /// nothing. `progress` must increase from one call to the next.
+    pub async fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) -> Result<(), Error> {
+        let Some(token) = &self.progress_token else { return Ok(()) };
+        let params = hub::ProgressNotificationParams {
+            progress_token: serde_json::from_value(token.clone()).map_err(|e| Error::Protocol(e.to_string()))?,
+            progress: number(progress)?,
+            total: total.map(number).transpose()?,
+            message: message.map(str::to_owned),
+            meta: None,
+            extra: Default::default(),
+        };
+        let params = params.to_rev(self.version)?;
+        self.peer.notify("notifications/progress", Some(params)).await
+    }
+
+    /// Sends a log message (`notifications/message`) if the client's level lets it through.
+    pub async fn log(&self, level: hub::LoggingLevel, logger: Option<&str>, data: Value) -> Result<(), Error> {
+        self.session.log(&self.peer, level, logger, data).await
+    }
+
+    /// Asks the client to sample its model (`sampling/createMessage`). Fails with
+    /// [`Error::MissingCapability`] when the client did not declare `sampling`.
+    pub async fn create_message(&self, params: hub::CreateMessageRequestParams) -> Result<hub::CreateMessageResult, Error> {
+        self.require(self.client_capabilities().sampling.is_some(), "sampling")?;
+        let params = params.to_rev(self.version)?;
+        let result = self.ask("sampling/createMessage", Some(params)).await?;
+        Ok(hub::CreateMessageResult::from_rev(result, self.version)?)
+    }
+
+    /// Asks the client for its roots (`roots/list`). Fails with [`Error::MissingCapability`] when the
+    /// client did not declare `roots`.
+    pub async fn list_roots(&self) -> Result<hub::ListRootsResult, Error> {
+        self.require(self.client_capabilities().roots.is_some(), "roots")?;
+        let result = self.ask("roots/list", None).await?;
+        Ok(hub::ListRootsResult::from_rev(result, self.version)?)
+    }
+
+    /// Asks the client to elicit input from its user (`elicitation/create`, 2025-06-18 and later). Fails
+    /// with [`Error::MissingCapability`] when the client did not declare `elicitation`.
+    pub async fn elicit(&self, params: hub::ElicitRequestParams) -> Result<hub::ElicitResult, Error> {
+        let declared = self.version.has_elicitation() && self.client_capabilities().elicitation.is_some();
+        self.require(declared, "elicitation")?;
+        let params = params.to_rev(self.version)?;
+        let result = self.ask("elicitation/create", Some(params)).await?;
+        Ok(hub::ElicitResult::from_rev(result, self.version)?)
+    }
+
+    fn require(&self, declared: bool, capability: &'static str) -> Result<(), Error> {
+        if declared { Ok(()) } else { Err(Error::MissingCapability(capability)) }
+    }
+
+    /// Sends a request to the client, raced against this request's cancellation.
+    async fn ask(&self, method: &str, params: Option<Value>) -> Result<Value, Error> {
+        tokio::select! {
+            result = self.peer.request(method, params, None) => result,
+            () = self.cancel.cancelled() => Err(Error::Cancelled),
+        }
+    }
+}
+
+/// A JSON number from a float (progress values may be fractional); NaN and infinities are refused.
+fn number(value: f64) -> Result<serde_json::Number, Error> {
+    serde_json::Number::from_f64(value).ok_or_else(|| Error::Protocol(format!("progress value {value} is not a JSON number")))
+}

@@ -1,0 +1,427 @@
+//! The MCP server: register tools, resources, prompts and completion, then serve any transport.
+//!
+//! Everything is written against the handler revision ([`hub`]); each session negotiates a legacy
+//! revision with its client and the runtime converts on the wire.
+
+mod context;
+mod session;
+mod tool;
+pub mod uri_template;
+
+pub use context::Context;
+pub use tool::{IntoToolResult, Tool, ToolError, text};
+
+use crate::engine::{self, BoxFuture, ConnectionOptions, Peer};
+use crate::error::Error;
+use crate::revision::{ProtocolVersion, hub};
+use crate::transport::Transport;
+use mcpgen_types::rpc::{ErrorObject, JsonObject};
+use session::Session;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use uri_template::UriTemplate;
+
+/// A server definition: what it offers and how it answers. Cheap to clone; serve it on as many
+/// connections as needed.
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    info: hub::Implementation,
+    instructions: Option<String>,
+    capabilities: Option<hub::ServerCapabilities>,
+    registry: RwLock<Registry>,
+    completion: Option<CompletionFn>,
+    page_size: usize,
+    options: ConnectionOptions,
+    versions: Vec<ProtocolVersion>,
+}
+
+#[derive(Default)]
+pub(crate) struct Registry {
+    tools: Vec<Tool>,
+    resources: Vec<Resource>,
+    templates: Vec<ResourceTemplate>,
+    prompts: Vec<Prompt>,
+}
+
+type ReadFn = Arc<dyn Fn(String, BTreeMap<String, String>, Context) -> BoxFuture<Result<Vec<hub::ReadResourceResultContentsItem>, ErrorObject>> + Send + Sync>;
+type PromptFn = Arc<dyn Fn(BTreeMap<String, String>, Context) -> BoxFuture<Result<hub::GetPromptResult, ErrorObject>> + Send + Sync>;
+type CompletionFn = Arc<dyn Fn(hub::CompleteRequestParams, Context) -> BoxFuture<Result<hub::CompleteResult, ErrorObject>> + Send + Sync>;
+
+/// A fixed resource: its listing and how to read it.
+#[derive(Clone)]
+pub struct Resource {
+    def: hub::Resource,
+    read: ReadFn,
+}
+
+impl Resource {
+    /// A resource at `uri`, read by `read` (which gets the URI and the handler context).
+    pub fn new<F, Fut>(uri: impl Into<String>, name: impl Into<String>, read: F) -> Resource
+    where
+        F: Fn(String, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<hub::ReadResourceResultContentsItem>, ErrorObject>> + Send + 'static,
+    {
+        let read = Arc::new(read);
+        let read: ReadFn = Arc::new(move |uri, _, cx| Box::pin(read(uri, cx)));
+        Resource { def: hub::Resource { uri: uri.into(), name: name.into(), ..Default::default() }, read }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.def.description = Some(description.into());
+        self
+    }
+
+    /// Sets the MIME type.
+    pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
+        self.def.mime_type = Some(mime_type.into());
+        self
+    }
+
+    /// Sets the display title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.def.title = Some(title.into());
+        self
+    }
+}
+
+/// A family of resources named by an RFC 6570 URI template (`file:///{path}`).
+#[derive(Clone)]
+pub struct ResourceTemplate {
+    def: hub::ResourceTemplate,
+    template: UriTemplate,
+    read: ReadFn,
+}
+
+impl ResourceTemplate {
+    /// A template; `read` gets the requested URI and the variables matched from it.
+    ///
+    /// # Panics
+    /// If `template` is not a valid URI template (a programming error found at startup).
+    pub fn new<F, Fut>(template: &str, name: impl Into<String>, read: F) -> ResourceTemplate
+    where
+        F: Fn(String, BTreeMap<String, String>, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Vec<hub::ReadResourceResultContentsItem>, ErrorObject>> + Send + 'static,
+    {
+        let parsed = match UriTemplate::parse(template) {
+            Ok(parsed) => parsed,
+            Err(e) => panic!("resource template `{template}`: {e}"),
+        };
+        let read = Arc::new(read);
+        let read: ReadFn = Arc::new(move |uri, vars, cx| Box::pin(read(uri, vars, cx)));
+        let def = hub::ResourceTemplate { uri_template: template.to_owned(), name: name.into(), ..Default::default() };
+        ResourceTemplate { def, template: parsed, read }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.def.description = Some(description.into());
+        self
+    }
+
+    /// Sets the MIME type.
+    pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
+        self.def.mime_type = Some(mime_type.into());
+        self
+    }
+}
+
+/// A prompt: its listing (with arguments) and how to render it.
+#[derive(Clone)]
+pub struct Prompt {
+    def: hub::Prompt,
+    get: PromptFn,
+}
+
+impl Prompt {
+    /// A prompt rendered by `get`, which receives the arguments by name. Required arguments are checked
+    /// before `get` runs.
+    pub fn new<F, Fut>(name: impl Into<String>, get: F) -> Prompt
+    where
+        F: Fn(BTreeMap<String, String>, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<hub::GetPromptResult, ErrorObject>> + Send + 'static,
+    {
+        let get = Arc::new(get);
+        let get: PromptFn = Arc::new(move |args, cx| Box::pin(get(args, cx)));
+        Prompt { def: hub::Prompt { name: name.into(), ..Default::default() }, get }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.def.description = Some(description.into());
+        self
+    }
+
+    /// Sets the display title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.def.title = Some(title.into());
+        self
+    }
+
+    /// Adds an argument.
+    pub fn argument(mut self, name: impl Into<String>, description: impl Into<String>, required: bool) -> Self {
+        let argument = hub::PromptArgument {
+            name: name.into(),
+            description: Some(description.into()),
+            required: Some(required),
+            ..Default::default()
+        };
+        self.def.arguments.get_or_insert_with(Vec::new).push(argument);
+        self
+    }
+}
+
+/// Builds a [`Server`].
+pub struct ServerBuilder {
+    info: hub::Implementation,
+    instructions: Option<String>,
+    capabilities: Option<hub::ServerCapabilities>,
+    registry: Registry,
+    completion: Option<CompletionFn>,
+    page_size: usize,
+    options: ConnectionOptions,
+    versions: Vec<ProtocolVersion>,
+}
+
+impl Server {
+    /// Starts a server definition with its name and version (`serverInfo`).
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
+        ServerBuilder {
+            info: hub::Implementation { name: name.into(), version: version.into(), ..Default::default() },
+            instructions: None,
+            capabilities: None,
+            registry: Registry::default(),
+            completion: None,
+            page_size: 50,
+            options: ConnectionOptions::default(),
+            versions: ProtocolVersion::ENABLED.to_vec(),
+        }
+    }
+
+    /// Serves one connection on `transport`. The returned handle sends notifications and waits for the end.
+    pub fn serve<T: Transport>(&self, transport: T) -> ServerHandle {
+        let session = Arc::new(Session::new(Arc::clone(&self.inner)));
+        let (peer, task) = engine::spawn(transport, session.clone(), self.inner.options.clone());
+        ServerHandle { peer, session, task }
+    }
+
+    /// Serves this process's stdin and stdout until the client closes stdin.
+    #[cfg(feature = "stdio")]
+    pub async fn serve_stdio(&self) -> Result<(), Error> {
+        self.serve(crate::transport::stdio()).waiting().await
+    }
+
+    /// Adds (or replaces, by name) a tool; tell connected clients with [`ServerHandle::tools_changed`].
+    pub fn add_tool(&self, tool: Tool) {
+        let mut registry = self.inner.write();
+        registry.tools.retain(|t| t.def.name != tool.def.name);
+        registry.tools.push(tool);
+    }
+
+    /// Removes a tool by name; returns whether it existed.
+    pub fn remove_tool(&self, name: &str) -> bool {
+        let mut registry = self.inner.write();
+        let before = registry.tools.len();
+        registry.tools.retain(|t| t.def.name != name);
+        registry.tools.len() != before
+    }
+
+    /// The capabilities this server advertises: the explicit ones if set, else derived from what is
+    /// registered.
+    pub fn capabilities(&self) -> hub::ServerCapabilities {
+        self.inner.capabilities()
+    }
+}
+
+impl ServerBuilder {
+    /// Sets the display title of the server.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// Sets the full `serverInfo`.
+    pub fn info(mut self, info: hub::Implementation) -> Self {
+        self.info = info;
+        self
+    }
+
+    /// Sets the instructions returned by `initialize`.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Advertises exactly these capabilities (e.g. from `hub::ServerCapabilities::builder()`) instead of
+    /// deriving them from what is registered.
+    pub fn capabilities(mut self, capabilities: hub::ServerCapabilities) -> Self {
+        self.capabilities = Some(capabilities);
+        self
+    }
+
+    /// Registers a tool.
+    pub fn tool(mut self, tool: Tool) -> Self {
+        self.registry.tools.retain(|t| t.def.name != tool.def.name);
+        self.registry.tools.push(tool);
+        self
+    }
+
+    /// Registers a fixed resource.
+    pub fn resource(mut self, resource: Resource) -> Self {
+        self.registry.resources.push(resource);
+        self
+    }
+
+    /// Registers a resource template.
+    pub fn resource_template(mut self, template: ResourceTemplate) -> Self {
+        self.registry.templates.push(template);
+        self
+    }
+
+    /// Registers a prompt.
+    pub fn prompt(mut self, prompt: Prompt) -> Self {
+        self.registry.prompts.retain(|p| p.def.name != prompt.def.name);
+        self.registry.prompts.push(prompt);
+        self
+    }
+
+    /// Answers `completion/complete` with `complete`.
+    pub fn completion<F, Fut>(mut self, complete: F) -> Self
+    where
+        F: Fn(hub::CompleteRequestParams, Context) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<hub::CompleteResult, ErrorObject>> + Send + 'static,
+    {
+        let complete = Arc::new(complete);
+        self.completion = Some(Arc::new(move |params, cx| Box::pin(complete(params, cx))));
+        self
+    }
+
+    /// Sets how many items a list page holds (default 50).
+    pub fn page_size(mut self, size: usize) -> Self {
+        self.page_size = size.max(1);
+        self
+    }
+
+    /// Sets connection options (request timeouts, shutdown drain).
+    pub fn connection_options(mut self, options: ConnectionOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Limits the revisions this server negotiates (default: every enabled one). An empty list keeps
+    /// the default.
+    pub fn protocol_versions(mut self, versions: &[ProtocolVersion]) -> Self {
+        if !versions.is_empty() {
+            let mut versions = versions.to_vec();
+            versions.sort_by(|a, b| b.cmp(a));
+            versions.dedup();
+            self.versions = versions;
+        }
+        self
+    }
+
+    /// Finishes the definition.
+    pub fn build(self) -> Server {
+        Server {
+            inner: Arc::new(Inner {
+                info: self.info,
+                instructions: self.instructions,
+                capabilities: self.capabilities,
+                registry: RwLock::new(self.registry),
+                completion: self.completion,
+                page_size: self.page_size,
+                options: self.options,
+                versions: self.versions,
+            }),
+        }
+    }
+}
+
+impl Inner {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
+        // A handler never runs while the lock is held, so poisoning can only come from a panic inside
+        // this module's short critical sections; the data is still consistent then.
+        self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
+        self.registry.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn capabilities(&self) -> hub::ServerCapabilities {
+        if let Some(capabilities) = &self.capabilities {
+            return capabilities.clone();
+        }
+        let registry = self.read();
+        let listed = |any: bool| any.then_some(Some(true));
+        hub::ServerCapabilities {
+            tools: listed(!registry.tools.is_empty())
+                .map(|list_changed| hub::ServerCapabilitiesTools { list_changed, ..Default::default() }),
+            resources: listed(!registry.resources.is_empty() || !registry.templates.is_empty()).map(|list_changed| {
+                hub::ServerCapabilitiesResources { list_changed, subscribe: Some(true), ..Default::default() }
+            }),
+            prompts: listed(!registry.prompts.is_empty())
+                .map(|list_changed| hub::ServerCapabilitiesPrompts { list_changed, ..Default::default() }),
+            completions: self.completion.as_ref().map(|_| JsonObject::new()),
+            logging: Some(JsonObject::new()),
+            ..Default::default()
+        }
+    }
+}
+
+/// One served connection.
+pub struct ServerHandle {
+    peer: Peer,
+    session: Arc<Session>,
+    task: tokio::task::JoinHandle<Result<(), Error>>,
+}
+
+impl ServerHandle {
+    /// Waits until the connection ends (the client closed it, or [`ServerHandle::close`]).
+    pub async fn waiting(self) -> Result<(), Error> {
+        match self.task.await {
+            Ok(outcome) => outcome,
+            Err(e) => Err(Error::Protocol(format!("the connection task failed: {e}"))),
+        }
+    }
+
+    /// Stops reading, lets in-flight requests finish, and closes the transport.
+    pub async fn close(&self) {
+        self.peer.close().await;
+    }
+
+    /// The revision negotiated with the client, once `initialize` was answered.
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        self.session.version()
+    }
+
+    /// Sends `notifications/tools/list_changed`.
+    pub async fn tools_changed(&self) -> Result<(), Error> {
+        self.session.list_changed(&self.peer, "notifications/tools/list_changed").await
+    }
+
+    /// Sends `notifications/prompts/list_changed`.
+    pub async fn prompts_changed(&self) -> Result<(), Error> {
+        self.session.list_changed(&self.peer, "notifications/prompts/list_changed").await
+    }
+
+    /// Sends `notifications/resources/list_changed`.
+    pub async fn resources_changed(&self) -> Result<(), Error> {
+        self.session.list_changed(&self.peer, "notifications/resources/list_changed").await
+    }
+
+    /// Sends `notifications/resources/updated` if the client subscribed to `uri`; returns whether it did.
+    pub async fn resource_updated(&self, uri: &str) -> Result<bool, Error> {
+        self.session.resource_updated(&self.peer, uri).await
+    }
+
+    /// Sends a log message (`notifications/message`) if the client's level lets it through.
+    pub async fn log(&self, level: hub::LoggingLevel, logger: Option<&str>, data: serde_json::Value) -> Result<(), Error> {
+        self.session.log(&self.peer, level, logger, data).await
+    }
+}

@@ -1,0 +1,329 @@
+//! One server session: the legacy lifecycle (initialize, version negotiation, ordering), capability
+//! checks, and the method table, converting between the negotiated revision and the handler revision.
+
+use super::tool::{ToolFailure, error_result};
+use super::{Context, Inner};
+use crate::engine::{BoxFuture, Incoming, Outcome, Peer, Service};
+use crate::error::{Error, internal, rpc_error};
+use crate::revision::{ProtocolVersion, Wire, at_rev, hub, validate};
+use mcpgen_types::rpc::{Const, ErrorObject};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio_util::sync::CancellationToken;
+
+/// What the client told us in `initialize`.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientInfo {
+    pub(crate) capabilities: hub::ClientCapabilities,
+    pub(crate) info: hub::Implementation,
+}
+
+#[derive(Default)]
+struct State {
+    version: Option<ProtocolVersion>,
+    initialized: bool,
+    client: Option<ClientInfo>,
+    log_level: Option<hub::LoggingLevel>,
+    subscriptions: BTreeSet<String>,
+}
+
+pub(crate) struct Session {
+    server: Arc<Inner>,
+    state: Mutex<State>,
+}
+
+impl Session {
+    pub(crate) fn new(server: Arc<Inner>) -> Self {
+        Session { server, state: Mutex::new(State::default()) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // The lock guards plain data and is never held across an await or user code.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn version(&self) -> Option<ProtocolVersion> {
+        self.state().version
+    }
+
+    pub(crate) fn client(&self) -> Option<ClientInfo> {
+        self.state().client.clone()
+    }
+
+    pub(crate) async fn list_changed(&self, peer: &Peer, method: &str) -> Result<(), Error> {
+        if !self.state().initialized {
+            return Ok(());
+        }
+        peer.notify(method, None).await
+    }
+
+    pub(crate) async fn resource_updated(&self, peer: &Peer, uri: &str) -> Result<bool, Error> {
+        let version = {
+            let state = self.state();
+            match state.version {
+                Some(version) if state.subscriptions.contains(uri) => version,
+                _ => return Ok(false),
+            }
+        };
+        let params = hub::ResourceUpdatedNotificationParams { uri: uri.to_owned(), ..Default::default() };
+        peer.notify("notifications/resources/updated", Some(params.to_rev(version)?)).await?;
+        Ok(true)
+    }
+
+    pub(crate) async fn log(&self, peer: &Peer, level: hub::LoggingLevel, logger: Option<&str>, data: Value) -> Result<(), Error> {
+        let version = {
+            let state = self.state();
+            let Some(version) = state.version else { return Ok(()) };
+            if state.log_level.is_some_and(|min| severity(level) < severity(min)) {
+                return Ok(());
+            }
+            version
+        };
+        let params = hub::LoggingMessageNotificationParams { level, logger: logger.map(str::to_owned), data, meta: None, extra: Default::default() };
+        peer.notify("notifications/message", Some(params.to_rev(version)?)).await
+    }
+
+    fn initialize(&self, params: Option<Value>) -> Outcome {
+        let params = params.unwrap_or(Value::Null);
+        let Some(requested) = params.get("protocolVersion").and_then(Value::as_str) else {
+            return Err(rpc_error(ErrorObject::INVALID_PARAMS, "invalid params: `params.protocolVersion` is required"));
+        };
+        // Echo the client's revision when supported; otherwise offer our newest.
+        let versions = &self.server.versions;
+        let Some(version) = versions.iter().copied().find(|v| v.as_str() == requested).or_else(|| versions.first().copied()) else {
+            return Err(rpc_error(ErrorObject::INTERNAL_ERROR, "this server has no protocol revision enabled"));
+        };
+        at_rev!(version, m => validate::<m::InitializeRequestParams>(&params).map(drop))?;
+        let field = |name: &str| params.get(name).cloned().unwrap_or(Value::Null);
+        let capabilities = hub::ClientCapabilities::from_rev(field("capabilities"), version)?;
+        let info = hub::Implementation::from_rev(field("clientInfo"), version)?;
+        {
+            let mut state = self.state();
+            if state.version.is_some() {
+                return Err(rpc_error(ErrorObject::INVALID_REQUEST, "the session is already initialized"));
+            }
+            state.version = Some(version);
+            state.client = Some(ClientInfo { capabilities, info });
+        }
+        let mut result = json!({
+            "protocolVersion": version.as_str(),
+            "capabilities": self.server.capabilities().to_rev(version).map_err(internal)?,
+            "serverInfo": self.server.info.clone().to_rev(version).map_err(internal)?,
+        });
+        if let Some(instructions) = &self.server.instructions {
+            result["instructions"] = Value::String(instructions.clone());
+        }
+        Ok(result)
+    }
+
+    /// Answers a request of the operation phase.
+    async fn operate(self: Arc<Self>, request: Incoming, cx: Context) -> Outcome {
+        let version = cx.version;
+        let params = request.params.unwrap_or_else(|| json!({}));
+        let caps = self.server.capabilities();
+        let refuse = || rpc_error(ErrorObject::METHOD_NOT_FOUND, format!("method not found: {}", request.method));
+        match request.method.as_str() {
+            "tools/list" => {
+                caps.tools.as_ref().ok_or_else(refuse)?;
+                let tools: Vec<hub::Tool> = self.server.read().tools.iter().map(|t| t.def.clone()).collect();
+                let (tools, next_cursor) = page(tools, &params, self.server.page_size)?;
+                let result = hub::ListToolsResult { tools, next_cursor, cache_scope: hub::ListToolsResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                result.to_rev(version).map_err(internal)
+            }
+            "tools/call" => {
+                caps.tools.as_ref().ok_or_else(refuse)?;
+                let call = hub::CallToolRequestParams::from_rev(params, version)?;
+                let tool = self.server.read().tools.iter().find(|t| t.def.name == call.name).cloned();
+                let Some(tool) = tool else {
+                    return Err(rpc_error(ErrorObject::INVALID_PARAMS, format!("unknown tool: {}", call.name)));
+                };
+                let result = match (tool.handler)(call.arguments, cx).await {
+                    Ok(result) => result,
+                    Err(ToolFailure::InvalidArguments(why)) if version.tool_input_errors_are_results() => {
+                        error_result(format!("invalid arguments for tool `{}`: {why}", call.name))
+                    }
+                    Err(ToolFailure::InvalidArguments(why)) => {
+                        return Err(rpc_error(
+                            ErrorObject::INVALID_PARAMS,
+                            format!("invalid arguments for tool `{}`: {why}", call.name),
+                        ));
+                    }
+                    Err(ToolFailure::Rpc(error)) => return Err(error),
+                };
+                result.to_rev(version).map_err(internal)
+            }
+            "resources/list" => {
+                caps.resources.as_ref().ok_or_else(refuse)?;
+                let resources: Vec<hub::Resource> = self.server.read().resources.iter().map(|r| r.def.clone()).collect();
+                let (resources, next_cursor) = page(resources, &params, self.server.page_size)?;
+                let result = hub::ListResourcesResult { resources, next_cursor, cache_scope: hub::ListResourcesResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                result.to_rev(version).map_err(internal)
+            }
+            "resources/templates/list" => {
+                caps.resources.as_ref().ok_or_else(refuse)?;
+                let templates: Vec<hub::ResourceTemplate> =
+                    self.server.read().templates.iter().map(|t| t.def.clone()).collect();
+                let (resource_templates, next_cursor) = page(templates, &params, self.server.page_size)?;
+                let result = hub::ListResourceTemplatesResult { resource_templates, next_cursor, cache_scope: hub::ListResourceTemplatesResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                result.to_rev(version).map_err(internal)
+            }
+            "resources/read" => {
+                caps.resources.as_ref().ok_or_else(refuse)?;
+                let read = hub::ReadResourceRequestParams::from_rev(params, version)?;
+                let found = {
+                    let registry = self.server.read();
+                    let fixed = registry.resources.iter().find(|r| r.def.uri == read.uri).map(|r| (r.read.clone(), BTreeMap::new()));
+                    fixed.or_else(|| {
+                        registry.templates.iter().find_map(|t| t.template.matches(&read.uri).map(|vars| (t.read.clone(), vars)))
+                    })
+                };
+                let Some((reader, vars)) = found else {
+                    return Err(ErrorObject {
+                        code: RESOURCE_NOT_FOUND,
+                        message: format!("resource not found: {}", read.uri),
+                        data: Some(json!({"uri": read.uri})),
+                    });
+                };
+                let contents = reader(read.uri, vars, cx).await?;
+                let result = hub::ReadResourceResult { contents, cache_scope: hub::ReadResourceResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                result.to_rev(version).map_err(internal)
+            }
+            "resources/subscribe" | "resources/unsubscribe" => {
+                let subscribe = request.method == "resources/subscribe";
+                if caps.resources.as_ref().and_then(|r| r.subscribe) != Some(true) {
+                    return Err(refuse());
+                }
+                let uri = at_rev!(version, m => validate::<m::SubscribeRequestParams>(&params).map(|p| p.uri))?;
+                let mut state = self.state();
+                if subscribe {
+                    state.subscriptions.insert(uri);
+                } else {
+                    state.subscriptions.remove(&uri);
+                }
+                Ok(json!({}))
+            }
+            "prompts/list" => {
+                caps.prompts.as_ref().ok_or_else(refuse)?;
+                let prompts: Vec<hub::Prompt> = self.server.read().prompts.iter().map(|p| p.def.clone()).collect();
+                let (prompts, next_cursor) = page(prompts, &params, self.server.page_size)?;
+                let result = hub::ListPromptsResult { prompts, next_cursor, cache_scope: hub::ListPromptsResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                result.to_rev(version).map_err(internal)
+            }
+            "prompts/get" => {
+                caps.prompts.as_ref().ok_or_else(refuse)?;
+                let get = hub::GetPromptRequestParams::from_rev(params, version)?;
+                let prompt = self.server.read().prompts.iter().find(|p| p.def.name == get.name).cloned();
+                let Some(prompt) = prompt else {
+                    return Err(rpc_error(ErrorObject::INVALID_PARAMS, format!("unknown prompt: {}", get.name)));
+                };
+                let args = get.arguments.unwrap_or_default();
+                for argument in prompt.def.arguments.iter().flatten() {
+                    if argument.required == Some(true) && !args.contains_key(&argument.name) {
+                        return Err(rpc_error(
+                            ErrorObject::INVALID_PARAMS,
+                            format!("prompt `{}` requires the argument `{}`", get.name, argument.name),
+                        ));
+                    }
+                }
+                let result = (prompt.get)(args, cx).await?;
+                result.to_rev(version).map_err(internal)
+            }
+            "completion/complete" => {
+                // 2024-11-05 had no `completions` flag; there the method exists whenever a handler does.
+                let Some(complete) = self.server.completion.clone() else { return Err(refuse()) };
+                let params = hub::CompleteRequestParams::from_rev(params, version)?;
+                let result = complete(params, cx).await?;
+                result.to_rev(version).map_err(internal)
+            }
+            "logging/setLevel" => {
+                caps.logging.as_ref().ok_or_else(refuse)?;
+                let level = at_rev!(version, m => validate::<m::SetLevelRequestParams>(&params).map(drop))
+                    .and_then(|()| serde_json::from_value::<hub::LoggingLevel>(params["level"].clone()).map_err(|e| {
+                        rpc_error(ErrorObject::INVALID_PARAMS, format!("invalid params: `params.level`: {e}"))
+                    }))?;
+                self.state().log_level = Some(level);
+                Ok(json!({}))
+            }
+            _ => Err(refuse()),
+        }
+    }
+}
+
+/// The legacy "resource not found" code (-32002; 2026 uses -32602).
+const RESOURCE_NOT_FOUND: i64 = -32002;
+
+impl Service for Session {
+    fn request(self: Arc<Self>, request: Incoming, cancel: CancellationToken, peer: Peer) -> BoxFuture<Outcome> {
+        // `ping` is allowed at any time, `initialize` only first; everything else after `initialized`.
+        let outcome = match request.method.as_str() {
+            "ping" => Some(Ok(json!({}))),
+            "initialize" => Some(self.initialize(request.params.clone())),
+            _ => None,
+        };
+        if let Some(outcome) = outcome {
+            return Box::pin(async move { outcome });
+        }
+        let (version, initialized) = {
+            let state = self.state();
+            (state.version, state.initialized)
+        };
+        let Some(version) = version.filter(|_| initialized) else {
+            let message = format!("`{}` before the session is initialized (send `initialize` and `notifications/initialized` first)", request.method);
+            return Box::pin(async move { Err(rpc_error(ErrorObject::INVALID_REQUEST, message)) });
+        };
+        let progress_token = request.params.as_ref().and_then(|p| p.get("_meta")).and_then(|m| m.get("progressToken")).cloned();
+        let cx = Context { id: request.id.clone(), cancel, peer, session: Arc::clone(&self), progress_token, version };
+        Box::pin(self.operate(request, cx))
+    }
+
+    fn notification(&self, method: &str, _params: Option<Value>, _peer: &Peer) {
+        if method == "notifications/initialized" {
+            let mut state = self.state();
+            if state.version.is_some() {
+                state.initialized = true;
+            }
+        }
+    }
+
+    fn batches(&self) -> Result<(), String> {
+        let state = self.state();
+        match state.version {
+            Some(version) if version.has_batches() && state.initialized => Ok(()),
+            Some(version) => Err(format!("JSON-RPC batches are not part of MCP {version}")),
+            None => Err("JSON-RPC batches are not accepted before initialization".to_owned()),
+        }
+    }
+}
+
+/// One page of `items` from the opaque cursor in `params` (`-32602` for a cursor this server did not make).
+fn page<T>(items: Vec<T>, params: &Value, size: usize) -> Result<(Vec<T>, Option<String>), ErrorObject> {
+    let start = match params.get("cursor") {
+        None | Some(Value::Null) => 0,
+        Some(cursor) => cursor
+            .as_str()
+            .and_then(|c| c.strip_prefix("mcpgen:"))
+            .and_then(|n| usize::from_str_radix(n, 16).ok())
+            .filter(|&n| n <= items.len())
+            .ok_or_else(|| rpc_error(ErrorObject::INVALID_PARAMS, format!("invalid cursor: {cursor}")))?,
+    };
+    let end = start.saturating_add(size).min(items.len());
+    let next = (end < items.len()).then(|| format!("mcpgen:{end:x}"));
+    Ok((items.into_iter().skip(start).take(end - start).collect(), next))
+}
+
+/// RFC 5424 severity, higher is more severe.
+fn severity(level: hub::LoggingLevel) -> u8 {
+    match level {
+        hub::LoggingLevel::Debug => 0,
+        hub::LoggingLevel::Info => 1,
+        hub::LoggingLevel::Notice => 2,
+        hub::LoggingLevel::Warning => 3,
+        hub::LoggingLevel::Error => 4,
+        hub::LoggingLevel::Critical => 5,
+        hub::LoggingLevel::Alert => 6,
+        hub::LoggingLevel::Emergency => 7,
+        // Levels a later revision may add rank lowest.
+        _ => 0,
+    }
+}

@@ -1,0 +1,118 @@
+//! Newline-delimited framing over any byte stream, with a maximum frame size.
+
+use super::{Transport, TransportError};
+use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+
+/// The default maximum frame size: 16 MiB.
+pub const DEFAULT_MAX_FRAME: usize = 16 * 1024 * 1024;
+
+/// A [`Transport`] over a reader and a writer: one JSON text per line, `\n`-terminated (a trailing `\r` is
+/// ignored, blank lines are skipped). Lines longer than the limit are skipped up to their newline and
+/// reported as [`TransportError::TooLarge`].
+pub struct Framed<R, W> {
+    reader: BufReader<R>,
+    writer: W,
+    max: usize,
+    line: Vec<u8>,
+    skipping: bool,
+}
+
+impl<R, W> Framed<R, W>
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    /// Frames `reader` and `writer` with the default maximum frame size ([`DEFAULT_MAX_FRAME`]).
+    pub fn new(reader: R, writer: W) -> Self {
+        Framed { reader: BufReader::new(reader), writer, max: DEFAULT_MAX_FRAME, line: Vec::new(), skipping: false }
+    }
+
+    /// Sets the maximum size in bytes of one received frame.
+    pub fn max_frame(mut self, bytes: usize) -> Self {
+        self.max = bytes;
+        self
+    }
+
+    /// Reads until a newline; cancel-safe because all progress is kept in `self`.
+    async fn next_line(&mut self) -> Option<Result<String, TransportError>> {
+        loop {
+            let available = match self.reader.fill_buf().await {
+                Ok(bytes) => bytes,
+                Err(e) => return Some(Err(e.into())),
+            };
+            if available.is_empty() {
+                // End of stream: a final unterminated line still counts as a frame.
+                if self.line.is_empty() && !self.skipping {
+                    return None;
+                }
+                return Some(self.finish());
+            }
+            let (chunk, newline) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (&available[..i], true),
+                None => (available, false),
+            };
+            if !self.skipping {
+                if self.line.len() + chunk.len() > self.max {
+                    self.skipping = true;
+                    self.line.clear();
+                } else {
+                    self.line.extend_from_slice(chunk);
+                }
+            }
+            let used = chunk.len() + usize::from(newline);
+            self.reader.consume(used);
+            if newline {
+                if !self.skipping && self.line.iter().all(u8::is_ascii_whitespace) {
+                    self.line.clear();
+                    continue;
+                }
+                return Some(self.finish());
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<String, TransportError> {
+        let line = std::mem::take(&mut self.line);
+        if std::mem::take(&mut self.skipping) {
+            return Err(TransportError::TooLarge { limit: self.max });
+        }
+        let mut text = String::from_utf8(line).map_err(|_| TransportError::InvalidUtf8)?;
+        if text.ends_with('\r') {
+            text.pop();
+        }
+        Ok(text)
+    }
+
+    /// The writer, e.g. to close a child's stdin.
+    pub(crate) fn writer_mut(&mut self) -> &mut W {
+        &mut self.writer
+    }
+}
+
+impl<R, W> Transport for Framed<R, W>
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    async fn send(&mut self, mut frame: String) -> Result<(), TransportError> {
+        // A frame is one line: serialized JSON never contains a raw newline, but refuse to corrupt the
+        // stream if a caller passes one.
+        if frame.contains('\n') {
+            frame = frame.replace('\n', " ");
+        }
+        frame.push('\n');
+        self.writer.write_all(frame.as_bytes()).await?;
+        self.writer.flush().await?;
+        Ok(())
+    }
+
+    async fn recv(&mut self) -> Option<Result<String, TransportError>> {
+        self.next_line().await
+    }
+
+    async fn close(&mut self) -> Result<(), TransportError> {
+        self.writer.shutdown().await?;
+        Ok(())
+    }
+}
+

@@ -1,0 +1,69 @@
+//! Transports: how JSON-RPC frames travel between peers.
+//!
+//! A [`Transport`] moves whole frames (one JSON text each: a message, or a batch array) and knows nothing
+//! about their contents; the connection task decodes them for the negotiated revision. stdio, child
+//! processes and the in-process pair share one newline-delimited codec ([`Framed`]) with a maximum frame
+//! size.
+
+use std::future::Future;
+
+mod framing;
+mod memory;
+#[cfg(feature = "stdio")]
+mod child;
+#[cfg(feature = "stdio")]
+mod stdio;
+
+#[cfg(feature = "stdio")]
+pub use child::{ChildProcess, ShutdownOptions};
+pub use framing::{DEFAULT_MAX_FRAME, Framed};
+pub use memory::{InProcess, in_process};
+#[cfg(feature = "stdio")]
+pub use stdio::stdio;
+
+/// A bidirectional channel of JSON-RPC frames.
+///
+/// `recv` must be cancel-safe: the connection task races it against other work, and a frame that was
+/// partly read when the race was lost must be completed by the next call.
+pub trait Transport: Send + 'static {
+    /// Sends one frame (a JSON text without newlines).
+    fn send(&mut self, frame: String) -> impl Future<Output = Result<(), TransportError>> + Send;
+
+    /// Receives the next frame. `None` means the peer closed the channel. [`TransportError::TooLarge`]
+    /// and [`TransportError::InvalidUtf8`] are recoverable: the frame was skipped and the next call reads on.
+    fn recv(&mut self) -> impl Future<Output = Option<Result<String, TransportError>>> + Send;
+
+    /// Closes the channel: flushes, closes the write side and, for a child process, shuts the process
+    /// down as the spec prescribes. Called once, after the last `send`.
+    fn close(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send {
+        async { Ok(()) }
+    }
+}
+
+/// Why a transport could not send or receive.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// An I/O error; the channel is unusable.
+    #[error("transport I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// A received frame exceeded the maximum size and was skipped (recoverable).
+    #[error("frame of more than {limit} bytes skipped")]
+    TooLarge {
+        /// The configured maximum frame size in bytes.
+        limit: usize,
+    },
+    /// A received frame was not UTF-8 and was skipped (recoverable).
+    #[error("frame is not valid UTF-8")]
+    InvalidUtf8,
+    /// The channel is closed.
+    #[error("transport closed")]
+    Closed,
+}
+
+impl TransportError {
+    /// Whether the connection can go on reading after this error.
+    pub fn is_recoverable(&self) -> bool {
+        matches!(self, TransportError::TooLarge { .. } | TransportError::InvalidUtf8)
+    }
+}
