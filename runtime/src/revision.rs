@@ -31,15 +31,13 @@ pub enum ProtocolVersion {
     /// MCP 2025-06-18.
     #[cfg(feature = "2025-06-18")]
     V2025_06_18,
-    /// MCP 2025-11-25.
-    #[cfg(feature = "2025-11-25")]
+    /// MCP 2025-11-25 (always built: it is the step between the handler revision and every older one).
     V2025_11_25,
 }
 
 impl ProtocolVersion {
     /// Every enabled legacy revision, newest first.
     pub const ENABLED: &'static [ProtocolVersion] = &[
-        #[cfg(feature = "2025-11-25")]
         ProtocolVersion::V2025_11_25,
         #[cfg(feature = "2025-06-18")]
         ProtocolVersion::V2025_06_18,
@@ -49,9 +47,9 @@ impl ProtocolVersion {
         ProtocolVersion::V2024_11_05,
     ];
 
-    /// The newest enabled legacy revision, if any is enabled.
-    pub fn newest() -> Option<ProtocolVersion> {
-        Self::ENABLED.first().copied()
+    /// The newest legacy revision (2025-11-25).
+    pub fn newest() -> ProtocolVersion {
+        ProtocolVersion::V2025_11_25
     }
 
     /// The wire string (`"2025-06-18"`).
@@ -106,7 +104,6 @@ macro_rules! at_rev {
                 use mcpgen_types::v2025_06_18 as $m;
                 $body
             }
-            #[cfg(feature = "2025-11-25")]
             $crate::revision::ProtocolVersion::V2025_11_25 => {
                 use mcpgen_types::v2025_11_25 as $m;
                 $body
@@ -169,7 +166,6 @@ macro_rules! wire_elicitation {
                 match rev.as_str() {
                     #[cfg(feature = "2025-06-18")]
                     "2025-06-18" => down::<_, mcpgen_types::v2025_06_18::Revision>(self),
-                    #[cfg(feature = "2025-11-25")]
                     "2025-11-25" => down::<_, mcpgen_types::v2025_11_25::Revision>(self),
                     other => Err(AdaptError::MethodNotInRevision {
                         method: "elicitation/create".into(),
@@ -181,7 +177,6 @@ macro_rules! wire_elicitation {
                 match rev.as_str() {
                     #[cfg(feature = "2025-06-18")]
                     "2025-06-18" => up::<mcpgen_types::v2025_06_18::$t>(value),
-                    #[cfg(feature = "2025-11-25")]
                     "2025-11-25" => up::<mcpgen_types::v2025_11_25::$t>(value),
                     other => Err(rpc_error(
                         ErrorObject::METHOD_NOT_FOUND,

@@ -111,7 +111,7 @@ impl Client {
 }
 
 impl ClientBuilder {
-    /// Proposes this revision in `initialize` (default: the newest enabled).
+    /// Proposes this revision in `initialize` (default: the newest, 2025-11-25).
     pub fn protocol_version(mut self, version: ProtocolVersion) -> Self {
         self.version = Some(version);
         self
@@ -169,9 +169,7 @@ impl ClientBuilder {
     /// accepting the server's counter-offer when this build speaks it, then `notifications/initialized`.
     /// A counter-offer this build cannot speak closes the connection with [`Error::UnsupportedVersion`].
     pub async fn connect<T: Transport>(self, transport: T) -> Result<Client, Error> {
-        let proposed = self.version.or_else(ProtocolVersion::newest).ok_or_else(|| {
-            Error::Protocol("no legacy protocol revision is enabled (cargo features 2024-11-05 … 2025-11-25)".into())
-        })?;
+        let proposed = self.version.unwrap_or_else(ProtocolVersion::newest);
         let capabilities = self.capabilities.clone().unwrap_or_else(|| self.derived_capabilities());
         let session = Arc::new(ClientSession { handlers: self.handlers.clone(), version: OnceLock::new(), proposed });
         let (peer, task) = engine::spawn(transport, session.clone(), self.options.clone());

@@ -101,6 +101,21 @@ impl Context {
         Ok(hub::ElicitResult::from_rev(result, self.version)?)
     }
 
+    /// Sends `notifications/resources/updated` if the client subscribed to `uri`; returns whether it did.
+    pub async fn resource_updated(&self, uri: &str) -> Result<bool, Error> {
+        self.session.resource_updated(&self.peer, uri).await
+    }
+
+    /// Sends `notifications/tools/list_changed` (after [`super::Server::add_tool`] or `remove_tool`).
+    pub async fn tools_changed(&self) -> Result<(), Error> {
+        self.session.list_changed(&self.peer, "notifications/tools/list_changed").await
+    }
+
+    /// The server definition this session serves, e.g. to add or remove tools at run time.
+    pub fn server(&self) -> super::Server {
+        self.session.server()
+    }
+
     fn require(&self, declared: bool, capability: &'static str) -> Result<(), Error> {
         if declared { Ok(()) } else { Err(Error::MissingCapability(capability)) }
     }

@@ -47,6 +47,10 @@ impl Session {
         self.state().version
     }
 
+    pub(crate) fn server(&self) -> super::Server {
+        super::Server { inner: Arc::clone(&self.server) }
+    }
+
     pub(crate) fn client(&self) -> Option<ClientInfo> {
         self.state().client.clone()
     }

@@ -84,6 +84,7 @@ where
     }
 
     /// The writer, e.g. to close a child's stdin.
+    #[cfg_attr(not(feature = "stdio"), allow(dead_code))]
     pub(crate) fn writer_mut(&mut self) -> &mut W {
         &mut self.writer
     }
