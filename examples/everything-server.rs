@@ -55,7 +55,12 @@ struct Note {
 }
 
 fn text_contents(uri: &str, text: String) -> Vec<hub::ReadResourceResultContentsItem> {
-    let contents = hub::TextResourceContents { uri: uri.to_owned(), text, mime_type: Some("text/plain".into()), ..Default::default() };
+    let contents = hub::TextResourceContents {
+        uri: uri.to_owned(),
+        text,
+        mime_type: Some("text/plain".into()),
+        ..Default::default()
+    };
     vec![hub::ReadResourceResultContentsItem::TextResourceContents(contents)]
 }
 
@@ -149,10 +154,10 @@ async fn main() -> Result<(), mcpgen::Error> {
             Prompt::new("summarize", |args, _| async move {
                 let topic = args.get("topic").cloned().unwrap_or_default();
                 let style = args.get("style").cloned().unwrap_or_else(|| "brief".into());
-                Ok(decode::<hub::GetPromptResult>(json!({
+                decode::<hub::GetPromptResult>(json!({
                     "messages": [{"role": "user", "content": {"type": "text", "text": format!("Summarize {topic} ({style}).")}}],
                 }))
-                .map_err(|e| mcpgen::rpc::ErrorObject::new(-32603, e.message().to_owned()))?)
+                .map_err(|e| mcpgen::rpc::ErrorObject::new(-32603, e.message().to_owned()))
             })
             .description("Summarize a topic")
             .argument("topic", "What to summarize", true)

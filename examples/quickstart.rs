@@ -23,7 +23,13 @@ struct Greet {
 
 #[tokio::main]
 async fn main() -> Result<(), mcpgen::Error> {
-    let add = Tool::new("add", "Adds two numbers", |x: Add, _| async move { Ok::<_, ToolError>(format!("{}", x.a + x.b)) });
-    let greet = Tool::new("greet", "Greets someone", |x: Greet, _| async move { Ok::<_, ToolError>(format!("Hello, {}!", x.name)) });
+    let add =
+        Tool::new("add", "Adds two numbers", |x: Add, _| async move { Ok::<_, ToolError>(format!("{}", x.a + x.b)) });
+    let greet =
+        Tool::new(
+            "greet",
+            "Greets someone",
+            |x: Greet, _| async move { Ok::<_, ToolError>(format!("Hello, {}!", x.name)) },
+        );
     Server::builder("quickstart", "0.1.0").tool(add).tool(greet).build().serve_stdio().await
 }

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::transport::Transport;
+use crate::transport::{Transport, TransportError};
 
 /// A boxed, sendable future.
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -60,7 +60,11 @@ pub struct RequestOptions {
 
 impl Default for RequestOptions {
     fn default() -> Self {
-        RequestOptions { timeout: Duration::from_secs(60), max_timeout: Duration::from_secs(600), reset_on_progress: true }
+        RequestOptions {
+            timeout: Duration::from_secs(60),
+            max_timeout: Duration::from_secs(600),
+            reset_on_progress: true,
+        }
     }
 }
 
@@ -98,9 +102,17 @@ impl std::fmt::Debug for Peer {
 }
 
 enum Command {
-    Request { id: RequestId, frame: String, reply: oneshot::Sender<Result<Value, Error>>, progress: Option<mpsc::UnboundedSender<Value>> },
+    Request {
+        id: RequestId,
+        frame: String,
+        reply: oneshot::Sender<Result<Value, Error>>,
+        progress: Option<mpsc::UnboundedSender<Value>>,
+    },
     Send(String),
-    Cancel { id: RequestId, reason: String },
+    Cancel {
+        id: RequestId,
+        reason: String,
+    },
     Shutdown,
 }
 
@@ -143,8 +155,12 @@ impl Peer {
             message["params"] = params;
         }
         let (reply_tx, mut reply_rx) = oneshot::channel();
-        let command =
-            Command::Request { id: id.clone(), frame: message.to_string(), reply: reply_tx, progress: wants_progress.then_some(ptx) };
+        let command = Command::Request {
+            id: id.clone(),
+            frame: message.to_string(),
+            reply: reply_tx,
+            progress: wants_progress.then_some(ptx),
+        };
         self.tx.send(command).await.map_err(|_| Error::Closed)?;
         let mut guard = CancelOnDrop { peer: self, id: Some(id) };
         let start = Instant::now();
@@ -154,6 +170,12 @@ impl Peer {
             tokio::select! {
                 reply = &mut reply_rx => {
                     guard.id = None;
+                    // Progress routed before the response must not be lost to the race with the reply.
+                    while let Ok(update) = prx.try_recv() {
+                        if let Some(progress) = &progress {
+                            let _ = progress.send(update);
+                        }
+                    }
                     return reply.unwrap_or(Err(Error::Closed));
                 }
                 Some(update) = prx.recv() => {
@@ -230,8 +252,12 @@ pub(crate) fn spawn<T: Transport>(
 ) -> (Peer, tokio::task::JoinHandle<Result<(), Error>>) {
     let (tx, rx) = mpsc::channel(options.channel.max(1));
     let closed = CancellationToken::new();
-    let peer =
-        Peer { tx, next_id: Arc::new(AtomicI64::new(0)), closed: closed.clone(), defaults: Arc::new(options.requests.clone()) };
+    let peer = Peer {
+        tx,
+        next_id: Arc::new(AtomicI64::new(0)),
+        closed: closed.clone(),
+        defaults: Arc::new(options.requests.clone()),
+    };
     let connection = Connection {
         transport,
         service,
@@ -319,7 +345,13 @@ impl<T: Transport> Connection<T> {
                         }
                     }
                     Some(Err(e)) if e.is_recoverable() => {
-                        let error = rpc_error(ErrorObject::INVALID_REQUEST, e.to_string());
+                        // Bytes that are not UTF-8 are not JSON text (a parse error); an oversized frame was
+                        // skipped unread (an invalid request).
+                        let code = match e {
+                            TransportError::InvalidUtf8 => ErrorObject::PARSE_ERROR,
+                            _ => ErrorObject::INVALID_REQUEST,
+                        };
+                        let error = rpc_error(code, e.to_string());
                         if let Err(e) = self.send_error(None, error).await {
                             outcome = Err(e);
                             reading = false;
@@ -350,6 +382,16 @@ impl<T: Transport> Connection<T> {
                             None => continue,
                         },
                     };
+                    // What the handler sent before it finished (progress, log messages) goes out before its
+                    // response, not after it.
+                    match self.flush_commands().await {
+                        Ok(true) => reading = false,
+                        Ok(false) => {}
+                        Err(e) => {
+                            outcome = Err(e);
+                            reading = false;
+                        }
+                    }
                     if let Err(e) = self.on_done(done).await {
                         outcome = Err(e);
                         reading = false;
@@ -376,6 +418,20 @@ impl<T: Transport> Connection<T> {
         self.write(frame).await
     }
 
+    /// Handles the commands already queued; returns whether one of them asked to shut down.
+    async fn flush_commands(&mut self) -> Result<bool, Error> {
+        let mut shutdown = false;
+        // Only what is queued now: a busy sender must not keep the loop here.
+        for _ in 0..self.rx.len() {
+            match self.rx.try_recv() {
+                Ok(Command::Shutdown) => shutdown = true,
+                Ok(command) => self.on_command(command).await?,
+                Err(_) => break,
+            }
+        }
+        Ok(shutdown)
+    }
+
     async fn on_command(&mut self, command: Command) -> Result<(), Error> {
         match command {
             Command::Request { id, frame, reply, progress } => {
@@ -398,7 +454,9 @@ impl<T: Transport> Connection<T> {
     async fn on_frame(&mut self, text: &str) -> Result<(), Error> {
         let value: Value = match serde_json::from_str(text) {
             Ok(value) => value,
-            Err(e) => return self.send_error(None, rpc_error(ErrorObject::PARSE_ERROR, format!("parse error: {e}"))).await,
+            Err(e) => {
+                return self.send_error(None, rpc_error(ErrorObject::PARSE_ERROR, format!("parse error: {e}"))).await;
+            }
         };
         let Value::Array(items) = value else {
             let parsed = parse(value);
@@ -478,7 +536,9 @@ impl<T: Transport> Connection<T> {
         let Some(params) = params else { return };
         match method {
             "notifications/cancelled" => {
-                let Some(id) = params.get("requestId").and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok()) else {
+                let Some(id) =
+                    params.get("requestId").and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok())
+                else {
                     return;
                 };
                 // `initialize` must not be cancelled; unknown or finished ids are ignored.
@@ -487,7 +547,8 @@ impl<T: Transport> Connection<T> {
                 }
             }
             "notifications/progress" => {
-                let token = params.get("progressToken").and_then(|t| serde_json::from_value::<RequestId>(t.clone()).ok());
+                let token =
+                    params.get("progressToken").and_then(|t| serde_json::from_value::<RequestId>(t.clone()).ok());
                 if let Some(progress) = token.and_then(|t| self.pending.get(&t)).and_then(|p| p.progress.as_ref()) {
                     let _ = progress.send(params.clone());
                 }
@@ -565,7 +626,12 @@ fn parse(value: Value) -> Parsed {
             if let Some(params) = &params
                 && !params.is_object()
             {
-                let error = rpc_error(ErrorObject::INVALID_REQUEST, "`params` must be an object");
+                // By-position params (an array) are valid JSON-RPC that no MCP method accepts: invalid params.
+                // Anything else is not a JSON-RPC request at all.
+                let error = match params {
+                    Value::Array(_) => rpc_error(ErrorObject::INVALID_PARAMS, "`params` must be an object"),
+                    _ => rpc_error(ErrorObject::INVALID_REQUEST, "`params` must be an object"),
+                };
                 return Parsed::Invalid(id.ok().flatten(), error);
             }
             match id {
@@ -577,7 +643,9 @@ fn parse(value: Value) -> Parsed {
                 ),
             }
         }
-        Some(_) => Parsed::Invalid(id.ok().flatten(), rpc_error(ErrorObject::INVALID_REQUEST, "`method` must be a string")),
+        Some(_) => {
+            Parsed::Invalid(id.ok().flatten(), rpc_error(ErrorObject::INVALID_REQUEST, "`method` must be a string"))
+        }
         None => {
             let result = object.remove("result");
             let error = object.remove("error");
@@ -587,7 +655,10 @@ fn parse(value: Value) -> Parsed {
                     // A response without a readable id cannot be correlated: an error about our own frame.
                     return match error {
                         Some(error) => Parsed::Ignored(format!("error response without an id: {error}")),
-                        None => Parsed::Invalid(None, rpc_error(ErrorObject::INVALID_REQUEST, "message has neither `method` nor `id`")),
+                        None => Parsed::Invalid(
+                            None,
+                            rpc_error(ErrorObject::INVALID_REQUEST, "message has neither `method` nor `id`"),
+                        ),
                     };
                 }
             };

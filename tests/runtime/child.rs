@@ -35,8 +35,10 @@ async fn every_legacy_revision_over_a_child_process() {
     within(async {
         let server = everything_server();
         for &version in ProtocolVersion::ENABLED {
-            let child = ChildProcess::command(server.to_str().expect("utf-8 path"), std::iter::empty::<&str>()).expect("spawn");
-            let client = Client::builder("child-test", "1.0").protocol_version(version).connect(child).await.expect("handshake");
+            let child =
+                ChildProcess::command(server.to_str().expect("utf-8 path"), std::iter::empty::<&str>()).expect("spawn");
+            let client =
+                Client::builder("child-test", "1.0").protocol_version(version).connect(child).await.expect("handshake");
             assert_eq!(client.protocol_version(), version);
             assert_eq!(client.server().info.name, "everything-server");
             let tools = client.list_all_tools().await.expect("tools/list");
@@ -63,9 +65,10 @@ async fn every_legacy_revision_over_a_child_process() {
 }
 
 fn sh(script: &str) -> ChildProcess {
-    ChildProcess::command("sh", ["-c", script])
-        .expect("sh spawns")
-        .shutdown_options(ShutdownOptions { after_stdin: Duration::from_millis(300), after_term: Duration::from_millis(300) })
+    ChildProcess::command("sh", ["-c", script]).expect("sh spawns").shutdown_options(ShutdownOptions {
+        after_stdin: Duration::from_millis(300),
+        after_term: Duration::from_millis(300),
+    })
 }
 
 #[tokio::test]

@@ -16,8 +16,8 @@ async fn tool_title_and_icons_reach_only_revisions_that_have_them() {
     within(async {
         for &version in ProtocolVersion::ENABLED {
             let h = connect(version).await;
-            let listed = h.raw("tools/list", Value::Null).await;
-            let fancy = listed["tools"].as_array().unwrap().iter().find(|t| t["name"] == "fancy").unwrap();
+            let tools = h.raw_all("tools/list", "tools").await;
+            let fancy = tools.iter().find(|t| t["name"] == "fancy").expect("fancy is listed");
             assert_eq!(fancy.get("annotations").is_some(), at_least(version, "2025-03-26"), "{version}: {fancy}");
             assert_eq!(fancy.get("title").is_some(), at_least(version, "2025-06-18"), "{version}: {fancy}");
             assert_eq!(fancy.get("icons").is_some(), at_least(version, "2025-11-25"), "{version}: {fancy}");
@@ -29,8 +29,13 @@ async fn tool_title_and_icons_reach_only_revisions_that_have_them() {
                 assert_eq!(fancy["icons"], json!([{"src": "https://example.com/icon.png", "mimeType": "image/png"}]));
             }
             // The hub revision's result fields never reach a legacy peer.
-            for hub_only in ["resultType", "ttlMs", "cacheScope"] {
-                assert!(listed.get(hub_only).is_none(), "{version}: {hub_only} in {listed}");
+            let listed = h.raw("tools/list", Value::Null).await;
+            let called = h.raw("tools/call", json!({"name": "fancy"})).await;
+            let read = h.raw("resources/read", json!({"uri": "mem://readme"})).await;
+            for result in [&listed, &called, &read] {
+                for hub_only in ["resultType", "ttlMs", "cacheScope"] {
+                    assert!(result.get(hub_only).is_none(), "{version}: {hub_only} in {result}");
+                }
             }
             let title = h.client.server().info.title.as_deref();
             assert_eq!(title, at_least(version, "2025-06-18").then_some("Test server"), "{version}");

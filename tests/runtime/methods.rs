@@ -71,11 +71,11 @@ async fn typed_tool_call() {
             if version.tool_input_errors_are_results() {
                 let result = outcome.unwrap();
                 assert_eq!(result.is_error, Some(true), "{version}");
-                assert!(text_of(&result).contains("arguments.a"), "{version}: {result:?}");
+                assert!(text_of(&result).contains("at `a`"), "{version}: {result:?}");
             } else {
                 let error = rpc_error(outcome);
                 assert_eq!(error.code, ErrorObject::INVALID_PARAMS, "{version}");
-                assert!(error.message.contains("arguments.a"), "{version}: {error:?}");
+                assert!(error.message.contains("at `a`"), "{version}: {error:?}");
             }
         }
     })
@@ -217,7 +217,8 @@ async fn completion_complete() {
         for &version in ProtocolVersion::ENABLED {
             let h = connect(version).await;
             let context = BTreeMap::from([("style".to_owned(), "formal".to_owned())]);
-            let result = h.client.complete(CompletionRef::Prompt("greet".into()), "name", "al", Some(context)).await.unwrap();
+            let result =
+                h.client.complete(CompletionRef::Prompt("greet".into()), "name", "al", Some(context)).await.unwrap();
             // Already-resolved arguments travel from 2025-06-18 on.
             let mut expected = vec!["alice".to_owned(), "albert".to_owned()];
             if at_least(version, "2025-06-18") {
@@ -282,22 +283,14 @@ async fn sampling_and_roots_reach_the_client() {
         for &version in ProtocolVersion::ENABLED {
             let mut h = connect(version).await;
             assert_eq!(h.call_text("sample", json!({})).await, "asked");
-            match h.probe.next().await {
-                Event::Sampled(Ok(result)) => {
-                    assert_eq!(result.model, "test-model", "{version}");
-                    assert_eq!(result.role, hub::Role::Assistant, "{version}");
-                }
-                other => panic!("{version}: {other:?}"),
-            }
+            let sampled = h.probe.sampled().await.unwrap_or_else(|e| panic!("{version}: {e}"));
+            assert_eq!(sampled.model, "test-model", "{version}");
+            assert_eq!(sampled.role, hub::Role::Assistant, "{version}");
             assert_eq!(h.call_text("roots", json!({})).await, "asked");
-            match h.probe.next().await {
-                Event::Roots(Ok(result)) => {
-                    assert_eq!(result.roots.len(), 1, "{version}");
-                    assert_eq!(result.roots[0].uri, "file:///work", "{version}");
-                    assert_eq!(result.roots[0].name.as_deref(), Some("work"), "{version}");
-                }
-                other => panic!("{version}: {other:?}"),
-            }
+            let roots = h.probe.roots().await.unwrap_or_else(|e| panic!("{version}: {e}"));
+            assert_eq!(roots.roots.len(), 1, "{version}");
+            assert_eq!(roots.roots[0].uri, "file:///work", "{version}");
+            assert_eq!(roots.roots[0].name.as_deref(), Some("work"), "{version}");
         }
     })
     .await;
@@ -309,9 +302,11 @@ async fn sampling_and_roots_need_the_client_capability() {
         for &version in ProtocolVersion::ENABLED {
             let mut h = connect_with(server(), client(version)).await;
             assert_eq!(h.call_text("sample", json!({})).await, "asked");
-            assert!(matches!(h.probe.next().await, Event::Sampled(Err(Error::MissingCapability("sampling")))), "{version}");
+            let sampled = h.probe.sampled().await;
+            assert!(matches!(sampled, Err(Error::MissingCapability("sampling"))), "{version}: {sampled:?}");
             assert_eq!(h.call_text("roots", json!({})).await, "asked");
-            assert!(matches!(h.probe.next().await, Event::Roots(Err(Error::MissingCapability("roots")))), "{version}");
+            let roots = h.probe.roots().await;
+            assert!(matches!(roots, Err(Error::MissingCapability("roots"))), "{version}: {roots:?}");
         }
     })
     .await;
@@ -323,21 +318,21 @@ async fn elicitation_where_the_revision_and_the_client_have_it() {
         for &version in ProtocolVersion::ENABLED {
             let mut h = connect(version).await;
             assert_eq!(h.call_text("elicit", json!({})).await, "asked");
-            match h.probe.next().await {
-                Event::Elicited(Ok(result)) if version.has_elicitation() => {
+            match h.probe.elicited().await {
+                Ok(result) if version.has_elicitation() => {
                     assert_eq!(result.action, hub::ElicitResultAction::Accept, "{version}");
                     let name = result.content.as_ref().and_then(|c| c.get("name"));
                     assert_eq!(name, Some(&hub::ElicitResultValue::String("Ada".into())), "{version}");
                 }
                 // Before 2025-06-18 the method does not exist, whatever the client declares.
-                Event::Elicited(Err(Error::MissingCapability("elicitation"))) if !version.has_elicitation() => {}
+                Err(Error::MissingCapability("elicitation")) if !version.has_elicitation() => {}
                 other => panic!("{version}: {other:?}"),
             }
             // A client without an elicitation handler does not declare the capability.
             let mut bare = connect_with(server(), client(version)).await;
             assert_eq!(bare.call_text("elicit", json!({})).await, "asked");
-            let outcome = bare.probe.next().await;
-            assert!(matches!(outcome, Event::Elicited(Err(Error::MissingCapability("elicitation")))), "{version}: {outcome:?}");
+            let elicited = bare.probe.elicited().await;
+            assert!(matches!(elicited, Err(Error::MissingCapability("elicitation"))), "{version}: {elicited:?}");
         }
     })
     .await;

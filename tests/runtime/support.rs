@@ -36,9 +36,9 @@ pub(crate) const TOOLS: &[&str] =
 /// The fixed resources of the test server, in listing order.
 pub(crate) const RESOURCES: &[&str] = &["mem://readme", "mem://license", "mem://changelog", "mem://notes"];
 
-/// The newest and the oldest revision this build speaks.
+/// The newest revision this build speaks.
 pub(crate) fn newest() -> ProtocolVersion {
-    ProtocolVersion::newest().expect("the root crate enables every legacy revision")
+    ProtocolVersion::newest()
 }
 
 /// The oldest revision this build speaks.
@@ -64,7 +64,7 @@ pub(crate) enum Event {
     /// The cancellation token of that call fired.
     Cancelled(RequestId),
     /// What `Context::create_message` returned to the `sample` tool.
-    Sampled(Result<hub::CreateMessageResult, Error>),
+    Sampled(Box<Result<hub::CreateMessageResult, Error>>),
     /// What `Context::list_roots` returned to the `roots` tool.
     Roots(Result<hub::ListRootsResult, Error>),
     /// What `Context::elicit` returned to the `elicit` tool.
@@ -96,6 +96,30 @@ impl Probe {
         match self.next().await {
             Event::Cancelled(id) => id,
             other => panic!("expected a cancellation, got {other:?}"),
+        }
+    }
+
+    /// What the `sample` tool's `Context::create_message` returned.
+    pub(crate) async fn sampled(&mut self) -> Result<hub::CreateMessageResult, Error> {
+        match self.next().await {
+            Event::Sampled(outcome) => *outcome,
+            other => panic!("expected a sampling outcome, got {other:?}"),
+        }
+    }
+
+    /// What the `roots` tool's `Context::list_roots` returned.
+    pub(crate) async fn roots(&mut self) -> Result<hub::ListRootsResult, Error> {
+        match self.next().await {
+            Event::Roots(outcome) => outcome,
+            other => panic!("expected a roots outcome, got {other:?}"),
+        }
+    }
+
+    /// What the `elicit` tool's `Context::elicit` returned.
+    pub(crate) async fn elicited(&mut self) -> Result<hub::ElicitResult, Error> {
+        match self.next().await {
+            Event::Elicited(outcome) => outcome,
+            other => panic!("expected an elicitation outcome, got {other:?}"),
         }
     }
 
@@ -157,12 +181,14 @@ pub(crate) fn server_with(configure: impl FnOnce(ServerBuilder) -> ServerBuilder
         .resource_template(ResourceTemplate::new("file:///{+path}", "file", |uri, vars, _| async move {
             contents(uri, &format!("file {}", vars["path"]))
         }))
-        .prompt(Prompt::new("greet", |args, _| async move {
-            let style = args.get("style").map_or("plain", String::as_str);
-            Ok(prompt_result(&format!("Hello, {}! ({style})", args["name"])))
-        })
-        .argument("name", "Who to greet", true)
-        .argument("style", "How to greet", false))
+        .prompt(
+            Prompt::new("greet", |args, _| async move {
+                let style = args.get("style").map_or("plain", String::as_str);
+                Ok(prompt_result(&format!("Hello, {}! ({style})", args["name"])))
+            })
+            .argument("name", "Who to greet", true)
+            .argument("style", "How to greet", false),
+        )
         .prompt(Prompt::new("summary", |_, _| async move { Ok(prompt_result("Summarise.")) }))
         .completion(|params: hub::CompleteRequestParams, _| async move {
             let candidates: &[&str] = match params.argument.name.as_str() {
@@ -193,7 +219,11 @@ pub(crate) fn server() -> (Server, Probe) {
 }
 
 fn tools(builder: ServerBuilder, tx: &mpsc::UnboundedSender<Event>, gate: &Arc<Notify>) -> ServerBuilder {
-    let icon = hub::Icon { src: "https://example.com/icon.png".into(), mime_type: Some("image/png".into()), ..Default::default() };
+    let icon = hub::Icon {
+        src: "https://example.com/icon.png".into(),
+        mime_type: Some("image/png".into()),
+        ..Default::default()
+    };
     let annotations = hub::ToolAnnotations { read_only_hint: Some(true), ..Default::default() };
     builder
         .tool(Tool::new("add", "Adds two integers", |args: AddArgs, _| async move {
@@ -248,7 +278,7 @@ fn tools(builder: ServerBuilder, tx: &mpsc::UnboundedSender<Event>, gate: &Arc<N
                         "messages": [{"role": "user", "content": {"type": "text", "text": "Say hi"}}],
                         "maxTokens": 16,
                     }))?;
-                    let _ = tx.send(Event::Sampled(cx.create_message(params).await));
+                    let _ = tx.send(Event::Sampled(Box::new(cx.create_message(params).await)));
                     Ok::<_, ToolError>("asked")
                 }
             }
@@ -327,7 +357,11 @@ pub(crate) fn full_client(version: ProtocolVersion) -> ClientBuilder {
         })
         .on_elicitation(|_| async move {
             let content = BTreeMap::from([("name".to_owned(), hub::ElicitResultValue::String("Ada".into()))]);
-            Ok(hub::ElicitResult { action: hub::ElicitResultAction::Accept, content: Some(content), extra: Default::default() })
+            Ok(hub::ElicitResult {
+                action: hub::ElicitResultAction::Accept,
+                content: Some(content),
+                extra: Default::default(),
+            })
         })
 }
 
@@ -367,6 +401,22 @@ impl Harness {
         let params = if params.is_null() { None } else { Some(params) };
         self.client.request_raw(method, params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
     }
+
+    /// Every item of a raw list result (`key` names the array), following `nextCursor`.
+    pub(crate) async fn raw_all(&self, method: &str, key: &str) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut params = Value::Null;
+        loop {
+            let page = self.raw(method, params).await;
+            items.extend(
+                page[key].as_array().unwrap_or_else(|| panic!("{method}: no `{key}` in {page}")).iter().cloned(),
+            );
+            match page.get("nextCursor") {
+                Some(cursor) => params = json!({"cursor": cursor}),
+                None => return items,
+            }
+        }
+    }
 }
 
 /// Connects `builder` to `server` over `transport`'s pair, forwarding notifications to the harness.
@@ -382,6 +432,9 @@ async fn connect_over<T: Transport>(
         let _ = tx.send(note);
     });
     let client = builder.connect(client_end).await.expect("handshake");
+    // `connect` returns once `notifications/initialized` is queued; the answer to a ping sent after it means
+    // the server has processed it, so the server may send its own notifications from here on.
+    client.ping().await.expect("ping after the handshake");
     Harness { client, server, definition, probe, notes }
 }
 
@@ -518,7 +571,9 @@ impl Raw {
     /// The next frame, as JSON.
     pub(crate) async fn recv(&mut self) -> Value {
         match self.reader.recv().await {
-            Some(Ok(text)) => serde_json::from_str(&text).unwrap_or_else(|e| panic!("the peer sent invalid JSON {text:?}: {e}")),
+            Some(Ok(text)) => {
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("the peer sent invalid JSON {text:?}: {e}"))
+            }
             other => panic!("expected a frame, got {other:?}"),
         }
     }
@@ -660,7 +715,8 @@ pub(crate) async fn check(raw: &mut Raw, case: &str, input: impl Into<Input>, ex
         }
         Expect::Batch(mut expected) => {
             let answer = raw.recv().await;
-            let responses = answer.as_array().unwrap_or_else(|| panic!("{case}: expected a batch response, got {answer}"));
+            let responses =
+                answer.as_array().unwrap_or_else(|| panic!("{case}: expected a batch response, got {answer}"));
             let mut got: Vec<(Value, Option<i64>)> = responses
                 .iter()
                 .map(|r| {
@@ -669,7 +725,7 @@ pub(crate) async fn check(raw: &mut Raw, case: &str, input: impl Into<Input>, ex
                     (r["id"].clone(), r["error"]["code"].as_i64())
                 })
                 .collect();
-            let key = |(id, _): &(Value, Option<i64>)| id.to_string();
+            let key = |(id, code): &(Value, Option<i64>)| (id.to_string(), *code);
             got.sort_by_key(key);
             expected.sort_by_key(key);
             assert_eq!(got, expected, "{case}: {answer}");

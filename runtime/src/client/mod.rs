@@ -13,9 +13,12 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-type SamplingFn = Arc<dyn Fn(hub::CreateMessageRequestParams) -> BoxFuture<Result<hub::CreateMessageResult, ErrorObject>> + Send + Sync>;
+type SamplingFn = Arc<
+    dyn Fn(hub::CreateMessageRequestParams) -> BoxFuture<Result<hub::CreateMessageResult, ErrorObject>> + Send + Sync,
+>;
 type RootsFn = Arc<dyn Fn() -> BoxFuture<Result<hub::ListRootsResult, ErrorObject>> + Send + Sync>;
-type ElicitFn = Arc<dyn Fn(hub::ElicitRequestParams) -> BoxFuture<Result<hub::ElicitResult, ErrorObject>> + Send + Sync>;
+type ElicitFn =
+    Arc<dyn Fn(hub::ElicitRequestParams) -> BoxFuture<Result<hub::ElicitResult, ErrorObject>> + Send + Sync>;
 type NotifyFn = Arc<dyn Fn(ServerNotification) + Send + Sync>;
 
 /// A notification from the server, in the handler revision's types.
@@ -211,7 +214,11 @@ impl ClientBuilder {
     fn derived_capabilities(&self) -> hub::ClientCapabilities {
         hub::ClientCapabilities {
             sampling: self.handlers.sampling.as_ref().map(|_| hub::ClientCapabilitiesSampling::default()),
-            roots: self.handlers.roots.as_ref().map(|_| JsonObject::from_iter([("listChanged".to_owned(), Value::Bool(true))])),
+            roots: self
+                .handlers
+                .roots
+                .as_ref()
+                .map(|_| JsonObject::from_iter([("listChanged".to_owned(), Value::Bool(true))])),
             elicitation: self.handlers.elicitation.as_ref().map(|_| hub::ClientCapabilitiesElicitation::default()),
             ..Default::default()
         }
@@ -273,6 +280,7 @@ impl Client {
                 }
             }
         });
+        self.declared("tools/call")?;
         let result = self.peer.request("tools/call", Some(tool_params(name, arguments)), Some(tx)).await;
         let _ = forward.await;
         Ok(hub::CallToolResult::from_rev(result?, self.version)?)
@@ -289,7 +297,10 @@ impl Client {
     }
 
     /// One page of `resources/templates/list`.
-    pub async fn list_resource_templates(&self, cursor: Option<&str>) -> Result<hub::ListResourceTemplatesResult, Error> {
+    pub async fn list_resource_templates(
+        &self,
+        cursor: Option<&str>,
+    ) -> Result<hub::ListResourceTemplatesResult, Error> {
         self.call("resources/templates/list", cursor_params(cursor)).await
     }
 
@@ -308,11 +319,13 @@ impl Client {
 
     /// `resources/subscribe`.
     pub async fn subscribe(&self, uri: &str) -> Result<(), Error> {
+        self.declared("resources/subscribe")?;
         self.peer.request("resources/subscribe", Some(json!({"uri": uri})), None).await.map(drop)
     }
 
     /// `resources/unsubscribe`.
     pub async fn unsubscribe(&self, uri: &str) -> Result<(), Error> {
+        self.declared("resources/unsubscribe")?;
         self.peer.request("resources/unsubscribe", Some(json!({"uri": uri})), None).await.map(drop)
     }
 
@@ -327,7 +340,11 @@ impl Client {
     }
 
     /// `prompts/get`.
-    pub async fn get_prompt(&self, name: &str, arguments: BTreeMap<String, String>) -> Result<hub::GetPromptResult, Error> {
+    pub async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: BTreeMap<String, String>,
+    ) -> Result<hub::GetPromptResult, Error> {
         self.call("prompts/get", Some(json!({"name": name, "arguments": arguments}))).await
     }
 
@@ -353,6 +370,7 @@ impl Client {
 
     /// `logging/setLevel`.
     pub async fn set_level(&self, level: hub::LoggingLevel) -> Result<(), Error> {
+        self.declared("logging/setLevel")?;
         self.peer.request("logging/setLevel", Some(json!({"level": level})), None).await.map(drop)
     }
 
@@ -372,14 +390,38 @@ impl Client {
         self.peer.close().await;
         let task = self.task.lock().unwrap_or_else(PoisonError::into_inner).take();
         match task {
-            Some(task) => task.await.unwrap_or_else(|e| Err(Error::Protocol(format!("the connection task failed: {e}")))),
+            Some(task) => {
+                task.await.unwrap_or_else(|e| Err(Error::Protocol(format!("the connection task failed: {e}"))))
+            }
             None => Ok(()),
         }
     }
 
     async fn call<T: Wire>(&self, method: &str, params: Option<Value>) -> Result<T, Error> {
+        self.declared(method)?;
         let result = self.peer.request(method, params, None).await?;
         Ok(T::from_rev(result, self.version)?)
+    }
+
+    /// Refuses a method whose server capability was not declared in `initialize`, without sending it
+    /// (`request_raw` sends anything).
+    fn declared(&self, method: &str) -> Result<(), Error> {
+        let caps = &self.server.capabilities;
+        let (declared, capability) = match method {
+            "tools/list" | "tools/call" => (caps.tools.is_some(), "tools"),
+            "resources/list" | "resources/read" | "resources/templates/list" => (caps.resources.is_some(), "resources"),
+            "resources/subscribe" | "resources/unsubscribe" => {
+                (caps.resources.as_ref().and_then(|r| r.subscribe) == Some(true), "resources.subscribe")
+            }
+            "prompts/list" | "prompts/get" => (caps.prompts.is_some(), "prompts"),
+            // 2024-11-05 had no `completions` flag: the method existed without one.
+            "completion/complete" => {
+                (caps.completions.is_some() || self.version.as_str() < "2025-03-26", "completions")
+            }
+            "logging/setLevel" => (caps.logging.is_some(), "logging"),
+            _ => (true, ""),
+        };
+        if declared { Ok(()) } else { Err(Error::MissingCapability(capability)) }
     }
 
     /// Follows `nextCursor` until the end; stops with an error if the server repeats a cursor.
@@ -462,11 +504,14 @@ impl Service for ClientSession {
         let version = self.version();
         let value = params.clone().unwrap_or_else(|| json!({}));
         let decoded = match method {
-            "notifications/progress" => hub::ProgressNotificationParams::from_rev(value, version).map(ServerNotification::Progress),
-            "notifications/message" => hub::LoggingMessageNotificationParams::from_rev(value, version).map(ServerNotification::Log),
-            "notifications/resources/updated" => {
-                hub::ResourceUpdatedNotificationParams::from_rev(value, version).map(ServerNotification::ResourceUpdated)
+            "notifications/progress" => {
+                hub::ProgressNotificationParams::from_rev(value, version).map(ServerNotification::Progress)
             }
+            "notifications/message" => {
+                hub::LoggingMessageNotificationParams::from_rev(value, version).map(ServerNotification::Log)
+            }
+            "notifications/resources/updated" => hub::ResourceUpdatedNotificationParams::from_rev(value, version)
+                .map(ServerNotification::ResourceUpdated),
             "notifications/tools/list_changed" => Ok(ServerNotification::ToolsChanged),
             "notifications/prompts/list_changed" => Ok(ServerNotification::PromptsChanged),
             "notifications/resources/list_changed" => Ok(ServerNotification::ResourcesChanged),

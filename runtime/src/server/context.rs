@@ -76,7 +76,10 @@ impl Context {
 
     /// Asks the client to sample its model (`sampling/createMessage`). Fails with
     /// [`Error::MissingCapability`] when the client did not declare `sampling`.
-    pub async fn create_message(&self, params: hub::CreateMessageRequestParams) -> Result<hub::CreateMessageResult, Error> {
+    pub async fn create_message(
+        &self,
+        params: hub::CreateMessageRequestParams,
+    ) -> Result<hub::CreateMessageResult, Error> {
         self.require(self.client_capabilities().sampling.is_some(), "sampling")?;
         let params = params.to_rev(self.version)?;
         let result = self.ask("sampling/createMessage", Some(params)).await?;
@@ -131,5 +134,6 @@ impl Context {
 
 /// A JSON number from a float (progress values may be fractional); NaN and infinities are refused.
 fn number(value: f64) -> Result<serde_json::Number, Error> {
-    serde_json::Number::from_f64(value).ok_or_else(|| Error::Protocol(format!("progress value {value} is not a JSON number")))
+    serde_json::Number::from_f64(value)
+        .ok_or_else(|| Error::Protocol(format!("progress value {value} is not a JSON number")))
 }

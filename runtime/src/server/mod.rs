@@ -48,9 +48,21 @@ pub(crate) struct Registry {
     prompts: Vec<Prompt>,
 }
 
-type ReadFn = Arc<dyn Fn(String, BTreeMap<String, String>, Context) -> BoxFuture<Result<Vec<hub::ReadResourceResultContentsItem>, ErrorObject>> + Send + Sync>;
-type PromptFn = Arc<dyn Fn(BTreeMap<String, String>, Context) -> BoxFuture<Result<hub::GetPromptResult, ErrorObject>> + Send + Sync>;
-type CompletionFn = Arc<dyn Fn(hub::CompleteRequestParams, Context) -> BoxFuture<Result<hub::CompleteResult, ErrorObject>> + Send + Sync>;
+type ReadFn = Arc<
+    dyn Fn(
+            String,
+            BTreeMap<String, String>,
+            Context,
+        ) -> BoxFuture<Result<Vec<hub::ReadResourceResultContentsItem>, ErrorObject>>
+        + Send
+        + Sync,
+>;
+type PromptFn = Arc<
+    dyn Fn(BTreeMap<String, String>, Context) -> BoxFuture<Result<hub::GetPromptResult, ErrorObject>> + Send + Sync,
+>;
+type CompletionFn = Arc<
+    dyn Fn(hub::CompleteRequestParams, Context) -> BoxFuture<Result<hub::CompleteResult, ErrorObject>> + Send + Sync,
+>;
 
 /// A fixed resource: its listing and how to read it.
 #[derive(Clone)]
@@ -395,6 +407,11 @@ impl ServerHandle {
         self.peer.close().await;
     }
 
+    /// Pings the client (`ping`, allowed in either direction) and waits for its answer.
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.peer.request("ping", None, None).await.map(drop)
+    }
+
     /// The revision negotiated with the client, once `initialize` was answered.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
         self.session.version()
@@ -421,7 +438,12 @@ impl ServerHandle {
     }
 
     /// Sends a log message (`notifications/message`) if the client's level lets it through.
-    pub async fn log(&self, level: hub::LoggingLevel, logger: Option<&str>, data: serde_json::Value) -> Result<(), Error> {
+    pub async fn log(
+        &self,
+        level: hub::LoggingLevel,
+        logger: Option<&str>,
+        data: serde_json::Value,
+    ) -> Result<(), Error> {
         self.session.log(&self.peer, level, logger, data).await
     }
 }

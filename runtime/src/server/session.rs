@@ -75,7 +75,13 @@ impl Session {
         Ok(true)
     }
 
-    pub(crate) async fn log(&self, peer: &Peer, level: hub::LoggingLevel, logger: Option<&str>, data: Value) -> Result<(), Error> {
+    pub(crate) async fn log(
+        &self,
+        peer: &Peer,
+        level: hub::LoggingLevel,
+        logger: Option<&str>,
+        data: Value,
+    ) -> Result<(), Error> {
         let version = {
             let state = self.state();
             let Some(version) = state.version else { return Ok(()) };
@@ -84,7 +90,13 @@ impl Session {
             }
             version
         };
-        let params = hub::LoggingMessageNotificationParams { level, logger: logger.map(str::to_owned), data, meta: None, extra: Default::default() };
+        let params = hub::LoggingMessageNotificationParams {
+            level,
+            logger: logger.map(str::to_owned),
+            data,
+            meta: None,
+            extra: Default::default(),
+        };
         peer.notify("notifications/message", Some(params.to_rev(version)?)).await
     }
 
@@ -95,7 +107,9 @@ impl Session {
         };
         // Echo the client's revision when supported; otherwise offer our newest.
         let versions = &self.server.versions;
-        let Some(version) = versions.iter().copied().find(|v| v.as_str() == requested).or_else(|| versions.first().copied()) else {
+        let Some(version) =
+            versions.iter().copied().find(|v| v.as_str() == requested).or_else(|| versions.first().copied())
+        else {
             return Err(rpc_error(ErrorObject::INTERNAL_ERROR, "this server has no protocol revision enabled"));
         };
         at_rev!(version, m => validate::<m::InitializeRequestParams>(&params).map(drop))?;
@@ -132,7 +146,15 @@ impl Session {
                 caps.tools.as_ref().ok_or_else(refuse)?;
                 let tools: Vec<hub::Tool> = self.server.read().tools.iter().map(|t| t.def.clone()).collect();
                 let (tools, next_cursor) = page(tools, &params, self.server.page_size)?;
-                let result = hub::ListToolsResult { tools, next_cursor, cache_scope: hub::ListToolsResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                let result = hub::ListToolsResult {
+                    tools,
+                    next_cursor,
+                    cache_scope: hub::ListToolsResultCacheScope::Private,
+                    ttl_ms: 0,
+                    result_type: Const::new(),
+                    meta: None,
+                    extra: Default::default(),
+                };
                 result.to_rev(version).map_err(internal)
             }
             "tools/call" => {
@@ -159,9 +181,18 @@ impl Session {
             }
             "resources/list" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
-                let resources: Vec<hub::Resource> = self.server.read().resources.iter().map(|r| r.def.clone()).collect();
+                let resources: Vec<hub::Resource> =
+                    self.server.read().resources.iter().map(|r| r.def.clone()).collect();
                 let (resources, next_cursor) = page(resources, &params, self.server.page_size)?;
-                let result = hub::ListResourcesResult { resources, next_cursor, cache_scope: hub::ListResourcesResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                let result = hub::ListResourcesResult {
+                    resources,
+                    next_cursor,
+                    cache_scope: hub::ListResourcesResultCacheScope::Private,
+                    ttl_ms: 0,
+                    result_type: Const::new(),
+                    meta: None,
+                    extra: Default::default(),
+                };
                 result.to_rev(version).map_err(internal)
             }
             "resources/templates/list" => {
@@ -169,7 +200,15 @@ impl Session {
                 let templates: Vec<hub::ResourceTemplate> =
                     self.server.read().templates.iter().map(|t| t.def.clone()).collect();
                 let (resource_templates, next_cursor) = page(templates, &params, self.server.page_size)?;
-                let result = hub::ListResourceTemplatesResult { resource_templates, next_cursor, cache_scope: hub::ListResourceTemplatesResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                let result = hub::ListResourceTemplatesResult {
+                    resource_templates,
+                    next_cursor,
+                    cache_scope: hub::ListResourceTemplatesResultCacheScope::Private,
+                    ttl_ms: 0,
+                    result_type: Const::new(),
+                    meta: None,
+                    extra: Default::default(),
+                };
                 result.to_rev(version).map_err(internal)
             }
             "resources/read" => {
@@ -177,9 +216,16 @@ impl Session {
                 let read = hub::ReadResourceRequestParams::from_rev(params, version)?;
                 let found = {
                     let registry = self.server.read();
-                    let fixed = registry.resources.iter().find(|r| r.def.uri == read.uri).map(|r| (r.read.clone(), BTreeMap::new()));
+                    let fixed = registry
+                        .resources
+                        .iter()
+                        .find(|r| r.def.uri == read.uri)
+                        .map(|r| (r.read.clone(), BTreeMap::new()));
                     fixed.or_else(|| {
-                        registry.templates.iter().find_map(|t| t.template.matches(&read.uri).map(|vars| (t.read.clone(), vars)))
+                        registry
+                            .templates
+                            .iter()
+                            .find_map(|t| t.template.matches(&read.uri).map(|vars| (t.read.clone(), vars)))
                     })
                 };
                 let Some((reader, vars)) = found else {
@@ -190,7 +236,14 @@ impl Session {
                     });
                 };
                 let contents = reader(read.uri, vars, cx).await?;
-                let result = hub::ReadResourceResult { contents, cache_scope: hub::ReadResourceResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                let result = hub::ReadResourceResult {
+                    contents,
+                    cache_scope: hub::ReadResourceResultCacheScope::Private,
+                    ttl_ms: 0,
+                    result_type: Const::new(),
+                    meta: None,
+                    extra: Default::default(),
+                };
                 result.to_rev(version).map_err(internal)
             }
             "resources/subscribe" | "resources/unsubscribe" => {
@@ -211,7 +264,15 @@ impl Session {
                 caps.prompts.as_ref().ok_or_else(refuse)?;
                 let prompts: Vec<hub::Prompt> = self.server.read().prompts.iter().map(|p| p.def.clone()).collect();
                 let (prompts, next_cursor) = page(prompts, &params, self.server.page_size)?;
-                let result = hub::ListPromptsResult { prompts, next_cursor, cache_scope: hub::ListPromptsResultCacheScope::Private, ttl_ms: 0, result_type: Const::new(), meta: None, extra: Default::default() };
+                let result = hub::ListPromptsResult {
+                    prompts,
+                    next_cursor,
+                    cache_scope: hub::ListPromptsResultCacheScope::Private,
+                    ttl_ms: 0,
+                    result_type: Const::new(),
+                    meta: None,
+                    extra: Default::default(),
+                };
                 result.to_rev(version).map_err(internal)
             }
             "prompts/get" => {
@@ -242,10 +303,12 @@ impl Session {
             }
             "logging/setLevel" => {
                 caps.logging.as_ref().ok_or_else(refuse)?;
-                let level = at_rev!(version, m => validate::<m::SetLevelRequestParams>(&params).map(drop))
-                    .and_then(|()| serde_json::from_value::<hub::LoggingLevel>(params["level"].clone()).map_err(|e| {
-                        rpc_error(ErrorObject::INVALID_PARAMS, format!("invalid params: `params.level`: {e}"))
-                    }))?;
+                let level =
+                    at_rev!(version, m => validate::<m::SetLevelRequestParams>(&params).map(drop)).and_then(|()| {
+                        serde_json::from_value::<hub::LoggingLevel>(params["level"].clone()).map_err(|e| {
+                            rpc_error(ErrorObject::INVALID_PARAMS, format!("invalid params: `params.level`: {e}"))
+                        })
+                    })?;
                 self.state().log_level = Some(level);
                 Ok(json!({}))
             }
@@ -273,10 +336,14 @@ impl Service for Session {
             (state.version, state.initialized)
         };
         let Some(version) = version.filter(|_| initialized) else {
-            let message = format!("`{}` before the session is initialized (send `initialize` and `notifications/initialized` first)", request.method);
+            let message = format!(
+                "`{}` before the session is initialized (send `initialize` and `notifications/initialized` first)",
+                request.method
+            );
             return Box::pin(async move { Err(rpc_error(ErrorObject::INVALID_REQUEST, message)) });
         };
-        let progress_token = request.params.as_ref().and_then(|p| p.get("_meta")).and_then(|m| m.get("progressToken")).cloned();
+        let progress_token =
+            request.params.as_ref().and_then(|p| p.get("_meta")).and_then(|m| m.get("progressToken")).cloned();
         let cx = Context { id: request.id.clone(), cancel, peer, session: Arc::clone(&self), progress_token, version };
         Box::pin(self.operate(request, cx))
     }

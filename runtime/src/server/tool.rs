@@ -19,7 +19,8 @@ pub struct Tool {
     pub(crate) handler: ToolFn,
 }
 
-pub(crate) type ToolFn = Arc<dyn Fn(Option<JsonObject>, Context) -> BoxFuture<Result<hub::CallToolResult, ToolFailure>> + Send + Sync>;
+pub(crate) type ToolFn =
+    Arc<dyn Fn(Option<JsonObject>, Context) -> BoxFuture<Result<hub::CallToolResult, ToolFailure>> + Send + Sync>;
 
 /// Why a tool call did not produce a result.
 pub(crate) enum ToolFailure {
@@ -117,7 +118,10 @@ impl Tool {
                 })
             })
         });
-        Tool { def: hub::Tool { name, description: Some(description.into()), input_schema, ..Default::default() }, handler: call }
+        Tool {
+            def: hub::Tool { name, description: Some(description.into()), input_schema, ..Default::default() },
+            handler: call,
+        }
     }
 
     /// A tool with structured output `O`: its schema becomes `outputSchema`, the value is sent as
@@ -145,7 +149,8 @@ impl Tool {
                 let handler = Arc::clone(&handler);
                 async move {
                     let output = handler(args, cx).await?;
-                    let value = serde_json::to_value(&output).map_err(|e| ToolError::new(format!("output does not encode: {e}")))?;
+                    let value = serde_json::to_value(&output)
+                        .map_err(|e| ToolError::new(format!("output does not encode: {e}")))?;
                     Ok(hub::CallToolResult {
                         content: vec![text(value.to_string())],
                         structured_content: Some(value),

@@ -40,7 +40,11 @@ impl ChildProcess {
         let missing = || std::io::Error::other("child stdio was not piped");
         let stdin = child.stdin.take().ok_or_else(missing)?;
         let stdout = child.stdout.take().ok_or_else(missing)?;
-        Ok(ChildProcess { framed: Framed::new(stdout, StdinWriter(Some(stdin))), child, shutdown: ShutdownOptions::default() })
+        Ok(ChildProcess {
+            framed: Framed::new(stdout, StdinWriter(Some(stdin))),
+            child,
+            shutdown: ShutdownOptions::default(),
+        })
     }
 
     /// Spawns `program` with `args`.

@@ -7,10 +7,10 @@
 
 use std::future::Future;
 
-mod framing;
-mod memory;
 #[cfg(feature = "stdio")]
 mod child;
+mod framing;
+mod memory;
 #[cfg(feature = "stdio")]
 mod stdio;
 
