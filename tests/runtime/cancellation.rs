@@ -115,3 +115,63 @@ async fn progress_without_a_token_sends_nothing() {
     })
     .await;
 }
+
+/// Arguments of the `paced` tool: `steps` steps of `millis` each, reporting progress after each.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Paced {
+    steps: u32,
+    millis: u64,
+}
+
+/// The test server plus `paced`.
+fn paced_server() -> (mcpgen::runtime::server::Server, Probe) {
+    use mcpgen::runtime::server::{Tool, ToolError};
+    server_with(|builder| {
+        builder.tool(Tool::new("paced", "Reports progress at a fixed pace", |args: Paced, cx| async move {
+            for step in 1..=args.steps {
+                tokio::time::sleep(Duration::from_millis(args.millis)).await;
+                cx.progress(f64::from(step), None, None).await?;
+            }
+            Ok::<_, ToolError>("paced")
+        }))
+    })
+}
+
+/// Calls `paced` (4 steps of 700 ms: 2.8 s in all) with a 1 s timeout that progress restarts (or not),
+/// under the hard limit `max`.
+async fn call_paced(reset_on_progress: bool, max: Duration) -> Result<mcpgen::runtime::hub::CallToolResult, Error> {
+    let requests =
+        mcpgen::runtime::RequestOptions { timeout: Duration::from_secs(1), max_timeout: max, reset_on_progress };
+    let options = mcpgen::runtime::ConnectionOptions { requests, ..Default::default() };
+    let h = connect_with(paced_server(), client(newest()).connection_options(options)).await;
+    let (tx, _updates) = tokio::sync::mpsc::unbounded_channel();
+    h.client.call_tool_with_progress("paced", json!({"steps": 4, "millis": 700}), tx).await
+}
+
+// The clock is paused: tokio advances it whenever every task waits, so these timings are exact, not raced.
+#[tokio::test(start_paused = true)]
+async fn progress_restarts_the_timeout() {
+    within(async {
+        let result = call_paced(true, Duration::from_secs(10)).await.expect("each gap is under the timeout");
+        assert_eq!(text_of(&result), "paced");
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn progress_does_not_extend_past_the_hard_maximum() {
+    within(async {
+        let outcome = call_paced(true, Duration::from_secs(2)).await;
+        assert!(matches!(outcome, Err(Error::Timeout(t)) if t >= Duration::from_secs(2)), "{outcome:?}");
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_reset_progress_does_not_extend_the_timeout() {
+    within(async {
+        let outcome = call_paced(false, Duration::from_secs(10)).await;
+        assert!(matches!(outcome, Err(Error::Timeout(t)) if t < Duration::from_secs(2)), "{outcome:?}");
+    })
+    .await;
+}

@@ -82,24 +82,6 @@ impl Resource {
         let read: ReadFn = Arc::new(move |uri, _, cx| Box::pin(read(uri, cx)));
         Resource { def: hub::Resource { uri: uri.into(), name: name.into(), ..Default::default() }, read }
     }
-
-    /// Sets the description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.def.description = Some(description.into());
-        self
-    }
-
-    /// Sets the MIME type.
-    pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
-        self.def.mime_type = Some(mime_type.into());
-        self
-    }
-
-    /// Sets the display title.
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.def.title = Some(title.into());
-        self
-    }
 }
 
 /// A family of resources named by an RFC 6570 URI template (`file:///{path}`).
@@ -129,18 +111,6 @@ impl ResourceTemplate {
         let def = hub::ResourceTemplate { uri_template: template.to_owned(), name: name.into(), ..Default::default() };
         ResourceTemplate { def, template: parsed, read }
     }
-
-    /// Sets the description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.def.description = Some(description.into());
-        self
-    }
-
-    /// Sets the MIME type.
-    pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
-        self.def.mime_type = Some(mime_type.into());
-        self
-    }
 }
 
 /// A prompt: its listing (with arguments) and how to render it.
@@ -163,18 +133,6 @@ impl Prompt {
         Prompt { def: hub::Prompt { name: name.into(), ..Default::default() }, get }
     }
 
-    /// Sets the description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.def.description = Some(description.into());
-        self
-    }
-
-    /// Sets the display title.
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.def.title = Some(title.into());
-        self
-    }
-
     /// Adds an argument.
     pub fn argument(mut self, name: impl Into<String>, description: impl Into<String>, required: bool) -> Self {
         let argument = hub::PromptArgument {
@@ -187,6 +145,25 @@ impl Prompt {
         self
     }
 }
+
+/// The optional text fields of a listing (`description`, `mime_type`, `title`), set by name.
+macro_rules! listing_setters {
+    ($ty:ident: $($field:ident => $doc:literal),*) => {
+        impl $ty {
+            $(
+                #[doc = $doc]
+                pub fn $field(mut self, $field: impl Into<String>) -> Self {
+                    self.def.$field = Some($field.into());
+                    self
+                }
+            )*
+        }
+    };
+}
+
+listing_setters!(Resource: description => "Sets the description.", mime_type => "Sets the MIME type.", title => "Sets the display title.");
+listing_setters!(ResourceTemplate: description => "Sets the description.", mime_type => "Sets the MIME type.", title => "Sets the display title.");
+listing_setters!(Prompt: description => "Sets the description.", title => "Sets the display title.");
 
 /// Builds a [`Server`].
 pub struct ServerBuilder {

@@ -12,6 +12,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio_util::sync::CancellationToken;
 
+/// One page of a list result. The fields 2026-07-28 added (`ttlMs` 0, `cacheScope` private) are spec
+/// defaults that the downgrade to a legacy revision leaves out.
+macro_rules! list_page {
+    ($ty:ident, $field:ident, $scope:ident, $items:expr, $params:expr, $size:expr) => {{
+        let ($field, next_cursor) = page($items, $params, $size)?;
+        hub::$ty {
+            $field,
+            next_cursor,
+            cache_scope: hub::$scope::Private,
+            ttl_ms: 0,
+            result_type: Const::new(),
+            meta: None,
+            extra: Default::default(),
+        }
+    }};
+}
+
 /// What the client told us in `initialize`.
 #[derive(Clone, Debug)]
 pub(crate) struct ClientInfo {
@@ -144,17 +161,15 @@ impl Session {
         match request.method.as_str() {
             "tools/list" => {
                 caps.tools.as_ref().ok_or_else(refuse)?;
-                let tools: Vec<hub::Tool> = self.server.read().tools.iter().map(|t| t.def.clone()).collect();
-                let (tools, next_cursor) = page(tools, &params, self.server.page_size)?;
-                let result = hub::ListToolsResult {
+                let items = self.server.read().tools.iter().map(|t| t.def.clone()).collect();
+                let result = list_page!(
+                    ListToolsResult,
                     tools,
-                    next_cursor,
-                    cache_scope: hub::ListToolsResultCacheScope::Private,
-                    ttl_ms: 0,
-                    result_type: Const::new(),
-                    meta: None,
-                    extra: Default::default(),
-                };
+                    ListToolsResultCacheScope,
+                    items,
+                    &params,
+                    self.server.page_size
+                );
                 result.to_rev(version).map_err(internal)
             }
             "tools/call" => {
@@ -181,34 +196,28 @@ impl Session {
             }
             "resources/list" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
-                let resources: Vec<hub::Resource> =
-                    self.server.read().resources.iter().map(|r| r.def.clone()).collect();
-                let (resources, next_cursor) = page(resources, &params, self.server.page_size)?;
-                let result = hub::ListResourcesResult {
+                let items = self.server.read().resources.iter().map(|r| r.def.clone()).collect();
+                let result = list_page!(
+                    ListResourcesResult,
                     resources,
-                    next_cursor,
-                    cache_scope: hub::ListResourcesResultCacheScope::Private,
-                    ttl_ms: 0,
-                    result_type: Const::new(),
-                    meta: None,
-                    extra: Default::default(),
-                };
+                    ListResourcesResultCacheScope,
+                    items,
+                    &params,
+                    self.server.page_size
+                );
                 result.to_rev(version).map_err(internal)
             }
             "resources/templates/list" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
-                let templates: Vec<hub::ResourceTemplate> =
-                    self.server.read().templates.iter().map(|t| t.def.clone()).collect();
-                let (resource_templates, next_cursor) = page(templates, &params, self.server.page_size)?;
-                let result = hub::ListResourceTemplatesResult {
+                let items = self.server.read().templates.iter().map(|t| t.def.clone()).collect();
+                let result = list_page!(
+                    ListResourceTemplatesResult,
                     resource_templates,
-                    next_cursor,
-                    cache_scope: hub::ListResourceTemplatesResultCacheScope::Private,
-                    ttl_ms: 0,
-                    result_type: Const::new(),
-                    meta: None,
-                    extra: Default::default(),
-                };
+                    ListResourceTemplatesResultCacheScope,
+                    items,
+                    &params,
+                    self.server.page_size
+                );
                 result.to_rev(version).map_err(internal)
             }
             "resources/read" => {
@@ -262,17 +271,15 @@ impl Session {
             }
             "prompts/list" => {
                 caps.prompts.as_ref().ok_or_else(refuse)?;
-                let prompts: Vec<hub::Prompt> = self.server.read().prompts.iter().map(|p| p.def.clone()).collect();
-                let (prompts, next_cursor) = page(prompts, &params, self.server.page_size)?;
-                let result = hub::ListPromptsResult {
+                let items = self.server.read().prompts.iter().map(|p| p.def.clone()).collect();
+                let result = list_page!(
+                    ListPromptsResult,
                     prompts,
-                    next_cursor,
-                    cache_scope: hub::ListPromptsResultCacheScope::Private,
-                    ttl_ms: 0,
-                    result_type: Const::new(),
-                    meta: None,
-                    extra: Default::default(),
-                };
+                    ListPromptsResultCacheScope,
+                    items,
+                    &params,
+                    self.server.page_size
+                );
                 result.to_rev(version).map_err(internal)
             }
             "prompts/get" => {
