@@ -13,14 +13,14 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::transport::{Transport, TransportError};
+use crate::transport::{FrameReader, FrameWriter, Transport, TransportError};
 
 /// A boxed, sendable future.
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -90,6 +90,7 @@ impl Default for ConnectionOptions {
 #[derive(Clone)]
 pub struct Peer {
     tx: mpsc::Sender<Command>,
+    shutdown: CancellationToken,
     next_id: Arc<AtomicI64>,
     closed: CancellationToken,
     defaults: Arc<RequestOptions>,
@@ -113,7 +114,6 @@ enum Command {
         id: RequestId,
         reason: String,
     },
-    Shutdown,
 }
 
 impl Peer {
@@ -209,7 +209,8 @@ impl Peer {
 
     /// Asks the connection to stop reading, finish the requests in flight, and close the transport.
     pub async fn close(&self) {
-        let _ = self.tx.send(Command::Shutdown).await;
+        // A token rather than a command: it must get through even when commands wait for the writer.
+        self.shutdown.cancel();
     }
 
     /// Whether the connection has ended.
@@ -244,7 +245,16 @@ impl Drop for CancelOnDrop<'_> {
     }
 }
 
-/// Starts the connection task for `transport`, returning the handle to it and the task.
+/// How many received frames wait for the connection task before the reader stops reading (backpressure).
+const READ_AHEAD: usize = 64;
+/// How many frames may wait for the writer before the connection stops taking commands from this side's
+/// handlers and callers (their sends wait). Frames from the peer are read regardless, and the answers to
+/// them are queued regardless: a connection that stopped reading while its writes wait deadlocks with a
+/// peer doing the same.
+const WRITE_BEHIND: usize = 1024;
+
+/// Starts the connection for `transport`: a reader task, a writer task and the connection task that owns
+/// the maps of requests. Returns the handle to it and the task, which ends once the transport is closed.
 pub(crate) fn spawn<T: Transport>(
     transport: T,
     service: Arc<dyn Service>,
@@ -252,14 +262,25 @@ pub(crate) fn spawn<T: Transport>(
 ) -> (Peer, tokio::task::JoinHandle<Result<(), Error>>) {
     let (tx, rx) = mpsc::channel(options.channel.max(1));
     let closed = CancellationToken::new();
+    let shutdown = CancellationToken::new();
     let peer = Peer {
         tx,
+        shutdown: shutdown.clone(),
         next_id: Arc::new(AtomicI64::new(0)),
         closed: closed.clone(),
         defaults: Arc::new(options.requests.clone()),
     };
+    let (reader, writer) = transport.split();
+    let (frames_tx, frames) = mpsc::channel(READ_AHEAD);
+    let (out, out_rx) = mpsc::unbounded_channel();
+    let backlog = Arc::new(AtomicUsize::new(0));
+    let reader = tokio::spawn(read_frames(reader, frames_tx));
+    let writer = tokio::spawn(write_frames(writer, out_rx, Arc::clone(&backlog)));
     let connection = Connection {
-        transport,
+        frames,
+        out,
+        backlog,
+        shutdown,
         service,
         rx,
         peer: peer.clone(),
@@ -272,7 +293,47 @@ pub(crate) fn spawn<T: Transport>(
         root: closed,
         drain: options.drain,
     };
-    (peer, tokio::spawn(connection.run()))
+    let task = tokio::spawn(async move {
+        // The connection drops its sender when it ends; the writer then sends what is queued and closes.
+        let outcome = connection.run().await;
+        reader.abort();
+        let written = writer.await.unwrap_or_else(|e| Err(Error::Protocol(format!("the writer task failed: {e}"))));
+        match (outcome, written) {
+            // A write failure ends the connection; the writer holds its cause.
+            (Err(Error::Closed), Err(e)) | (Ok(()), Err(e)) => Err(e),
+            (outcome, _) => outcome,
+        }
+    });
+    (peer, task)
+}
+
+/// Reads frames until the peer closes the channel or it fails.
+async fn read_frames<R: FrameReader>(mut reader: R, frames: mpsc::Sender<Result<String, TransportError>>) {
+    while let Some(frame) = reader.recv().await {
+        let fatal = frame.as_ref().is_err_and(|e| !e.is_recoverable());
+        if frames.send(frame).await.is_err() || fatal {
+            return;
+        }
+    }
+}
+
+/// Writes frames until the connection drops its sender, then closes the transport.
+async fn write_frames<W: FrameWriter>(
+    mut writer: W,
+    mut out: mpsc::UnboundedReceiver<String>,
+    backlog: Arc<AtomicUsize>,
+) -> Result<(), Error> {
+    while let Some(frame) = out.recv().await {
+        let sent = writer.send(frame).await;
+        backlog.fetch_sub(1, Ordering::Relaxed);
+        if let Err(e) = sent {
+            // Nothing more can be written; the connection notices when its sender fails.
+            out.close();
+            let _ = writer.close().await;
+            return Err(e.into());
+        }
+    }
+    writer.close().await.map_err(Error::from)
 }
 
 struct Pending {
@@ -293,8 +354,12 @@ struct BatchAcc {
 
 type Done = (RequestId, Option<u64>, Option<Outcome>);
 
-struct Connection<T> {
-    transport: T,
+struct Connection {
+    frames: mpsc::Receiver<Result<String, TransportError>>,
+    out: mpsc::UnboundedSender<String>,
+    /// Frames queued for the writer and not yet written.
+    backlog: Arc<AtomicUsize>,
+    shutdown: CancellationToken,
     service: Arc<dyn Service>,
     rx: mpsc::Receiver<Command>,
     peer: Peer,
@@ -319,7 +384,7 @@ enum Parsed {
     Ignored(String),
 }
 
-impl<T: Transport> Connection<T> {
+impl Connection {
     async fn run(mut self) -> Result<(), Error> {
         let mut reading = true;
         let mut outcome = Ok(());
@@ -336,7 +401,7 @@ impl<T: Transport> Connection<T> {
             }
             let drain_at = drain_deadline.unwrap_or_else(|| Instant::now() + self.drain);
             tokio::select! {
-                frame = self.transport.recv(), if reading => match frame {
+                frame = self.frames.recv(), if reading => match frame {
                     None => reading = false,
                     Some(Ok(text)) => {
                         if let Err(e) = self.on_frame(&text).await {
@@ -362,8 +427,9 @@ impl<T: Transport> Connection<T> {
                         reading = false;
                     }
                 },
-                command = self.rx.recv() => match command {
-                    Some(Command::Shutdown) | None => reading = false,
+                () = self.shutdown.cancelled(), if reading => reading = false,
+                command = self.rx.recv(), if self.backlog.load(Ordering::Relaxed) < WRITE_BEHIND => match command {
+                    None => reading = false,
                     Some(command) => {
                         if let Err(e) = self.on_command(command).await {
                             outcome = Err(e);
@@ -384,13 +450,9 @@ impl<T: Transport> Connection<T> {
                     };
                     // What the handler sent before it finished (progress, log messages) goes out before its
                     // response, not after it.
-                    match self.flush_commands().await {
-                        Ok(true) => reading = false,
-                        Ok(false) => {}
-                        Err(e) => {
-                            outcome = Err(e);
-                            reading = false;
-                        }
+                    if let Err(e) = self.flush_commands().await {
+                        outcome = Err(e);
+                        reading = false;
                     }
                     if let Err(e) = self.on_done(done).await {
                         outcome = Err(e);
@@ -405,12 +467,12 @@ impl<T: Transport> Connection<T> {
         for (_, pending) in self.pending.drain() {
             let _ = pending.reply.send(Err(Error::Closed));
         }
-        let closed = self.transport.close().await;
-        outcome.and(closed.map_err(Error::from))
+        outcome
     }
 
     async fn write(&mut self, frame: String) -> Result<(), Error> {
-        self.transport.send(frame).await.map_err(Error::from)
+        self.backlog.fetch_add(1, Ordering::Relaxed);
+        self.out.send(frame).map_err(|_| Error::Closed)
     }
 
     async fn send_error(&mut self, id: Option<RequestId>, error: ErrorObject) -> Result<(), Error> {
@@ -418,18 +480,16 @@ impl<T: Transport> Connection<T> {
         self.write(frame).await
     }
 
-    /// Handles the commands already queued; returns whether one of them asked to shut down.
-    async fn flush_commands(&mut self) -> Result<bool, Error> {
-        let mut shutdown = false;
+    /// Handles the commands already queued.
+    async fn flush_commands(&mut self) -> Result<(), Error> {
         // Only what is queued now: a busy sender must not keep the loop here.
         for _ in 0..self.rx.len() {
             match self.rx.try_recv() {
-                Ok(Command::Shutdown) => shutdown = true,
                 Ok(command) => self.on_command(command).await?,
                 Err(_) => break,
             }
         }
-        Ok(shutdown)
+        Ok(())
     }
 
     async fn on_command(&mut self, command: Command) -> Result<(), Error> {
@@ -447,7 +507,6 @@ impl<T: Transport> Connection<T> {
                 }
                 Ok(())
             }
-            Command::Shutdown => Ok(()),
         }
     }
 

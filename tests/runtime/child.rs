@@ -95,7 +95,7 @@ async fn shutdown_sends_sigkill_when_sigterm_is_ignored() {
     within(async {
         let mut child = sh("trap '' TERM; echo ready; while :; do sleep 0.05; done");
         // Wait until the trap is installed before shutting down.
-        let ready = mcpgen::transport::Transport::recv(&mut child).await;
+        let ready = child.recv().await;
         assert!(matches!(ready, Some(Ok(ref line)) if line == "ready"), "{ready:?}");
         let status = child.shutdown().await.expect("shutdown");
         assert_eq!(status.signal(), Some(9), "{status:?}");

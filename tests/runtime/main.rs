@@ -5,6 +5,7 @@ mod bad_input;
 mod cancellation;
 mod child;
 mod downgrade;
+mod load;
 mod methods;
 mod negotiation;
 mod shutdown;

@@ -6,7 +6,7 @@ use mcpgen::runtime::client::{Client, ClientBuilder, ServerNotification};
 use mcpgen::runtime::server::{
     Context, Prompt, Resource, ResourceTemplate, Server, ServerBuilder, ServerHandle, Tool, ToolError, text,
 };
-use mcpgen::runtime::transport::{Framed, Transport, TransportError};
+use mcpgen::runtime::transport::{FrameReader, FrameWriter, Framed, Transport, TransportError};
 use mcpgen::runtime::{ConnectionOptions, Error, ProtocolVersion, RequestOptions, hub};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -501,26 +501,44 @@ struct Tap<T> {
     frames: mpsc::UnboundedSender<Tapped>,
 }
 
+/// One half of a [`Tap`].
+struct Tapping<H> {
+    half: H,
+    frames: mpsc::UnboundedSender<Tapped>,
+}
+
 impl<T: Transport> Transport for Tap<T> {
+    type Reader = Tapping<T::Reader>;
+    type Writer = Tapping<T::Writer>;
+
+    fn split(self) -> (Self::Reader, Self::Writer) {
+        let (reader, writer) = self.inner.split();
+        (Tapping { half: reader, frames: self.frames.clone() }, Tapping { half: writer, frames: self.frames })
+    }
+}
+
+impl<W: FrameWriter> FrameWriter for Tapping<W> {
     async fn send(&mut self, frame: String) -> Result<(), TransportError> {
         if let Ok(value) = serde_json::from_str(&frame) {
             let _ = self.frames.send(Tapped::Sent(value));
         }
-        self.inner.send(frame).await
+        self.half.send(frame).await
     }
 
+    async fn close(&mut self) -> Result<(), TransportError> {
+        self.half.close().await
+    }
+}
+
+impl<R: FrameReader> FrameReader for Tapping<R> {
     async fn recv(&mut self) -> Option<Result<String, TransportError>> {
-        let frame = self.inner.recv().await;
+        let frame = self.half.recv().await;
         if let Some(Ok(text)) = &frame
             && let Ok(value) = serde_json::from_str(text)
         {
             let _ = self.frames.send(Tapped::Received(value));
         }
         frame
-    }
-
-    async fn close(&mut self) -> Result<(), TransportError> {
-        self.inner.close().await
     }
 }
 

@@ -1,6 +1,6 @@
 //! The client side of stdio: spawn a server command and talk to it over its stdin and stdout.
 
-use super::{Framed, Transport, TransportError};
+use super::{FrameReader, FrameWriter, FramedRead, FramedWrite, Transport, TransportError};
 use std::pin::Pin;
 use std::process::Stdio;
 use std::task::{Context, Poll};
@@ -27,7 +27,14 @@ impl Default for ShutdownOptions {
 /// A server process spawned by the client. Its stderr passes through to this process's stderr; its stdin
 /// and stdout carry the frames. Dropping it without [`Transport::close`] kills the process.
 pub struct ChildProcess {
-    framed: Framed<ChildStdout, StdinWriter>,
+    reader: FramedRead<ChildStdout>,
+    writer: ChildWriter,
+}
+
+/// The writing half of a [`ChildProcess`]: the child's stdin, and the process itself, which closing this
+/// half shuts down.
+pub struct ChildWriter {
+    framed: FramedWrite<StdinWriter>,
     child: Child,
     shutdown: ShutdownOptions,
 }
@@ -40,11 +47,12 @@ impl ChildProcess {
         let missing = || std::io::Error::other("child stdio was not piped");
         let stdin = child.stdin.take().ok_or_else(missing)?;
         let stdout = child.stdout.take().ok_or_else(missing)?;
-        Ok(ChildProcess {
-            framed: Framed::new(stdout, StdinWriter(Some(stdin))),
+        let writer = ChildWriter {
+            framed: FramedWrite::new(StdinWriter(Some(stdin))),
             child,
             shutdown: ShutdownOptions::default(),
-        })
+        };
+        Ok(ChildProcess { reader: FramedRead::new(stdout), writer })
     }
 
     /// Spawns `program` with `args`.
@@ -60,23 +68,39 @@ impl ChildProcess {
 
     /// Sets the maximum size of one received frame.
     pub fn max_frame(mut self, bytes: usize) -> Self {
-        self.framed = self.framed.max_frame(bytes);
+        self.reader = self.reader.max_frame(bytes);
         self
     }
 
     /// Sets the shutdown waits.
     pub fn shutdown_options(mut self, options: ShutdownOptions) -> Self {
-        self.shutdown = options;
+        self.writer.shutdown = options;
         self
     }
 
     /// The process id, while the process runs.
     pub fn id(&self) -> Option<u32> {
-        self.child.id()
+        self.writer.child.id()
+    }
+
+    /// Sends one frame to the child's stdin.
+    pub async fn send(&mut self, frame: String) -> Result<(), TransportError> {
+        self.writer.send(frame).await
+    }
+
+    /// Receives the next frame from the child's stdout.
+    pub async fn recv(&mut self) -> Option<Result<String, TransportError>> {
+        self.reader.recv().await
     }
 
     /// Shuts the process down (close stdin, wait, SIGTERM, wait, SIGKILL) and returns how it ended.
     pub async fn shutdown(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.writer.shutdown().await
+    }
+}
+
+impl ChildWriter {
+    async fn shutdown(&mut self) -> std::io::Result<std::process::ExitStatus> {
         self.framed.writer_mut().0.take();
         if let Ok(status) = tokio::time::timeout(self.shutdown.after_stdin, self.child.wait()).await {
             return status;
@@ -94,12 +118,17 @@ impl ChildProcess {
 }
 
 impl Transport for ChildProcess {
+    type Reader = FramedRead<ChildStdout>;
+    type Writer = ChildWriter;
+
+    fn split(self) -> (FramedRead<ChildStdout>, ChildWriter) {
+        (self.reader, self.writer)
+    }
+}
+
+impl FrameWriter for ChildWriter {
     async fn send(&mut self, frame: String) -> Result<(), TransportError> {
         self.framed.send(frame).await
-    }
-
-    async fn recv(&mut self) -> Option<Result<String, TransportError>> {
-        self.framed.recv().await
     }
 
     async fn close(&mut self) -> Result<(), TransportError> {

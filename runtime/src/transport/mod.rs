@@ -15,23 +15,35 @@ mod memory;
 mod stdio;
 
 #[cfg(feature = "stdio")]
-pub use child::{ChildProcess, ShutdownOptions};
-pub use framing::{DEFAULT_MAX_FRAME, Framed};
+pub use child::{ChildProcess, ChildWriter, ShutdownOptions};
+pub use framing::{DEFAULT_MAX_FRAME, Framed, FramedRead, FramedWrite};
 pub use memory::{InProcess, in_process};
 #[cfg(feature = "stdio")]
 pub use stdio::stdio;
 
-/// A bidirectional channel of JSON-RPC frames.
-///
-/// `recv` must be cancel-safe: the connection task races it against other work, and a frame that was
-/// partly read when the race was lost must be completed by the next call.
+/// A bidirectional channel of JSON-RPC frames, used as two halves: the connection reads on one task and
+/// writes on another, so a peer that is slow to read never stops this side from reading (two peers each
+/// waiting for the other to read is the classic pipe deadlock).
 pub trait Transport: Send + 'static {
-    /// Sends one frame (a JSON text without newlines).
-    fn send(&mut self, frame: String) -> impl Future<Output = Result<(), TransportError>> + Send;
+    /// The receiving half.
+    type Reader: FrameReader;
+    /// The sending half.
+    type Writer: FrameWriter;
+    /// Splits the transport into its halves.
+    fn split(self) -> (Self::Reader, Self::Writer);
+}
 
+/// The receiving half of a [`Transport`].
+pub trait FrameReader: Send + 'static {
     /// Receives the next frame. `None` means the peer closed the channel. [`TransportError::TooLarge`]
     /// and [`TransportError::InvalidUtf8`] are recoverable: the frame was skipped and the next call reads on.
     fn recv(&mut self) -> impl Future<Output = Option<Result<String, TransportError>>> + Send;
+}
+
+/// The sending half of a [`Transport`].
+pub trait FrameWriter: Send + 'static {
+    /// Sends one frame (a JSON text without newlines).
+    fn send(&mut self, frame: String) -> impl Future<Output = Result<(), TransportError>> + Send;
 
     /// Closes the channel: flushes, closes the write side and, for a child process, shuts the process
     /// down as the spec prescribes. Called once, after the last `send`.
