@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -77,11 +77,21 @@ pub struct ConnectionOptions {
     pub drain: Duration,
     /// Capacity of the channel from [`Peer`] handles to the connection task.
     pub channel: usize,
+    /// How many incoming requests may be handled at once; more are answered with `-32603` at once.
+    pub max_in_flight: usize,
+    /// How many bytes may wait for a peer that does not read before the connection gives up on it.
+    pub max_backlog: usize,
 }
 
 impl Default for ConnectionOptions {
     fn default() -> Self {
-        ConnectionOptions { requests: RequestOptions::default(), drain: Duration::from_secs(10), channel: 64 }
+        ConnectionOptions {
+            requests: RequestOptions::default(),
+            drain: Duration::from_secs(10),
+            channel: 64,
+            max_in_flight: 4096,
+            max_backlog: 64 * 1024 * 1024,
+        }
     }
 }
 
@@ -110,9 +120,10 @@ enum Command {
         progress: Option<mpsc::UnboundedSender<Value>>,
     },
     Send(String),
+    /// Stop waiting for `id`; with a reason, also tell the peer (`notifications/cancelled`).
     Cancel {
         id: RequestId,
-        reason: String,
+        reason: Option<String>,
     },
 }
 
@@ -162,10 +173,12 @@ impl Peer {
             progress: wants_progress.then_some(ptx),
         };
         self.tx.send(command).await.map_err(|_| Error::Closed)?;
-        let mut guard = CancelOnDrop { peer: self, id: Some(id) };
+        // `initialize` must never be cancelled: abandoning it only forgets the id.
+        let cancellable = method != "initialize";
+        let mut guard = CancelOnDrop { peer: self, id: Some(id), cancellable };
         let start = Instant::now();
-        let hard = start + options.max_timeout.max(options.timeout);
-        let mut deadline = (start + options.timeout).min(hard);
+        let hard = after(start, options.max_timeout.max(options.timeout));
+        let mut deadline = after(start, options.timeout).min(hard);
         loop {
             tokio::select! {
                 reply = &mut reply_rx => {
@@ -180,7 +193,7 @@ impl Peer {
                 }
                 Some(update) = prx.recv() => {
                     if options.reset_on_progress {
-                        deadline = (Instant::now() + options.timeout).min(hard);
+                        deadline = after(Instant::now(), options.timeout).min(hard);
                     }
                     if let Some(progress) = &progress {
                         let _ = progress.send(update);
@@ -189,7 +202,7 @@ impl Peer {
                 () = tokio::time::sleep_until(deadline) => {
                     let elapsed = start.elapsed();
                     if let Some(id) = guard.id.take() {
-                        let reason = format!("timed out after {elapsed:?}");
+                        let reason = cancellable.then(|| format!("timed out after {elapsed:?}"));
                         let _ = self.tx.send(Command::Cancel { id, reason }).await;
                     }
                     return Err(Error::Timeout(elapsed));
@@ -207,9 +220,15 @@ impl Peer {
         self.tx.send(Command::Send(message.to_string())).await.map_err(|_| Error::Closed)
     }
 
-    /// Asks the connection to stop reading, finish the requests in flight, and close the transport.
+    /// Asks the connection to stop taking new requests, finish the ones in flight (still reading the
+    /// answers they wait for) and close the transport. Returns at once; [`Peer::closed`] waits for the end.
     pub async fn close(&self) {
         // A token rather than a command: it must get through even when commands wait for the writer.
+        self.shutdown.cancel();
+    }
+
+    /// Starts closing without waiting (for `Drop` impls).
+    pub(crate) fn shutdown(&self) {
         self.shutdown.cancel();
     }
 
@@ -228,12 +247,13 @@ impl Peer {
 struct CancelOnDrop<'a> {
     peer: &'a Peer,
     id: Option<RequestId>,
+    cancellable: bool,
 }
 
 impl Drop for CancelOnDrop<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
-            let reason = "the requester stopped waiting".to_owned();
+            let reason = self.cancellable.then(|| "the requester stopped waiting".to_owned());
             if self.peer.tx.try_send(Command::Cancel { id: id.clone(), reason: reason.clone() }).is_err() {
                 // The channel is full: hand the cancellation to a task rather than lose it.
                 let tx = self.peer.tx.clone();
@@ -247,11 +267,16 @@ impl Drop for CancelOnDrop<'_> {
 
 /// How many received frames wait for the connection task before the reader stops reading (backpressure).
 const READ_AHEAD: usize = 64;
-/// How many frames may wait for the writer before the connection stops taking commands from this side's
-/// handlers and callers (their sends wait). Frames from the peer are read regardless, and the answers to
-/// them are queued regardless: a connection that stopped reading while its writes wait deadlocks with a
-/// peer doing the same.
-const WRITE_BEHIND: usize = 1024;
+/// How many bytes may wait for the writer before the connection stops taking commands from this side's
+/// handlers and callers (their sends wait until the writer catches up). Frames from the peer are read
+/// regardless, and the answers to them are queued regardless: a connection that stopped reading while its
+/// writes wait deadlocks with a peer doing the same. [`ConnectionOptions::max_backlog`] bounds the queue.
+const WRITE_BEHIND: usize = 4 * 1024 * 1024;
+
+/// `start + duration`, saturating far in the future instead of overflowing (`Duration::MAX` is allowed).
+fn after(start: Instant, duration: Duration) -> Instant {
+    start.checked_add(duration).unwrap_or_else(|| start + Duration::from_secs(100 * 365 * 24 * 3600))
+}
 
 /// Starts the connection for `transport`: a reader task, a writer task and the connection task that owns
 /// the maps of requests. Returns the handle to it and the task, which ends once the transport is closed.
@@ -274,12 +299,17 @@ pub(crate) fn spawn<T: Transport>(
     let (frames_tx, frames) = mpsc::channel(READ_AHEAD);
     let (out, out_rx) = mpsc::unbounded_channel();
     let backlog = Arc::new(AtomicUsize::new(0));
+    let drained = Arc::new(Notify::new());
     let reader = tokio::spawn(read_frames(reader, frames_tx));
-    let writer = tokio::spawn(write_frames(writer, out_rx, Arc::clone(&backlog)));
+    let writer = tokio::spawn(write_frames(writer, out_rx, Arc::clone(&backlog), Arc::clone(&drained)));
     let connection = Connection {
         frames,
         out,
         backlog,
+        drained,
+        max_backlog: options.max_backlog,
+        max_in_flight: options.max_in_flight.max(1),
+        closing: false,
         shutdown,
         service,
         rx,
@@ -322,10 +352,16 @@ async fn write_frames<W: FrameWriter>(
     mut writer: W,
     mut out: mpsc::UnboundedReceiver<String>,
     backlog: Arc<AtomicUsize>,
+    drained: Arc<Notify>,
 ) -> Result<(), Error> {
     while let Some(frame) = out.recv().await {
+        let len = frame.len();
         let sent = writer.send(frame).await;
-        backlog.fetch_sub(1, Ordering::Relaxed);
+        let before = backlog.fetch_sub(len, Ordering::Relaxed);
+        if before >= WRITE_BEHIND && before - len < WRITE_BEHIND {
+            // The connection may be waiting for the queue to shrink before it takes commands again.
+            drained.notify_one();
+        }
         if let Err(e) = sent {
             // Nothing more can be written; the connection notices when its sender fails.
             out.close();
@@ -357,8 +393,14 @@ type Done = (RequestId, Option<u64>, Option<Outcome>);
 struct Connection {
     frames: mpsc::Receiver<Result<String, TransportError>>,
     out: mpsc::UnboundedSender<String>,
-    /// Frames queued for the writer and not yet written.
+    /// Bytes queued for the writer and not yet written.
     backlog: Arc<AtomicUsize>,
+    /// Signalled by the writer when the backlog falls below [`WRITE_BEHIND`].
+    drained: Arc<Notify>,
+    max_backlog: usize,
+    max_in_flight: usize,
+    /// Shutting down: new requests are refused, the ones in flight finish.
+    closing: bool,
     shutdown: CancellationToken,
     service: Arc<dyn Service>,
     rx: mpsc::Receiver<Command>,
@@ -386,29 +428,32 @@ enum Parsed {
 
 impl Connection {
     async fn run(mut self) -> Result<(), Error> {
-        let mut reading = true;
         let mut outcome = Ok(());
+        let mut reading = true;
+        // Set when the connection starts closing: the end of the grace period for requests in flight.
         let mut drain_deadline: Option<Instant> = None;
         loop {
-            if !reading {
-                if self.tasks.is_empty() {
-                    break;
-                }
-                let deadline = *drain_deadline.get_or_insert_with(|| Instant::now() + self.drain);
-                if Instant::now() >= deadline {
-                    break;
-                }
+            if let Some(deadline) = drain_deadline
+                && (self.tasks.is_empty() || Instant::now() >= deadline)
+            {
+                break;
             }
-            let drain_at = drain_deadline.unwrap_or_else(|| Instant::now() + self.drain);
-            tokio::select! {
+            let backlog = self.backlog.load(Ordering::Relaxed);
+            if backlog > self.max_backlog {
+                outcome = Err(Error::Protocol(format!("the peer left {backlog} bytes unread; giving up on it")));
+                break;
+            }
+            let gated = backlog >= WRITE_BEHIND;
+            let drain_at = drain_deadline.unwrap_or_else(|| after(Instant::now(), Duration::MAX));
+            let step: Result<bool, Error> = tokio::select! {
                 frame = self.frames.recv(), if reading => match frame {
-                    None => reading = false,
-                    Some(Ok(text)) => {
-                        if let Err(e) = self.on_frame(&text).await {
-                            outcome = Err(e);
-                            reading = false;
-                        }
+                    None => {
+                        // The peer is gone: nothing it owed us will come.
+                        reading = false;
+                        self.fail_pending();
+                        Ok(true)
                     }
+                    Some(Ok(text)) => self.on_frame(&text).await.map(|()| false),
                     Some(Err(e)) if e.is_recoverable() => {
                         // Bytes that are not UTF-8 are not JSON text (a parse error); an oversized frame was
                         // skipped unread (an invalid request).
@@ -416,62 +461,77 @@ impl Connection {
                             TransportError::InvalidUtf8 => ErrorObject::PARSE_ERROR,
                             _ => ErrorObject::INVALID_REQUEST,
                         };
-                        let error = rpc_error(code, e.to_string());
-                        if let Err(e) = self.send_error(None, error).await {
-                            outcome = Err(e);
-                            reading = false;
-                        }
+                        self.send_error(None, rpc_error(code, e.to_string())).await.map(|()| false)
                     }
                     Some(Err(e)) => {
-                        outcome = Err(e.into());
                         reading = false;
+                        self.fail_pending();
+                        Err(e.into())
                     }
                 },
-                () = self.shutdown.cancelled(), if reading => reading = false,
-                command = self.rx.recv(), if self.backlog.load(Ordering::Relaxed) < WRITE_BEHIND => match command {
-                    None => reading = false,
-                    Some(command) => {
-                        if let Err(e) = self.on_command(command).await {
-                            outcome = Err(e);
-                            reading = false;
-                        }
-                    }
+                () = self.shutdown.cancelled(), if drain_deadline.is_none() => Ok(true),
+                () = self.drained.notified(), if gated => Ok(false),
+                command = self.rx.recv(), if !gated => match command {
+                    Some(command) => self.on_command(command).await.map(|()| false),
+                    None => Ok(true),
                 },
                 Some(done) = self.tasks.join_next_with_id(), if !self.tasks.is_empty() => {
                     let done = match done {
                         Ok((task, done)) => {
                             self.task_ids.remove(&task);
-                            done
+                            Some(done)
                         }
-                        Err(e) => match self.task_ids.remove(&e.id()) {
-                            Some((id, batch)) => (id, batch, Some(Err(internal("the request handler panicked")))),
-                            None => continue,
-                        },
+                        Err(e) => self
+                            .task_ids
+                            .remove(&e.id())
+                            .map(|(id, batch)| (id, batch, Some(Err(internal("the request handler panicked"))))),
                     };
-                    // What the handler sent before it finished (progress, log messages) goes out before its
-                    // response, not after it.
-                    if let Err(e) = self.flush_commands().await {
-                        outcome = Err(e);
-                        reading = false;
-                    }
-                    if let Err(e) = self.on_done(done).await {
-                        outcome = Err(e);
-                        reading = false;
+                    match done {
+                        // What the handler sent before it finished (progress, log messages) goes out before
+                        // its response, not after it.
+                        Some(done) => match self.flush_commands().await {
+                            Ok(()) => self.on_done(done).await.map(|()| false),
+                            Err(e) => Err(e),
+                        },
+                        None => Ok(false),
                     }
                 }
-                () = tokio::time::sleep_until(drain_at), if !reading => {}
+                () = tokio::time::sleep_until(drain_at), if drain_deadline.is_some() => Ok(false),
+            };
+            match step {
+                Ok(false) => {}
+                Ok(true) => {
+                    self.closing = true;
+                    drain_deadline.get_or_insert_with(|| after(Instant::now(), self.drain));
+                }
+                // The writer is gone: nothing more can be answered.
+                Err(Error::Closed) => {
+                    outcome = Err(Error::Closed);
+                    break;
+                }
+                Err(e) => {
+                    outcome = Err(e);
+                    reading = false;
+                    self.closing = true;
+                    drain_deadline.get_or_insert_with(|| after(Instant::now(), self.drain));
+                }
             }
         }
         self.root.cancel();
         self.tasks.abort_all();
-        for (_, pending) in self.pending.drain() {
-            let _ = pending.reply.send(Err(Error::Closed));
-        }
+        self.fail_pending();
         outcome
     }
 
+    /// Fails every request awaiting the peer's answer.
+    fn fail_pending(&mut self) {
+        for (_, pending) in self.pending.drain() {
+            let _ = pending.reply.send(Err(Error::Closed));
+        }
+    }
+
     async fn write(&mut self, frame: String) -> Result<(), Error> {
-        self.backlog.fetch_add(1, Ordering::Relaxed);
+        self.backlog.fetch_add(frame.len(), Ordering::Relaxed);
         self.out.send(frame).map_err(|_| Error::Closed)
     }
 
@@ -500,7 +560,9 @@ impl Connection {
             }
             Command::Send(frame) => self.write(frame).await,
             Command::Cancel { id, reason } => {
-                if self.pending.remove(&id).is_some() {
+                if self.pending.remove(&id).is_some()
+                    && let Some(reason) = reason
+                {
                     let params = json!({"requestId": id, "reason": reason});
                     let frame = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": params});
                     self.write(frame.to_string()).await?;
@@ -543,7 +605,7 @@ impl Connection {
         match parsed {
             Parsed::Invalid(id, error) => self.answer(batch, response_json(id.as_ref(), Err(error)), false).await,
             Parsed::Ignored(why) => {
-                tracing::warn!("dropped a malformed response: {why}");
+                tracing::warn!("dropped a malformed message: {why}");
                 Ok(())
             }
             Parsed::Response(id, outcome) => {
@@ -556,11 +618,26 @@ impl Connection {
                 Ok(())
             }
             Parsed::Notification(method, params) => {
-                self.on_notification(&method, &params);
-                self.service.notification(&method, params, &self.peer);
+                // Progress for a request of ours goes to its caller only.
+                if !self.on_notification(&method, &params) {
+                    self.service.notification(&method, params, &self.peer);
+                }
                 Ok(())
             }
             Parsed::Request(request) => {
+                let refusal = if self.closing {
+                    Some(rpc_error(ErrorObject::INTERNAL_ERROR, "the connection is closing"))
+                } else if self.inflight.len() >= self.max_in_flight {
+                    Some(rpc_error(
+                        ErrorObject::INTERNAL_ERROR,
+                        format!("too many requests in flight ({}); retry later", self.max_in_flight),
+                    ))
+                } else {
+                    None
+                };
+                if let Some(error) = refusal {
+                    return self.answer(batch, response_json(Some(&request.id), Err(error)), false).await;
+                }
                 if self.inflight.contains_key(&request.id) {
                     let error = rpc_error(
                         ErrorObject::INVALID_REQUEST,
@@ -590,29 +667,31 @@ impl Connection {
         }
     }
 
-    /// Engine-level notification handling: cancellation and progress routing.
-    fn on_notification(&mut self, method: &str, params: &Option<Value>) {
-        let Some(params) = params else { return };
+    /// Engine-level notification handling: cancellation and progress routing. Returns whether the
+    /// notification was progress delivered to the caller of the request it reports on.
+    fn on_notification(&mut self, method: &str, params: &Option<Value>) -> bool {
+        let Some(params) = params else { return false };
         match method {
             "notifications/cancelled" => {
-                let Some(id) =
-                    params.get("requestId").and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok())
-                else {
-                    return;
-                };
+                let id = params.get("requestId").and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok());
                 // `initialize` must not be cancelled; unknown or finished ids are ignored.
-                if let Some(inflight) = self.inflight.get(&id).filter(|f| f.method != "initialize") {
+                if let Some(inflight) = id.and_then(|id| self.inflight.get(&id)).filter(|f| f.method != "initialize") {
                     inflight.token.cancel();
                 }
+                false
             }
             "notifications/progress" => {
                 let token =
                     params.get("progressToken").and_then(|t| serde_json::from_value::<RequestId>(t.clone()).ok());
-                if let Some(progress) = token.and_then(|t| self.pending.get(&t)).and_then(|p| p.progress.as_ref()) {
-                    let _ = progress.send(params.clone());
+                match token.and_then(|t| self.pending.get(&t)).and_then(|p| p.progress.as_ref()) {
+                    Some(progress) => {
+                        let _ = progress.send(params.clone());
+                        true
+                    }
+                    None => false,
                 }
             }
-            _ => {}
+            _ => false,
         }
     }
 
@@ -671,11 +750,16 @@ fn parse(value: Value) -> Parsed {
     let Value::Object(mut object) = value else {
         return Parsed::Invalid(None, rpc_error(ErrorObject::INVALID_REQUEST, "a JSON-RPC message must be an object"));
     };
+    // A notification (a method and no `id` member) is never answered, not even with an error.
+    let notification = !object.contains_key("id") && object.get("method").is_some_and(Value::is_string);
     let id = match object.remove("id") {
         None => Ok(None),
         Some(raw) => serde_json::from_value::<RequestId>(raw.clone()).map(Some).map_err(|_| raw),
     };
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        if notification {
+            return Parsed::Ignored("a notification without `\"jsonrpc\": \"2.0\"`".to_owned());
+        }
         let error = rpc_error(ErrorObject::INVALID_REQUEST, "`jsonrpc` must be \"2.0\"");
         return Parsed::Invalid(id.ok().flatten(), error);
     }
@@ -687,6 +771,9 @@ fn parse(value: Value) -> Parsed {
             {
                 // By-position params (an array) are valid JSON-RPC that no MCP method accepts: invalid params.
                 // Anything else is not a JSON-RPC request at all.
+                if notification {
+                    return Parsed::Ignored(format!("notification `{method}` whose `params` is not an object"));
+                }
                 let error = match params {
                     Value::Array(_) => rpc_error(ErrorObject::INVALID_PARAMS, "`params` must be an object"),
                     _ => rpc_error(ErrorObject::INVALID_REQUEST, "`params` must be an object"),

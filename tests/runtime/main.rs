@@ -8,5 +8,6 @@ mod downgrade;
 mod load;
 mod methods;
 mod negotiation;
+mod robustness;
 mod shutdown;
 mod support;

@@ -389,6 +389,11 @@ impl Harness {
         self.notes.recv().await.expect("the client's notification handler outlives the harness")
     }
 
+    /// The notifications received so far and not yet taken.
+    pub(crate) fn received_notes(&mut self) -> Vec<ServerNotification> {
+        std::iter::from_fn(|| self.notes.try_recv().ok()).collect()
+    }
+
     /// Calls a tool and returns the text of the result's first block.
     pub(crate) async fn call_text(&self, name: &str, arguments: Value) -> String {
         let result = self.client.call_tool(name, arguments).await.unwrap_or_else(|e| panic!("tools/call {name}: {e}"));

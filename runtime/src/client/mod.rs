@@ -174,8 +174,15 @@ impl ClientBuilder {
     pub async fn connect<T: Transport>(self, transport: T) -> Result<Client, Error> {
         let proposed = self.version.unwrap_or_else(ProtocolVersion::newest);
         let capabilities = self.capabilities.clone().unwrap_or_else(|| self.derived_capabilities());
-        let session = Arc::new(ClientSession { handlers: self.handlers.clone(), version: OnceLock::new(), proposed });
+        let session = Arc::new(ClientSession {
+            handlers: self.handlers.clone(),
+            declared: capabilities.clone(),
+            version: OnceLock::new(),
+            proposed,
+        });
         let (peer, task) = engine::spawn(transport, session.clone(), self.options.clone());
+        // Dropping this future mid-handshake must not leave the connection (or a child process) running.
+        let guard = CloseOnDrop(Some(peer.clone()));
         let handshake = async {
             let params = json!({
                 "protocolVersion": proposed.as_str(),
@@ -201,7 +208,10 @@ impl ClientBuilder {
             peer.notify("notifications/initialized", None).await?;
             Ok((version, server))
         };
-        match handshake.await {
+        let outcome = handshake.await;
+        let mut guard = guard;
+        guard.0 = None;
+        match outcome {
             Ok((version, server)) => Ok(Client { peer, version, server, task: Mutex::new(Some(task)) }),
             Err(e) => {
                 peer.close().await;
@@ -458,8 +468,28 @@ fn tool_params(name: &str, arguments: Value) -> Value {
     }
 }
 
+/// Closes the connection when dropped, unless disarmed.
+struct CloseOnDrop(Option<Peer>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        if let Some(peer) = self.0.take() {
+            peer.shutdown();
+        }
+    }
+}
+
+impl Drop for Client {
+    /// A dropped client closes its connection (as [`Client::close`] does, without waiting for the end).
+    fn drop(&mut self) {
+        self.peer.shutdown();
+    }
+}
+
 struct ClientSession {
     handlers: Handlers,
+    /// The capabilities declared in `initialize`: server requests are checked against them.
+    declared: hub::ClientCapabilities,
     version: OnceLock<ProtocolVersion>,
     proposed: ProtocolVersion,
 }
@@ -476,16 +506,23 @@ impl ClientSession {
         match request.method.as_str() {
             "ping" => Ok(json!({})),
             "sampling/createMessage" => {
-                let handler = self.handlers.sampling.clone().ok_or_else(refuse)?;
+                let handler =
+                    self.handlers.sampling.clone().filter(|_| self.declared.sampling.is_some()).ok_or_else(refuse)?;
                 let params = hub::CreateMessageRequestParams::from_rev(params, version)?;
                 handler(params).await?.to_rev(version).map_err(internal)
             }
             "roots/list" => {
-                let handler = self.handlers.roots.clone().ok_or_else(refuse)?;
+                let handler =
+                    self.handlers.roots.clone().filter(|_| self.declared.roots.is_some()).ok_or_else(refuse)?;
                 handler().await?.to_rev(version).map_err(internal)
             }
             "elicitation/create" if version.has_elicitation() => {
-                let handler = self.handlers.elicitation.clone().ok_or_else(refuse)?;
+                let handler = self
+                    .handlers
+                    .elicitation
+                    .clone()
+                    .filter(|_| self.declared.elicitation.is_some())
+                    .ok_or_else(refuse)?;
                 let params = hub::ElicitRequestParams::from_rev(params, version)?;
                 handler(params).await?.to_rev(version).map_err(internal)
             }
@@ -525,7 +562,11 @@ impl Service for ClientSession {
             tracing::warn!(method, "a notification's params did not decode: {}", e.message);
             ServerNotification::Other { method: method.to_owned(), params, error: Some(e.message) }
         });
-        handler(notification);
+        // A panicking callback must not take the connection down with it.
+        let call = std::panic::AssertUnwindSafe(|| handler(notification));
+        if std::panic::catch_unwind(call).is_err() {
+            tracing::error!(method, "the notification handler panicked");
+        }
     }
 
     fn batches(&self) -> Result<(), String> {

@@ -2,6 +2,7 @@
 
 use super::session::Session;
 use crate::engine::Peer;
+use crate::engine::RequestOptions;
 use crate::error::Error;
 use crate::revision::{ProtocolVersion, Wire, hub};
 use mcpgen_types::rpc::RequestId;
@@ -19,6 +20,8 @@ pub struct Context {
     pub(crate) session: Arc<Session>,
     pub(crate) progress_token: Option<Value>,
     pub(crate) version: ProtocolVersion,
+    /// Options for requests to the client made through this context (default: the connection's).
+    pub(crate) options: Option<Arc<RequestOptions>>,
 }
 
 impl Context {
@@ -74,13 +77,31 @@ impl Context {
         self.session.log(&self.peer, level, logger, data).await
     }
 
+    /// This context with other options (timeouts) for its requests to the client; a person answering an
+    /// elicitation may need longer than the connection's default.
+    pub fn with_options(mut self, options: RequestOptions) -> Self {
+        self.options = Some(Arc::new(options));
+        self
+    }
+
     /// Asks the client to sample its model (`sampling/createMessage`). Fails with
-    /// [`Error::MissingCapability`] when the client did not declare `sampling`.
+    /// [`Error::MissingCapability`] when the client did not declare `sampling`, or `sampling.tools` for a
+    /// request with `tools` or `toolChoice`, or (2025-11-25) `sampling.context` for an `includeContext`
+    /// other than `none`.
     pub async fn create_message(
         &self,
         params: hub::CreateMessageRequestParams,
     ) -> Result<hub::CreateMessageResult, Error> {
-        self.require(self.client_capabilities().sampling.is_some(), "sampling")?;
+        let sampling = self.client_capabilities().sampling;
+        self.require(sampling.is_some(), "sampling")?;
+        let sampling = sampling.unwrap_or_default();
+        if params.tools.is_some() || params.tool_choice.is_some() {
+            self.require(sampling.tools.is_some(), "sampling.tools")?;
+        }
+        let wide = !matches!(params.include_context, None | Some(hub::CreateMessageRequestParamsIncludeContext::None));
+        if wide && self.version.as_str() >= "2025-11-25" {
+            self.require(sampling.context.is_some(), "sampling.context")?;
+        }
         let params = params.to_rev(self.version)?;
         let result = self.ask("sampling/createMessage", Some(params)).await?;
         Ok(hub::CreateMessageResult::from_rev(result, self.version)?)
@@ -95,10 +116,17 @@ impl Context {
     }
 
     /// Asks the client to elicit input from its user (`elicitation/create`, 2025-06-18 and later). Fails
-    /// with [`Error::MissingCapability`] when the client did not declare `elicitation`.
+    /// with [`Error::MissingCapability`] when the client did not declare `elicitation`, or not the mode
+    /// asked for (`elicitation.url` for URL mode; form mode needs `elicitation.form`, or an `elicitation`
+    /// object naming no mode, which means form only).
     pub async fn elicit(&self, params: hub::ElicitRequestParams) -> Result<hub::ElicitResult, Error> {
-        let declared = self.version.has_elicitation() && self.client_capabilities().elicitation.is_some();
-        self.require(declared, "elicitation")?;
+        let declared = self.client_capabilities().elicitation.filter(|_| self.version.has_elicitation());
+        self.require(declared.is_some(), "elicitation")?;
+        let declared = declared.unwrap_or_default();
+        match &params {
+            hub::ElicitRequestParams::Url(_) => self.require(declared.url.is_some(), "elicitation.url")?,
+            _ => self.require(declared.form.is_some() || declared.url.is_none(), "elicitation.form")?,
+        }
         let params = params.to_rev(self.version)?;
         let result = self.ask("elicitation/create", Some(params)).await?;
         Ok(hub::ElicitResult::from_rev(result, self.version)?)
@@ -125,8 +153,14 @@ impl Context {
 
     /// Sends a request to the client, raced against this request's cancellation.
     async fn ask(&self, method: &str, params: Option<Value>) -> Result<Value, Error> {
+        let request = async {
+            match &self.options {
+                Some(options) => self.peer.request_with(method, params, None, options).await,
+                None => self.peer.request(method, params, None).await,
+            }
+        };
         tokio::select! {
-            result = self.peer.request(method, params, None) => result,
+            result = request => result,
             () = self.cancel.cancelled() => Err(Error::Cancelled),
         }
     }

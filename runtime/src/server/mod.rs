@@ -48,7 +48,7 @@ pub(crate) struct Registry {
     prompts: Vec<Prompt>,
 }
 
-type ReadFn = Arc<
+pub(crate) type ReadFn = Arc<
     dyn Fn(
             String,
             BTreeMap<String, String>,

@@ -43,7 +43,12 @@ struct State {
     client: Option<ClientInfo>,
     log_level: Option<hub::LoggingLevel>,
     subscriptions: BTreeSet<String>,
+    /// What `initialize` declared: requests are checked against this, not the live registry.
+    capabilities: Option<hub::ServerCapabilities>,
 }
+
+/// How many resources one session may subscribe to.
+const MAX_SUBSCRIPTIONS: usize = 4096;
 
 pub(crate) struct Session {
     server: Arc<Inner>,
@@ -133,6 +138,7 @@ impl Session {
         let field = |name: &str| params.get(name).cloned().unwrap_or(Value::Null);
         let capabilities = hub::ClientCapabilities::from_rev(field("capabilities"), version)?;
         let info = hub::Implementation::from_rev(field("clientInfo"), version)?;
+        let declared = self.server.capabilities();
         {
             let mut state = self.state();
             if state.version.is_some() {
@@ -140,10 +146,11 @@ impl Session {
             }
             state.version = Some(version);
             state.client = Some(ClientInfo { capabilities, info });
+            state.capabilities = Some(declared.clone());
         }
         let mut result = json!({
             "protocolVersion": version.as_str(),
-            "capabilities": self.server.capabilities().to_rev(version).map_err(internal)?,
+            "capabilities": declared.to_rev(version).map_err(internal)?,
             "serverInfo": self.server.info.clone().to_rev(version).map_err(internal)?,
         });
         if let Some(instructions) = &self.server.instructions {
@@ -156,7 +163,7 @@ impl Session {
     async fn operate(self: Arc<Self>, request: Incoming, cx: Context) -> Outcome {
         let version = cx.version;
         let params = request.params.unwrap_or_else(|| json!({}));
-        let caps = self.server.capabilities();
+        let caps = self.state().capabilities.clone().unwrap_or_default();
         let refuse = || rpc_error(ErrorObject::METHOD_NOT_FOUND, format!("method not found: {}", request.method));
         match request.method.as_str() {
             "tools/list" => {
@@ -223,27 +230,7 @@ impl Session {
             "resources/read" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
                 let read = hub::ReadResourceRequestParams::from_rev(params, version)?;
-                let found = {
-                    let registry = self.server.read();
-                    let fixed = registry
-                        .resources
-                        .iter()
-                        .find(|r| r.def.uri == read.uri)
-                        .map(|r| (r.read.clone(), BTreeMap::new()));
-                    fixed.or_else(|| {
-                        registry
-                            .templates
-                            .iter()
-                            .find_map(|t| t.template.matches(&read.uri).map(|vars| (t.read.clone(), vars)))
-                    })
-                };
-                let Some((reader, vars)) = found else {
-                    return Err(ErrorObject {
-                        code: RESOURCE_NOT_FOUND,
-                        message: format!("resource not found: {}", read.uri),
-                        data: Some(json!({"uri": read.uri})),
-                    });
-                };
+                let (reader, vars) = self.resolve(&read.uri)?;
                 let contents = reader(read.uri, vars, cx).await?;
                 let result = hub::ReadResourceResult {
                     contents,
@@ -261,8 +248,17 @@ impl Session {
                     return Err(refuse());
                 }
                 let uri = at_rev!(version, m => validate::<m::SubscribeRequestParams>(&params).map(|p| p.uri))?;
+                if subscribe {
+                    self.resolve(&uri)?;
+                }
                 let mut state = self.state();
                 if subscribe {
+                    if state.subscriptions.len() >= MAX_SUBSCRIPTIONS && !state.subscriptions.contains(&uri) {
+                        return Err(rpc_error(
+                            ErrorObject::INVALID_PARAMS,
+                            format!("at most {MAX_SUBSCRIPTIONS} subscriptions per session"),
+                        ));
+                    }
                     state.subscriptions.insert(uri);
                 } else {
                     state.subscriptions.remove(&uri);
@@ -303,7 +299,8 @@ impl Session {
             }
             "completion/complete" => {
                 // 2024-11-05 had no `completions` flag; there the method exists whenever a handler does.
-                let Some(complete) = self.server.completion.clone() else { return Err(refuse()) };
+                let declared = caps.completions.is_some() || version.as_str() < "2025-03-26";
+                let Some(complete) = self.server.completion.clone().filter(|_| declared) else { return Err(refuse()) };
                 let params = hub::CompleteRequestParams::from_rev(params, version)?;
                 let result = complete(params, cx).await?;
                 result.to_rev(version).map_err(internal)
@@ -351,7 +348,15 @@ impl Service for Session {
         };
         let progress_token =
             request.params.as_ref().and_then(|p| p.get("_meta")).and_then(|m| m.get("progressToken")).cloned();
-        let cx = Context { id: request.id.clone(), cancel, peer, session: Arc::clone(&self), progress_token, version };
+        let cx = Context {
+            id: request.id.clone(),
+            cancel,
+            peer,
+            session: Arc::clone(&self),
+            progress_token,
+            version,
+            options: None,
+        };
         Box::pin(self.operate(request, cx))
     }
 
@@ -371,6 +376,23 @@ impl Service for Session {
             Some(version) => Err(format!("JSON-RPC batches are not part of MCP {version}")),
             None => Err("JSON-RPC batches are not accepted before initialization".to_owned()),
         }
+    }
+}
+
+impl Session {
+    /// The reader of the resource at `uri`: a fixed resource, else the first template that matches
+    /// (with its variables); `-32002` when there is none.
+    fn resolve(&self, uri: &str) -> Result<(super::ReadFn, BTreeMap<String, String>), ErrorObject> {
+        let registry = self.server.read();
+        let fixed = registry.resources.iter().find(|r| r.def.uri == uri).map(|r| (r.read.clone(), BTreeMap::new()));
+        let found = fixed.or_else(|| {
+            registry.templates.iter().find_map(|t| t.template.matches(uri).map(|vars| (t.read.clone(), vars)))
+        });
+        found.ok_or_else(|| ErrorObject {
+            code: RESOURCE_NOT_FOUND,
+            message: format!("resource not found: {uri}"),
+            data: Some(json!({"uri": uri})),
+        })
     }
 }
 

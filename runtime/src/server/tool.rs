@@ -217,7 +217,8 @@ impl Tool {
     }
 }
 
-/// Arguments of a tool that takes none (any object is accepted and ignored).
+/// Arguments of a tool that takes none. The advertised schema forbids properties; a client that sends
+/// some anyway is not refused (they are ignored).
 #[derive(serde::Deserialize)]
 struct NoArgs {}
 
@@ -253,7 +254,11 @@ fn schema_for<T: JsonSchema>(tool: &str, what: &str) -> JsonObject {
     let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
     let schema = generator.into_root_schema_for::<T>();
     match schema.to_value() {
-        Value::Object(object) if object.get("type").and_then(Value::as_str) == Some("object") => object,
+        Value::Object(mut object) if object.get("type").and_then(Value::as_str) == Some("object") => {
+            // The root `title` schemars writes is the Rust type's name, not something to show a model.
+            object.remove("title");
+            object
+        }
         other => panic!("tool `{tool}`: the {what} type must have an object schema (a struct or a map), found {other}"),
     }
 }
