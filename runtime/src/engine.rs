@@ -227,6 +227,11 @@ impl Peer {
         self.shutdown.cancel();
     }
 
+    /// The connection's default request options.
+    pub(crate) fn defaults(&self) -> &RequestOptions {
+        &self.defaults
+    }
+
     /// Starts closing without waiting (for `Drop` impls).
     pub(crate) fn shutdown(&self) {
         self.shutdown.cancel();

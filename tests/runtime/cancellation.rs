@@ -175,3 +175,16 @@ async fn without_reset_progress_does_not_extend_the_timeout() {
     })
     .await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_call_can_have_its_own_timeout() {
+    within(async {
+        let h = connect(newest()).await;
+        let short = mcpgen::runtime::RequestOptions { timeout: Duration::from_millis(100), ..Default::default() };
+        let outcome = h.client.call_tool_with("slow", json!({"millis": 60_000}), &short, None).await;
+        assert!(matches!(outcome, Err(Error::Timeout(t)) if t < Duration::from_secs(1)), "{outcome:?}");
+        // The connection's default (60 s) still applies to other calls.
+        assert_eq!(h.call_text("add", json!({"a": 2, "b": 2})).await, "4");
+    })
+    .await;
+}

@@ -62,3 +62,46 @@ async fn server_title_is_absent_from_an_old_initialize_result() {
     })
     .await;
 }
+
+/// Arguments with a nested type, so that the schema has definitions.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Outer {
+    inner: Inner,
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Inner {
+    depth: u32,
+}
+
+#[tokio::test]
+async fn generated_schemas_use_the_dialect_of_the_revision() {
+    use mcpgen::runtime::server::{Tool, ToolError};
+    within(async {
+        for &version in ProtocolVersion::ENABLED {
+            let server = server_with(|b| {
+                b.tool(Tool::new("nested", "Takes a nested type", |o: Outer, _| async move {
+                    Ok::<_, ToolError>(o.inner.depth.to_string())
+                }))
+            });
+            let h = connect_with(server, client(version)).await;
+            let tools = h.raw_all("tools/list", "tools").await;
+            let schema = &tools.iter().find(|t| t["name"] == "nested").expect("nested is listed")["inputSchema"];
+            assert_eq!(schema["type"], "object", "{version}");
+            assert!(schema.get("title").is_none(), "{version}: the Rust type name leaked: {schema}");
+            // 2025-11-25 made JSON Schema 2020-12 the default dialect and added `$schema`; older revisions get
+            // draft-07 (`definitions`), their `inputSchema` having no `$schema` member.
+            if at_least(version, "2025-11-25") {
+                assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "{version}");
+                assert!(schema["$defs"]["Inner"].is_object(), "{version}: {schema}");
+                assert_eq!(schema["properties"]["inner"]["$ref"], "#/$defs/Inner", "{version}");
+            } else {
+                assert!(schema.get("$schema").is_none(), "{version}: {schema}");
+                assert!(schema.get("$defs").is_none(), "{version}: {schema}");
+                assert!(schema["definitions"]["Inner"].is_object(), "{version}: {schema}");
+                assert_eq!(schema["properties"]["inner"]["$ref"], "#/definitions/Inner", "{version}");
+            }
+        }
+    })
+    .await;
+}

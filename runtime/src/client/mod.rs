@@ -1,7 +1,7 @@
 //! The MCP client: connect over any transport, initialize with a chosen revision, call every client →
 //! server method with typed results, and answer the server's requests (sampling, roots, elicitation).
 
-use crate::engine::{self, BoxFuture, ConnectionOptions, Incoming, Outcome, Peer, Service};
+use crate::engine::{self, BoxFuture, ConnectionOptions, Incoming, Outcome, Peer, RequestOptions, Service};
 use crate::error::{Error, internal, rpc_error};
 use crate::revision::{ProtocolVersion, Wire, at_rev, hub, validate};
 use crate::transport::Transport;
@@ -278,6 +278,25 @@ impl Client {
         arguments: Value,
         progress: mpsc::UnboundedSender<hub::ProgressNotificationParams>,
     ) -> Result<hub::CallToolResult, Error> {
+        self.call_tool_with(name, arguments, self.peer.defaults(), Some(progress)).await
+    }
+
+    /// `tools/call` with its own timeouts (e.g. a long-running tool), and progress as in
+    /// [`Client::call_tool_with_progress`] when `progress` is given (which is what lets
+    /// `RequestOptions::reset_on_progress` extend the timeout).
+    pub async fn call_tool_with(
+        &self,
+        name: &str,
+        arguments: Value,
+        options: &RequestOptions,
+        progress: Option<mpsc::UnboundedSender<hub::ProgressNotificationParams>>,
+    ) -> Result<hub::CallToolResult, Error> {
+        self.declared("tools/call")?;
+        let params = Some(tool_params(name, arguments));
+        let Some(progress) = progress else {
+            let result = self.peer.request_with("tools/call", params, None, options).await?;
+            return Ok(hub::CallToolResult::from_rev(result, self.version)?);
+        };
         let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
         let version = self.version;
         let forward = tokio::spawn(async move {
@@ -290,8 +309,7 @@ impl Client {
                 }
             }
         });
-        self.declared("tools/call")?;
-        let result = self.peer.request("tools/call", Some(tool_params(name, arguments)), Some(tx)).await;
+        let result = self.peer.request_with("tools/call", params, Some(tx), options).await;
         let _ = forward.await;
         Ok(hub::CallToolResult::from_rev(result?, self.version)?)
     }

@@ -168,7 +168,7 @@ impl Session {
         match request.method.as_str() {
             "tools/list" => {
                 caps.tools.as_ref().ok_or_else(refuse)?;
-                let items = self.server.read().tools.iter().map(|t| t.def.clone()).collect();
+                let items = self.server.read().tools.iter().map(|t| t.listing(version)).collect();
                 let result = list_page!(
                     ListToolsResult,
                     tools,

@@ -16,6 +16,9 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Tool {
     pub(crate) def: hub::Tool,
+    /// The schemas in JSON Schema draft-07, for revisions before 2025-11-25 (which made 2020-12 the
+    /// default dialect); `None` for tools whose schemas were given by hand.
+    pub(crate) draft07: Option<(hub::ToolInputSchema, Option<hub::ToolOutputSchema>)>,
     pub(crate) handler: ToolFn,
 }
 
@@ -106,7 +109,8 @@ impl Tool {
         Fut: Future<Output = Result<R, ToolError>> + Send + 'static,
     {
         let name = name.into();
-        let input_schema = input_schema_for::<A>(&name);
+        let input_schema = input_schema_for::<A>(&name, Dialect::Draft2020);
+        let draft07 = input_schema_for::<A>(&name, Dialect::Draft07);
         let handler = Arc::new(handler);
         let call: ToolFn = Arc::new(move |arguments, cx| {
             let handler = Arc::clone(&handler);
@@ -118,10 +122,8 @@ impl Tool {
                 })
             })
         });
-        Tool {
-            def: hub::Tool { name, description: Some(description.into()), input_schema, ..Default::default() },
-            handler: call,
-        }
+        let def = hub::Tool { name, description: Some(description.into()), input_schema, ..Default::default() };
+        Tool { def, draft07: Some((draft07, None)), handler: call }
     }
 
     /// A tool with structured output `O`: its schema becomes `outputSchema`, the value is sent as
@@ -138,11 +140,8 @@ impl Tool {
         Fut: Future<Output = Result<O, ToolError>> + Send + 'static,
     {
         let name = name.into();
-        let output = schema_for::<O>(&name, "output");
-        let output_schema: hub::ToolOutputSchema = match serde_json::from_value(Value::Object(output)) {
-            Ok(schema) => schema,
-            Err(e) => panic!("tool `{name}`: the output schema does not fit `outputSchema`: {e}"),
-        };
+        let output_schema = output_schema_for::<O>(&name, Dialect::Draft2020);
+        let output_draft07 = output_schema_for::<O>(&name, Dialect::Draft07);
         let mut tool = Tool::new::<A, hub::CallToolResult, _, _>(name, description, {
             let handler = Arc::new(handler);
             move |args: A, cx: Context| {
@@ -160,6 +159,9 @@ impl Tool {
             }
         });
         tool.def.output_schema = Some(output_schema);
+        if let Some((_, output)) = &mut tool.draft07 {
+            *output = Some(output_draft07);
+        }
         tool
     }
 
@@ -175,6 +177,7 @@ impl Tool {
         let mut extra = JsonObject::new();
         extra.insert("additionalProperties".into(), Value::Bool(false));
         tool.def.input_schema = hub::ToolInputSchema { extra, ..Default::default() };
+        tool.draft07 = None;
         tool
     }
 
@@ -190,7 +193,7 @@ impl Tool {
             let handler = Arc::clone(&handler);
             Box::pin(async move { handler(arguments, cx).await.map_err(ToolFailure::Rpc) })
         });
-        Tool { def, handler: call }
+        Tool { def, draft07: None, handler: call }
     }
 
     /// Sets the display title.
@@ -241,17 +244,51 @@ pub(crate) fn error_result(message: String) -> hub::CallToolResult {
     hub::CallToolResult { content: vec![text(message)], is_error: Some(true), ..Default::default() }
 }
 
-fn input_schema_for<A: JsonSchema>(tool: &str) -> hub::ToolInputSchema {
-    let schema = schema_for::<A>(tool, "arguments");
+/// The JSON Schema dialect of a generated schema.
+#[derive(Clone, Copy)]
+enum Dialect {
+    Draft2020,
+    Draft07,
+}
+
+impl Tool {
+    /// The listing as sent on a session of `version`: before 2025-11-25, generated schemas in draft-07.
+    pub(crate) fn listing(&self, version: crate::ProtocolVersion) -> hub::Tool {
+        let mut def = self.def.clone();
+        if version.as_str() < "2025-11-25"
+            && let Some((input, output)) = &self.draft07
+        {
+            def.input_schema = input.clone();
+            if output.is_some() {
+                def.output_schema = output.clone();
+            }
+        }
+        def
+    }
+}
+
+fn output_schema_for<O: JsonSchema>(tool: &str, dialect: Dialect) -> hub::ToolOutputSchema {
+    match serde_json::from_value(Value::Object(schema_for::<O>(tool, "output", dialect))) {
+        Ok(schema) => schema,
+        Err(e) => panic!("tool `{tool}`: the output schema does not fit `outputSchema`: {e}"),
+    }
+}
+
+fn input_schema_for<A: JsonSchema>(tool: &str, dialect: Dialect) -> hub::ToolInputSchema {
+    let schema = schema_for::<A>(tool, "arguments", dialect);
     match serde_json::from_value(Value::Object(schema)) {
         Ok(schema) => schema,
         Err(e) => panic!("tool `{tool}`: the arguments schema does not fit `inputSchema`: {e}"),
     }
 }
 
-/// The JSON Schema (2020-12) of `T`, which must describe an object.
-fn schema_for<T: JsonSchema>(tool: &str, what: &str) -> JsonObject {
-    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+/// The JSON Schema of `T` in `dialect`, which must describe an object.
+fn schema_for<T: JsonSchema>(tool: &str, what: &str, dialect: Dialect) -> JsonObject {
+    let settings = match dialect {
+        Dialect::Draft2020 => schemars::generate::SchemaSettings::draft2020_12(),
+        Dialect::Draft07 => schemars::generate::SchemaSettings::draft07(),
+    };
+    let generator = settings.into_generator();
     let schema = generator.into_root_schema_for::<T>();
     match schema.to_value() {
         Value::Object(mut object) if object.get("type").and_then(Value::as_str) == Some("object") => {
