@@ -5,7 +5,9 @@
 //! `cargo run --example client -- -- cargo run -q --example everything-server`
 
 use mcpgen::hub;
-use mcpgen::server::{Context, Prompt, Resource, ResourceTemplate, Server, Tool, ToolError};
+use mcpgen::server::{
+    Context, Prompt, Resource, ResourceTemplate, Server, Tool, ToolError, prompt_messages, text_resource,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -52,16 +54,6 @@ struct Note {
     id: String,
     /// Its new text.
     text: String,
-}
-
-fn text_contents(uri: &str, text: String) -> Vec<hub::ReadResourceResultContentsItem> {
-    let contents = hub::TextResourceContents {
-        uri: uri.to_owned(),
-        text,
-        mime_type: Some("text/plain".into()),
-        ..Default::default()
-    };
-    vec![hub::ReadResourceResultContentsItem::TextResourceContents(contents)]
 }
 
 fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ToolError> {
@@ -116,59 +108,77 @@ async fn edit_note(args: Note, cx: Context) -> Result<String, ToolError> {
 
 #[tokio::main]
 async fn main() -> Result<(), mcpgen::Error> {
-    let server = Server::builder("everything-server", env!("CARGO_PKG_VERSION"))
-        .title("Everything server")
-        .instructions("A demonstration of every feature of the mcpgen runtime.")
-        .tool(Tool::new("add", "Adds two numbers", |x: Add, _| async move { Ok::<_, ToolError>(format!("{}", x.a + x.b)) }).title("Add"))
-        .tool(Tool::structured("weather", "Current weather (made up)", |x: City, _| async move {
-            Ok(Weather { city: x.city, celsius: 21.5, conditions: "sunny".into() })
-        }))
-        .tool(Tool::new("count", "Counts slowly, reporting progress; cancellable", count))
-        .tool(Tool::new("ask_model", "Asks the client's model (sampling)", ask_model))
-        .tool(Tool::new("ask_user", "Asks the client's user (elicitation)", ask_user))
-        .tool(Tool::no_args("roots", "Lists the client's roots", roots))
-        .tool(Tool::new("edit_note", "Changes a note and notifies subscribers", edit_note))
-        .tool(Tool::no_args("log", "Sends one log message at each level", |cx: Context| async move {
-            for level in [hub::LoggingLevel::Debug, hub::LoggingLevel::Info, hub::LoggingLevel::Warning, hub::LoggingLevel::Error] {
-                cx.log(level, Some("everything"), json!({"level": format!("{level:?}")})).await?;
-            }
-            Ok::<_, ToolError>("logged")
-        }))
-        .resource(
-            Resource::new("notes://readme", "readme", |uri, _| async move { Ok(text_contents(&uri, "Notes live at notes://{id}.".into())) })
+    let server =
+        Server::builder("everything-server", env!("CARGO_PKG_VERSION"))
+            .title("Everything server")
+            .instructions("A demonstration of every feature of the mcpgen runtime.")
+            .tool(
+                Tool::new("add", "Adds two numbers", |x: Add, _| async move {
+                    Ok::<_, ToolError>(format!("{}", x.a + x.b))
+                })
+                .title("Add"),
+            )
+            .tool(Tool::structured("weather", "Current weather (made up)", |x: City, _| async move {
+                Ok(Weather { city: x.city, celsius: 21.5, conditions: "sunny".into() })
+            }))
+            .tool(Tool::new("count", "Counts slowly, reporting progress; cancellable", count))
+            .tool(Tool::new("ask_model", "Asks the client's model (sampling)", ask_model))
+            .tool(Tool::new("ask_user", "Asks the client's user (elicitation)", ask_user))
+            .tool(Tool::no_args("roots", "Lists the client's roots", roots))
+            .tool(Tool::new("edit_note", "Changes a note and notifies subscribers", edit_note))
+            .tool(Tool::no_args("log", "Sends one log message at each level", |cx: Context| async move {
+                for level in [
+                    hub::LoggingLevel::Debug,
+                    hub::LoggingLevel::Info,
+                    hub::LoggingLevel::Warning,
+                    hub::LoggingLevel::Error,
+                ] {
+                    cx.log(level, Some("everything"), json!({"level": format!("{level:?}")})).await?;
+                }
+                Ok::<_, ToolError>("logged")
+            }))
+            .resource(
+                Resource::new("notes://readme", "readme", |uri, _| async move {
+                    Ok(vec![text_resource(uri, "text/plain", "Notes live at notes://{id}.")])
+                })
                 .mime_type("text/plain")
                 .description("How to use this server"),
-        )
-        .resource_template(
-            ResourceTemplate::new("notes://{id}", "note", |uri, vars, _| async move {
-                let id = vars.get("id").cloned().unwrap_or_default();
-                let text = notes().lock().ok().and_then(|n| n.get(&id).cloned());
-                match text {
-                    Some(text) => Ok(text_contents(&uri, text)),
-                    None => Err(mcpgen::rpc::ErrorObject::new(-32002, format!("no note {id}"))),
-                }
+            )
+            .resource_template(
+                ResourceTemplate::new("notes://{id}", "note", |uri, vars, _| async move {
+                    let id = vars.get("id").cloned().unwrap_or_default();
+                    let text = notes().lock().ok().and_then(|n| n.get(&id).cloned());
+                    match text {
+                        Some(text) => Ok(vec![text_resource(uri, "text/plain", text)]),
+                        None => Err(mcpgen::rpc::ErrorObject::new(-32002, format!("no note {id}"))),
+                    }
+                })
+                .mime_type("text/plain"),
+            )
+            .prompt(
+                Prompt::new("summarize", |args, _| async move {
+                    let topic = args.get("topic").cloned().unwrap_or_default();
+                    let style = args.get("style").cloned().unwrap_or_else(|| "brief".into());
+                    Ok(prompt_messages([(hub::Role::User, format!("Summarize {topic} ({style}).").as_str())]))
+                })
+                .description("Summarize a topic")
+                .argument("topic", "What to summarize", true)
+                .argument("style", "brief or detailed", false),
+            )
+            .completion(|params: hub::CompleteRequestParams, _| async move {
+                let options = ["brief", "detailed", "bullet points"];
+                let prefix = params.argument.value.to_lowercase();
+                let values: Vec<String> =
+                    options.iter().filter(|o| o.starts_with(&prefix)).map(|o| (*o).to_owned()).collect();
+                Ok(hub::CompleteResult {
+                    completion: hub::CompleteResultCompletion {
+                        total: Some(values.len() as i64),
+                        values,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                })
             })
-            .mime_type("text/plain"),
-        )
-        .prompt(
-            Prompt::new("summarize", |args, _| async move {
-                let topic = args.get("topic").cloned().unwrap_or_default();
-                let style = args.get("style").cloned().unwrap_or_else(|| "brief".into());
-                decode::<hub::GetPromptResult>(json!({
-                    "messages": [{"role": "user", "content": {"type": "text", "text": format!("Summarize {topic} ({style}).")}}],
-                }))
-                .map_err(|e| mcpgen::rpc::ErrorObject::new(-32603, e.message().to_owned()))
-            })
-            .description("Summarize a topic")
-            .argument("topic", "What to summarize", true)
-            .argument("style", "brief or detailed", false),
-        )
-        .completion(|params: hub::CompleteRequestParams, _| async move {
-            let options = ["brief", "detailed", "bullet points"];
-            let prefix = params.argument.value.to_lowercase();
-            let values: Vec<String> = options.iter().filter(|o| o.starts_with(&prefix)).map(|o| (*o).to_owned()).collect();
-            Ok(hub::CompleteResult { completion: hub::CompleteResultCompletion { total: Some(values.len() as i64), values, ..Default::default() }, ..Default::default() })
-        })
-        .build();
+            .build();
     server.serve_stdio().await
 }

@@ -9,7 +9,7 @@ mod tool;
 pub mod uri_template;
 
 pub use context::Context;
-pub use tool::{IntoToolResult, Tool, ToolError, text};
+pub use tool::{IntoToolResult, Tool, ToolError, prompt_messages, text, text_resource};
 
 use crate::engine::{self, BoxFuture, ConnectionOptions, Peer};
 use crate::error::Error;

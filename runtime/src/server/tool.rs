@@ -93,6 +93,29 @@ pub fn text(text: impl Into<String>) -> hub::ContentBlock {
     hub::ContentBlock::Text(hub::TextContent { text: text.into(), ..Default::default() })
 }
 
+/// The contents of a text resource (`resources/read`), with its MIME type.
+pub fn text_resource(
+    uri: impl Into<String>,
+    mime_type: impl Into<String>,
+    text: impl Into<String>,
+) -> hub::ReadResourceResultContentsItem {
+    hub::ReadResourceResultContentsItem::TextResourceContents(hub::TextResourceContents {
+        uri: uri.into(),
+        mime_type: Some(mime_type.into()),
+        text: text.into(),
+        ..Default::default()
+    })
+}
+
+/// A prompt result of messages (`prompts/get`), each a role and its text.
+pub fn prompt_messages<'a>(messages: impl IntoIterator<Item = (hub::Role, &'a str)>) -> hub::GetPromptResult {
+    let messages = messages
+        .into_iter()
+        .map(|(role, body)| hub::PromptMessage { role, content: text(body), extra: Default::default() })
+        .collect();
+    hub::GetPromptResult { messages, ..Default::default() }
+}
+
 impl Tool {
     /// A tool whose arguments are `A` (its JSON schema becomes `inputSchema`; calls with arguments that do
     /// not deserialize into `A` are refused with an error naming the field) and whose handler returns
