@@ -101,6 +101,7 @@ impl Default for ConnectionOptions {
 pub struct Peer {
     tx: mpsc::Sender<Command>,
     shutdown: CancellationToken,
+    backlog: Arc<AtomicUsize>,
     next_id: Arc<AtomicI64>,
     closed: CancellationToken,
     defaults: Arc<RequestOptions>,
@@ -172,13 +173,18 @@ impl Peer {
             reply: reply_tx,
             progress: wants_progress.then_some(ptx),
         };
-        self.tx.send(command).await.map_err(|_| Error::Closed)?;
-        // `initialize` must never be cancelled: abandoning it only forgets the id.
-        let cancellable = method != "initialize";
-        let mut guard = CancelOnDrop { peer: self, id: Some(id), cancellable };
         let start = Instant::now();
         let hard = after(start, options.max_timeout.max(options.timeout));
         let mut deadline = after(start, options.timeout).min(hard);
+        // The clock runs while the request waits for room in the channel too.
+        match tokio::time::timeout_at(deadline, self.tx.send(command)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => return Err(Error::Closed),
+            Err(_) => return Err(Error::Timeout(start.elapsed())),
+        }
+        // `initialize` must never be cancelled: abandoning it only forgets the id.
+        let cancellable = method != "initialize";
+        let mut guard = CancelOnDrop { peer: self, id: Some(id), cancellable, reason: None };
         loop {
             tokio::select! {
                 reply = &mut reply_rx => {
@@ -200,11 +206,9 @@ impl Peer {
                     }
                 }
                 () = tokio::time::sleep_until(deadline) => {
+                    // The guard sends the cancellation without waiting for room in the channel.
                     let elapsed = start.elapsed();
-                    if let Some(id) = guard.id.take() {
-                        let reason = cancellable.then(|| format!("timed out after {elapsed:?}"));
-                        let _ = self.tx.send(Command::Cancel { id, reason }).await;
-                    }
+                    guard.reason = Some(format!("timed out after {elapsed:?}"));
                     return Err(Error::Timeout(elapsed));
                 }
             }
@@ -225,6 +229,12 @@ impl Peer {
     pub async fn close(&self) {
         // A token rather than a command: it must get through even when commands wait for the writer.
         self.shutdown.cancel();
+    }
+
+    /// How many bytes are queued for the peer and not yet written (a peer that reads slowly makes this
+    /// grow; see [`ConnectionOptions::max_backlog`]).
+    pub fn queued_bytes(&self) -> usize {
+        self.backlog.load(Ordering::Relaxed)
     }
 
     /// The connection's default request options.
@@ -253,12 +263,15 @@ struct CancelOnDrop<'a> {
     peer: &'a Peer,
     id: Option<RequestId>,
     cancellable: bool,
+    /// Why, when not simply abandoned.
+    reason: Option<String>,
 }
 
 impl Drop for CancelOnDrop<'_> {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
-            let reason = self.cancellable.then(|| "the requester stopped waiting".to_owned());
+            let why = self.reason.take().unwrap_or_else(|| "the requester stopped waiting".to_owned());
+            let reason = self.cancellable.then_some(why);
             if self.peer.tx.try_send(Command::Cancel { id: id.clone(), reason: reason.clone() }).is_err() {
                 // The channel is full: hand the cancellation to a task rather than lose it.
                 let tx = self.peer.tx.clone();
@@ -293,9 +306,11 @@ pub(crate) fn spawn<T: Transport>(
     let (tx, rx) = mpsc::channel(options.channel.max(1));
     let closed = CancellationToken::new();
     let shutdown = CancellationToken::new();
+    let backlog = Arc::new(AtomicUsize::new(0));
     let peer = Peer {
         tx,
         shutdown: shutdown.clone(),
+        backlog: Arc::clone(&backlog),
         next_id: Arc::new(AtomicI64::new(0)),
         closed: closed.clone(),
         defaults: Arc::new(options.requests.clone()),
@@ -303,16 +318,20 @@ pub(crate) fn spawn<T: Transport>(
     let (reader, writer) = transport.split();
     let (frames_tx, frames) = mpsc::channel(READ_AHEAD);
     let (out, out_rx) = mpsc::unbounded_channel();
-    let backlog = Arc::new(AtomicUsize::new(0));
     let drained = Arc::new(Notify::new());
+    let stop_writing = CancellationToken::new();
     let reader = tokio::spawn(read_frames(reader, frames_tx));
-    let writer = tokio::spawn(write_frames(writer, out_rx, Arc::clone(&backlog), Arc::clone(&drained)));
+    let writer =
+        tokio::spawn(write_frames(writer, out_rx, Arc::clone(&backlog), Arc::clone(&drained), stop_writing.clone()));
+    let drain = options.drain;
     let connection = Connection {
         frames,
         out,
         backlog,
         drained,
-        max_backlog: options.max_backlog,
+        max_backlog: options.max_backlog.max(WRITE_BEHIND),
+        largest: 0,
+        reading: true,
         max_in_flight: options.max_in_flight.max(1),
         closing: false,
         shutdown,
@@ -332,7 +351,18 @@ pub(crate) fn spawn<T: Transport>(
         // The connection drops its sender when it ends; the writer then sends what is queued and closes.
         let outcome = connection.run().await;
         reader.abort();
-        let written = writer.await.unwrap_or_else(|e| Err(Error::Protocol(format!("the writer task failed: {e}"))));
+        // A peer that does not read gets `drain` to take what is queued (none when it is the reason the
+        // connection ended); then the writer stops and closes the transport anyway.
+        let grace = if matches!(outcome, Err(Error::Protocol(_))) { Duration::ZERO } else { drain };
+        let mut writer = writer;
+        let written = match tokio::time::timeout(grace, &mut writer).await {
+            Ok(joined) => joined,
+            Err(_) => {
+                stop_writing.cancel();
+                writer.await
+            }
+        };
+        let written = written.unwrap_or_else(|e| Err(Error::Protocol(format!("the writer task failed: {e}"))));
         match (outcome, written) {
             // A write failure ends the connection; the writer holds its cause.
             (Err(Error::Closed), Err(e)) | (Ok(()), Err(e)) => Err(e),
@@ -358,18 +388,24 @@ async fn write_frames<W: FrameWriter>(
     mut out: mpsc::UnboundedReceiver<String>,
     backlog: Arc<AtomicUsize>,
     drained: Arc<Notify>,
+    stop: CancellationToken,
 ) -> Result<(), Error> {
     while let Some(frame) = out.recv().await {
         let len = frame.len();
-        let sent = writer.send(frame).await;
+        let sent = tokio::select! {
+            sent = writer.send(frame) => sent,
+            () = stop.cancelled() => Err(TransportError::Closed),
+        };
         let before = backlog.fetch_sub(len, Ordering::Relaxed);
         if before >= WRITE_BEHIND && before - len < WRITE_BEHIND {
             // The connection may be waiting for the queue to shrink before it takes commands again.
             drained.notify_one();
         }
         if let Err(e) = sent {
-            // Nothing more can be written; the connection notices when its sender fails.
+            // Nothing more can be written; the connection notices its sender failing, or this wake-up
+            // when it waits for the queue to drain.
             out.close();
+            drained.notify_one();
             let _ = writer.close().await;
             return Err(e.into());
         }
@@ -403,6 +439,10 @@ struct Connection {
     /// Signalled by the writer when the backlog falls below [`WRITE_BEHIND`].
     drained: Arc<Notify>,
     max_backlog: usize,
+    /// The largest frame queued so far: one frame larger than `max_backlog` is not a stalled peer.
+    largest: usize,
+    /// Whether the peer may still send (no end of stream yet).
+    reading: bool,
     max_in_flight: usize,
     /// Shutting down: new requests are refused, the ones in flight finish.
     closing: bool,
@@ -434,7 +474,6 @@ enum Parsed {
 impl Connection {
     async fn run(mut self) -> Result<(), Error> {
         let mut outcome = Ok(());
-        let mut reading = true;
         // Set when the connection starts closing: the end of the grace period for requests in flight.
         let mut drain_deadline: Option<Instant> = None;
         loop {
@@ -443,18 +482,23 @@ impl Connection {
             {
                 break;
             }
+            if self.out.is_closed() {
+                // The writer failed; its error is the connection's outcome.
+                outcome = Err(Error::Closed);
+                break;
+            }
             let backlog = self.backlog.load(Ordering::Relaxed);
-            if backlog > self.max_backlog {
+            if backlog > self.max_backlog.saturating_add(self.largest) {
                 outcome = Err(Error::Protocol(format!("the peer left {backlog} bytes unread; giving up on it")));
                 break;
             }
             let gated = backlog >= WRITE_BEHIND;
             let drain_at = drain_deadline.unwrap_or_else(|| after(Instant::now(), Duration::MAX));
             let step: Result<bool, Error> = tokio::select! {
-                frame = self.frames.recv(), if reading => match frame {
+                frame = self.frames.recv(), if self.reading => match frame {
                     None => {
                         // The peer is gone: nothing it owed us will come.
-                        reading = false;
+                        self.reading = false;
                         self.fail_pending();
                         Ok(true)
                     }
@@ -469,7 +513,7 @@ impl Connection {
                         self.send_error(None, rpc_error(code, e.to_string())).await.map(|()| false)
                     }
                     Some(Err(e)) => {
-                        reading = false;
+                        self.reading = false;
                         self.fail_pending();
                         Err(e.into())
                     }
@@ -516,9 +560,23 @@ impl Connection {
                 }
                 Err(e) => {
                     outcome = Err(e);
-                    reading = false;
+                    self.reading = false;
                     self.closing = true;
                     drain_deadline.get_or_insert_with(|| after(Instant::now(), self.drain));
+                }
+            }
+        }
+        // Commands queued before the end still go out (a notification sent just before `close`, the
+        // cancellation of a timed-out request); requests among them fail.
+        while let Ok(command) = self.rx.try_recv() {
+            match command {
+                Command::Request { reply, .. } => {
+                    let _ = reply.send(Err(Error::Closed));
+                }
+                command => {
+                    if self.on_command(command).await.is_err() {
+                        break;
+                    }
                 }
             }
         }
@@ -536,6 +594,7 @@ impl Connection {
     }
 
     async fn write(&mut self, frame: String) -> Result<(), Error> {
+        self.largest = self.largest.max(frame.len());
         self.backlog.fetch_add(frame.len(), Ordering::Relaxed);
         self.out.send(frame).map_err(|_| Error::Closed)
     }
@@ -560,6 +619,11 @@ impl Connection {
     async fn on_command(&mut self, command: Command) -> Result<(), Error> {
         match command {
             Command::Request { id, frame, reply, progress } => {
+                if !self.reading {
+                    // The peer has closed its side: no answer can come.
+                    let _ = reply.send(Err(Error::Closed));
+                    return Ok(());
+                }
                 self.pending.insert(id, Pending { reply, progress });
                 self.write(frame).await
             }

@@ -475,6 +475,14 @@ impl Client {
     }
 }
 
+/// The error for a server request that needs a capability this client did not declare.
+fn undeclared(what: &str, capability: &str) -> ErrorObject {
+    rpc_error(
+        ErrorObject::INVALID_PARAMS,
+        format!("{what} needs the `{capability}` capability, which this client did not declare"),
+    )
+}
+
 fn cursor_params(cursor: Option<&str>) -> Option<Value> {
     cursor.map(|c| json!({"cursor": c}))
 }
@@ -527,6 +535,10 @@ impl ClientSession {
                 let handler =
                     self.handlers.sampling.clone().filter(|_| self.declared.sampling.is_some()).ok_or_else(refuse)?;
                 let params = hub::CreateMessageRequestParams::from_rev(params, version)?;
+                let tools = params.tools.is_some() || params.tool_choice.is_some();
+                if tools && self.declared.sampling.as_ref().and_then(|s| s.tools.as_ref()).is_none() {
+                    return Err(undeclared("sampling with tools", "sampling.tools"));
+                }
                 handler(params).await?.to_rev(version).map_err(internal)
             }
             "roots/list" => {
@@ -542,6 +554,16 @@ impl ClientSession {
                     .filter(|_| self.declared.elicitation.is_some())
                     .ok_or_else(refuse)?;
                 let params = hub::ElicitRequestParams::from_rev(params, version)?;
+                let declared = self.declared.elicitation.clone().unwrap_or_default();
+                match &params {
+                    hub::ElicitRequestParams::Url(_) if declared.url.is_none() => {
+                        return Err(undeclared("URL-mode elicitation", "elicitation.url"));
+                    }
+                    hub::ElicitRequestParams::Form(_) if declared.form.is_none() && declared.url.is_some() => {
+                        return Err(undeclared("form-mode elicitation", "elicitation.form"));
+                    }
+                    _ => {}
+                }
                 handler(params).await?.to_rev(version).map_err(internal)
             }
             _ => Err(refuse()),

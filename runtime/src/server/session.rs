@@ -49,6 +49,8 @@ struct State {
 
 /// How many resources one session may subscribe to.
 const MAX_SUBSCRIPTIONS: usize = 4096;
+/// The longest URI a session may subscribe to, in bytes.
+const MAX_SUBSCRIBED_URI: usize = 8 * 1024;
 
 pub(crate) struct Session {
     server: Arc<Inner>,
@@ -249,6 +251,12 @@ impl Session {
                 }
                 let uri = at_rev!(version, m => validate::<m::SubscribeRequestParams>(&params).map(|p| p.uri))?;
                 if subscribe {
+                    if uri.len() > MAX_SUBSCRIBED_URI {
+                        return Err(rpc_error(
+                            ErrorObject::INVALID_PARAMS,
+                            format!("a subscribed URI may have at most {MAX_SUBSCRIBED_URI} bytes"),
+                        ));
+                    }
                     self.resolve(&uri)?;
                 }
                 let mut state = self.state();
