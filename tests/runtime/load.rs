@@ -6,8 +6,6 @@ use super::support::*;
 use mcpgen::runtime::server::{Tool, ToolError};
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 /// More calls than the connection queues frames for its writer (1024).
 const CALLS: usize = 1500;
@@ -53,8 +51,8 @@ struct Flood {
     messages: usize,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_handler_logging_megabytes_to_a_stalled_client_finishes() {
+#[tokio::test]
+async fn a_handler_waiting_for_a_full_writer_queue_is_woken_when_it_drains() {
     within(async {
         let (server, _probe) = server_with(|builder| {
             builder.tool(Tool::new("flood", "Logs many large messages", |args: Flood, cx| async move {
@@ -65,28 +63,28 @@ async fn a_handler_logging_megabytes_to_a_stalled_client_finishes() {
                 Ok::<_, ToolError>("flooded")
             }))
         });
-        let (c, s) = mcpgen::runtime::transport::in_process();
-        let _served = server.serve(s);
-        let logs = Arc::new(AtomicUsize::new(0));
-        let counted = Arc::clone(&logs);
-        let client = client(newest())
-            .on_notification(move |_| {
-                // The first message stalls this client's connection for a while, so the server's writer
-                // falls behind (the server runs on the other worker thread).
-                if counted.fetch_add(1, Ordering::Relaxed) == 0 {
-                    std::thread::sleep(Duration::from_millis(1000));
-                }
-            })
-            .connect(c)
-            .await
-            .expect("handshake");
-        client.ping().await.expect("ping after the handshake");
-        // 12 MB of log messages while the client stalls for a second: every one arrives
-        // and the call finishes.
-        let result = client.call_tool("flood", json!({"messages": 1500})).await.expect("flood");
-        assert_eq!(text_of(&result), "flooded");
-        client.ping().await.expect("ping");
-        assert_eq!(logs.load(Ordering::Relaxed), 1500);
+        let (mut raw, handle) = raw_server(&server);
+        raw.handshake(newest()).await;
+        raw.send(json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "flood", "arguments": {"messages": 1000}}}))
+            .await;
+        // Read nothing until 4 MiB wait for the writer: the server then stops taking its handler's messages
+        // (the handler waits). Yielding lets the server run; no time passes.
+        while handle.queued_bytes() < 4 * 1024 * 1024 {
+            tokio::task::yield_now().await;
+        }
+        // Read everything and send nothing: only the writer catching up can wake the server again.
+        let mut logs = 0;
+        loop {
+            let frame = raw.recv().await;
+            if frame["id"] == 7 {
+                assert_eq!(frame["result"]["content"][0]["text"], "flooded", "{frame}");
+                break;
+            }
+            assert_eq!(frame["method"], "notifications/message");
+            assert_eq!(frame["params"]["data"]["i"], logs);
+            logs += 1;
+        }
+        assert_eq!(logs, 1000);
     })
     .await;
 }

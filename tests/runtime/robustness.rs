@@ -68,14 +68,205 @@ async fn capabilities_are_those_declared_at_initialize() {
 #[tokio::test]
 async fn initialize_is_never_cancelled_even_when_it_times_out() {
     within(async {
-        let (mut raw, transport) = raw_peer();
-        let connecting =
-            client(newest()).connection_options(timing_out_after(Duration::from_millis(200))).connect(transport);
-        let (outcome, request) = tokio::join!(connecting, raw.recv());
-        assert_eq!(request["method"], "initialize", "{request}");
-        assert!(matches!(outcome, Err(Error::Timeout(_))), "{:?}", outcome.err());
-        // The client closes without sending `notifications/cancelled` for `initialize`.
-        raw.closed().await;
+        let (mut fake, transport) = raw_peer();
+        let fake_server = async {
+            let request = fake.recv().await;
+            let result = json!({"protocolVersion": newest().as_str(), "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}});
+            fake.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": result})).await;
+            assert_eq!(fake.recv().await["method"], "notifications/initialized");
+        };
+        let connecting = client(newest()).connection_options(timing_out_after(Duration::from_millis(200))).connect(transport);
+        let (client, ()) = tokio::join!(connecting, fake_server);
+        let client = client.expect("handshake");
+        // A second `initialize` the fake never answers: the call times out without cancelling it.
+        let params = json!({"protocolVersion": newest().as_str(), "capabilities": {}, "clientInfo": {"name": "c", "version": "1"}});
+        let (outcome, request) = tokio::join!(client.request_raw("initialize", Some(params)), fake.recv());
+        assert_eq!(request["method"], "initialize");
+        assert!(matches!(outcome, Err(Error::Timeout(_))), "{outcome:?}");
+        let (_, next) = tokio::join!(client.ping(), async {
+            let next = fake.recv().await;
+            fake.send(json!({"jsonrpc": "2.0", "id": next["id"], "result": {}})).await;
+            next
+        });
+        assert_eq!(next["method"], "ping", "the frame after the timeout: {next}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dropping_the_connect_future_closes_the_connection() {
+    within(async {
+        let (mut fake, transport) = raw_peer();
+        let connecting = client(newest()).connect(transport);
+        let request = tokio::select! {
+            outcome = connecting => panic!("connected without an answer: {:?}", outcome.is_ok()),
+            request = fake.recv() => request,
+        };
+        assert_eq!(request["method"], "initialize");
+        // The `connect` future was dropped by the select: the client side closes without a word.
+        fake.closed().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_panicking_notification_handler_does_not_end_the_connection() {
+    within(async {
+        let panicky = client(newest()).on_notification(|_| panic!("a bug in the application's handler"));
+        let (definition, _probe) = server();
+        let (c, s) = mcpgen::runtime::transport::in_process();
+        let handle = definition.serve(s);
+        let client = panicky.connect(c).await.expect("handshake");
+        client.ping().await.expect("ping");
+        handle.tools_changed().await.expect("notify");
+        // The handler panicked on the notification; the connection still answers.
+        client.ping().await.expect("ping after the panic");
+        assert_eq!(text_of(&client.call_tool("add", json!({"a": 1, "b": 1})).await.expect("call")), "2");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_peer_that_never_reads_is_dropped_at_the_backlog_limit() {
+    within(async {
+        let options = ConnectionOptions { max_backlog: 1, ..ConnectionOptions::default() };
+        let (definition, _probe) = server_with(|b| b.connection_options(options));
+        let (mut raw, handle) = raw_server(&definition);
+        raw.handshake(newest()).await;
+        // 2000 requests for an unknown 3 KiB method, each answered with an error naming it, none of the
+        // answers read: past the 4 MiB floor of the limit the server gives up on this peer.
+        let method = "m".repeat(3 * 1024);
+        for id in 0..2000 {
+            if !raw.try_send(json!({"jsonrpc": "2.0", "id": id, "method": method})).await {
+                break; // The server has given up and stopped reading.
+            }
+        }
+        match handle.waiting().await {
+            Err(Error::Protocol(why)) => assert!(why.contains("unread"), "{why}"),
+            other => panic!("expected the connection to give up on the peer, got {other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn end_of_stream_fails_the_servers_requests_at_once() {
+    within(async {
+        let (definition, mut probe) = server();
+        let (mut raw, _handle) = raw_server(&definition);
+        raw.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": newest().as_str(), "capabilities": {"sampling": {}}, "clientInfo": {"name": "raw", "version": "1"}}}))
+            .await;
+        raw.recv().await;
+        raw.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"})).await;
+        raw.send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "sample"}})).await;
+        assert_eq!(raw.recv().await["method"], "sampling/createMessage");
+        // The client goes away instead of answering: the tool's request fails now, not after the drain.
+        raw.close().await;
+        assert!(matches!(probe.sampled().await, Err(Error::Closed)));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn subscribing_needs_an_existing_resource() {
+    within(async {
+        let (definition, _probe) = server();
+        let (mut raw, _handle) = raw_server(&definition);
+        raw.handshake(newest()).await;
+        let missing = json!({"jsonrpc": "2.0", "id": 3, "method": "resources/subscribe", "params": {"uri": "mem://nothing"}});
+        check(&mut raw, "subscribe to a missing resource", missing, Expect::Error(-32002, json!(3), "not found")).await;
+        let fine = json!({"jsonrpc": "2.0", "id": 5, "method": "resources/subscribe", "params": {"uri": "mem://users/7/profile"}});
+        check(&mut raw, "subscribe to a template match", fine, Expect::Result(json!(5))).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn subscribed_uris_are_limited_in_length() {
+    within(async {
+        let h = connect(newest()).await;
+        let long = format!("mem://users/{}/profile", "u".repeat(9000));
+        let outcome = h.client.request_raw("resources/subscribe", Some(json!({"uri": long}))).await;
+        let error = rpc_error(outcome);
+        assert_eq!(error.code, ErrorObject::INVALID_PARAMS);
+        assert!(error.message.contains("bytes"), "{}", error.message);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn completion_follows_the_declared_capability() {
+    within(async {
+        // Explicit capabilities without `completions`: from 2025-03-26 the method does not exist for the
+        // session; 2024-11-05 had no flag, so there it is served.
+        let declared = hub::ServerCapabilities { tools: Some(Default::default()), ..Default::default() };
+        for &version in mcpgen::runtime::ProtocolVersion::ENABLED {
+            let (definition, _probe) = server_with(|b| b.capabilities(declared.clone()));
+            let (mut raw, _handle) = raw_server(&definition);
+            raw.handshake(version).await;
+            let complete = json!({"jsonrpc": "2.0", "id": 9, "method": "completion/complete", "params": {
+                "ref": {"type": "ref/prompt", "name": "greet"}, "argument": {"name": "name", "value": "a"}}});
+            let expect = if at_least(version, "2025-03-26") {
+                Expect::Error(ErrorObject::METHOD_NOT_FOUND, json!(9), "")
+            } else {
+                Expect::Result(json!(9))
+            };
+            check(&mut raw, &format!("completion on {version}"), complete, expect).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sampling_with_tools_needs_the_tools_capability() {
+    within(async {
+        let (definition, probe) = server_with(|b| {
+            b.tool(Tool::no_args("sample_tools", "Samples with a tool", |cx| async move {
+                let params = serde_json::from_value(json!({
+                    "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}],
+                    "maxTokens": 8,
+                    "tools": [{"name": "t", "inputSchema": {"type": "object"}}],
+                }))?;
+                Ok::<_, ToolError>(match cx.create_message(params).await {
+                    Err(Error::MissingCapability(what)) => format!("missing {what}"),
+                    other => format!("unexpected {other:?}"),
+                })
+            }))
+        });
+        // `sampling: {}` without `tools`.
+        let h = connect_with((definition, probe), full_client(newest())).await;
+        assert_eq!(h.call_text("sample_tools", json!({})).await, "missing sampling.tools");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_refuses_requests_beyond_its_declared_capabilities() {
+    within(async {
+        let (mut fake, transport) = raw_peer();
+        let fake_server = async {
+            let request = fake.recv().await;
+            let result = json!({"protocolVersion": newest().as_str(), "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}});
+            fake.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": result})).await;
+            fake.recv().await;
+        };
+        // Declares form-mode elicitation and sampling without tools.
+        let (client, ()) = tokio::join!(full_client(newest()).connect(transport), fake_server);
+        let client = client.expect("handshake");
+        let url = json!({"jsonrpc": "2.0", "id": "e1", "method": "elicitation/create",
+            "params": {"mode": "url", "message": "Sign in", "url": "https://example.com", "elicitationId": "x"}});
+        let tools = json!({"jsonrpc": "2.0", "id": "s1", "method": "sampling/createMessage", "params": {
+            "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}], "maxTokens": 8,
+            "tools": [{"name": "t", "inputSchema": {"type": "object"}}]}});
+        for (request, capability) in [(url, "elicitation.url"), (tools, "sampling.tools")] {
+            fake.send(request.clone()).await;
+            let answer = fake.recv().await;
+            assert_eq!(answer["id"], request["id"], "{answer}");
+            assert_eq!(answer["error"]["code"], ErrorObject::INVALID_PARAMS, "{answer}");
+            assert!(answer["error"]["message"].as_str().unwrap_or_default().contains(capability), "{answer}");
+        }
+        drop(client);
     })
     .await;
 }

@@ -585,6 +585,12 @@ impl Raw {
         self.send_bytes(format!("{text}\n").as_bytes()).await;
     }
 
+    /// Sends one message as a frame; `false` when the other end no longer reads.
+    pub(crate) async fn try_send(&mut self, message: Value) -> bool {
+        let line = format!("{message}\n");
+        self.writer.write_all(line.as_bytes()).await.is_ok() && self.writer.flush().await.is_ok()
+    }
+
     /// Writes raw bytes (the caller ends the frame with a newline).
     pub(crate) async fn send_bytes(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).await.expect("the server end reads");

@@ -389,6 +389,11 @@ impl ServerHandle {
         self.peer.request("ping", None, None).await.map(drop)
     }
 
+    /// How many bytes are queued for the client and not yet written.
+    pub fn queued_bytes(&self) -> usize {
+        self.peer.queued_bytes()
+    }
+
     /// The revision negotiated with the client, once `initialize` was answered.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
         self.session.version()
