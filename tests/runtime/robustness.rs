@@ -9,6 +9,14 @@ use mcpgen::runtime::{ConnectionOptions, Error, RequestOptions, hub};
 use serde_json::json;
 use std::time::Duration;
 
+/// `"missing <capability>"` for a request refused for an undeclared capability.
+fn missing<T: std::fmt::Debug>(outcome: Result<T, Error>) -> String {
+    match outcome {
+        Err(Error::MissingCapability(what)) => format!("missing {what}"),
+        other => format!("unexpected {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn malformed_notifications_are_never_answered() {
     within(async {
@@ -69,12 +77,7 @@ async fn capabilities_are_those_declared_at_initialize() {
 async fn initialize_is_never_cancelled_even_when_it_times_out() {
     within(async {
         let (mut fake, transport) = raw_peer();
-        let fake_server = async {
-            let request = fake.recv().await;
-            let result = json!({"protocolVersion": newest().as_str(), "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}});
-            fake.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": result})).await;
-            assert_eq!(fake.recv().await["method"], "notifications/initialized");
-        };
+        let fake_server = fake.answer_handshake();
         let connecting = client(newest()).connection_options(timing_out_after(Duration::from_millis(200))).connect(transport);
         let (client, ()) = tokio::join!(connecting, fake_server);
         let client = client.expect("handshake");
@@ -228,10 +231,7 @@ async fn sampling_with_tools_needs_the_tools_capability() {
                     "maxTokens": 8,
                     "tools": [{"name": "t", "inputSchema": {"type": "object"}}],
                 }))?;
-                Ok::<_, ToolError>(match cx.create_message(params).await {
-                    Err(Error::MissingCapability(what)) => format!("missing {what}"),
-                    other => format!("unexpected {other:?}"),
-                })
+                Ok::<_, ToolError>(missing(cx.create_message(params).await))
             }))
         });
         // `sampling: {}` without `tools`.
@@ -245,12 +245,7 @@ async fn sampling_with_tools_needs_the_tools_capability() {
 async fn a_client_refuses_requests_beyond_its_declared_capabilities() {
     within(async {
         let (mut fake, transport) = raw_peer();
-        let fake_server = async {
-            let request = fake.recv().await;
-            let result = json!({"protocolVersion": newest().as_str(), "capabilities": {}, "serverInfo": {"name": "fake", "version": "1"}});
-            fake.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": result})).await;
-            fake.recv().await;
-        };
+        let fake_server = fake.answer_handshake();
         // Declares form-mode elicitation and sampling without tools.
         let (client, ()) = tokio::join!(full_client(newest()).connect(transport), fake_server);
         let client = client.expect("handshake");
@@ -320,10 +315,7 @@ async fn url_elicitation_needs_the_url_capability() {
                 let params = serde_json::from_value(
                     json!({"mode": "url", "message": "Sign in", "url": "https://example.com/login"}),
                 )?;
-                Ok::<_, ToolError>(match cx.elicit(params).await {
-                    Err(Error::MissingCapability(what)) => format!("missing {what}"),
-                    other => format!("unexpected {other:?}"),
-                })
+                Ok::<_, ToolError>(missing(cx.elicit(params).await))
             }))
         });
         // `elicitation: {}` declares form mode only.

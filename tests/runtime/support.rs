@@ -591,6 +591,17 @@ impl Raw {
         self.writer.write_all(line.as_bytes()).await.is_ok() && self.writer.flush().await.is_ok()
     }
 
+    /// Plays a server's side of the handshake: answers `initialize` with the newest revision and no
+    /// capabilities, then reads `notifications/initialized`.
+    pub(crate) async fn answer_handshake(&mut self) {
+        let request = self.recv().await;
+        assert_eq!(request["method"], "initialize", "{request}");
+        let info = json!({"name": "fake", "version": "1"});
+        let result = json!({"protocolVersion": newest().as_str(), "capabilities": {}, "serverInfo": info});
+        self.send(json!({"jsonrpc": "2.0", "id": request["id"], "result": result})).await;
+        assert_eq!(self.recv().await["method"], "notifications/initialized");
+    }
+
     /// Writes raw bytes (the caller ends the frame with a newline).
     pub(crate) async fn send_bytes(&mut self, bytes: &[u8]) {
         self.writer.write_all(bytes).await.expect("the server end reads");
