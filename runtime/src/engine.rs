@@ -4,7 +4,7 @@
 //! The engine classifies frames (parse errors, invalid requests, batches, duplicate ids), correlates
 //! responses, runs each incoming request as a task with its own cancellation token, and implements
 //! `notifications/cancelled` and progress routing. What a method means is the session's business
-//! ([`Service`]).
+//! (the crate's `Service` trait, implemented by the server and client sessions).
 
 use crate::error::{Error, internal, rpc_error};
 use mcpgen_types::rpc::{ErrorObject, RequestId};

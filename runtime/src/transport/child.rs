@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::AsyncWrite;
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
-/// How long [`ChildProcess::close`] waits at each step of the shutdown the spec prescribes
+/// How long [`ChildProcess::shutdown`] (and closing the transport) waits at each step of the shutdown the spec prescribes
 /// (close stdin → wait → SIGTERM → wait → SIGKILL).
 #[derive(Clone, Copy, Debug)]
 pub struct ShutdownOptions {
@@ -25,7 +25,7 @@ impl Default for ShutdownOptions {
 }
 
 /// A server process spawned by the client. Its stderr passes through to this process's stderr; its stdin
-/// and stdout carry the frames. Dropping it without [`Transport::close`] kills the process.
+/// and stdout carry the frames. Dropping it without a [`ChildProcess::shutdown`] (which closing the connection runs) kills the process.
 pub struct ChildProcess {
     reader: FramedRead<ChildStdout>,
     writer: ChildWriter,
