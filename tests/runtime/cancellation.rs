@@ -2,7 +2,7 @@
 
 use super::support::*;
 use mcpgen::rpc::RequestId;
-use mcpgen::runtime::{Error, ProtocolVersion};
+use mcpgen::runtime::{Error, ProtocolVersion, RequestOptions, hub};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -185,6 +185,53 @@ async fn a_call_can_have_its_own_timeout() {
         assert!(matches!(outcome, Err(Error::Timeout(t)) if t < Duration::from_secs(1)), "{outcome:?}");
         // The connection's default (60 s) still applies to other calls.
         assert_eq!(h.call_text("add", json!({"a": 2, "b": 2})).await, "4");
+    })
+    .await;
+}
+
+/// Signals when dropped: the client's handler future was abandoned.
+struct DropSignal(Option<tokio::sync::oneshot::Sender<()>>);
+
+impl Drop for DropSignal {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_server_request_that_times_out_is_cancelled_on_the_client() {
+    use mcpgen::runtime::server::{Tool, ToolError};
+    within(async {
+        let (dropped_tx, dropped) = tokio::sync::oneshot::channel();
+        let dropped_tx = std::sync::Mutex::new(Some(dropped_tx));
+        // The client's model never answers; its handler notices being dropped.
+        let stuck = full_client(newest()).on_sampling(move |_| {
+            let signal = DropSignal(dropped_tx.lock().ok().and_then(|mut tx| tx.take()));
+            async move {
+                let _signal = signal;
+                std::future::pending::<Result<hub::CreateMessageResult, mcpgen::rpc::ErrorObject>>().await
+            }
+        });
+        let (definition, probe) = server_with(|b| {
+            b.tool(Tool::no_args("impatient", "Samples with a 100 ms timeout", |cx| async move {
+                let params = serde_json::from_value(json!({
+                    "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}],
+                    "maxTokens": 8,
+                }))?;
+                let short = RequestOptions { timeout: Duration::from_millis(100), ..Default::default() };
+                Ok::<_, ToolError>(match cx.with_options(short).create_message(params).await {
+                    Err(Error::Timeout(_)) => "timed out".to_owned(),
+                    other => format!("unexpected {other:?}"),
+                })
+            }))
+        });
+        let h = connect_with((definition, probe), stuck).await;
+        assert_eq!(h.call_text("impatient", json!({})).await, "timed out");
+        // The server sent `notifications/cancelled`; the client dropped its handler.
+        dropped.await.expect("the client's sampling handler was dropped");
+        h.client.ping().await.expect("ping");
     })
     .await;
 }
