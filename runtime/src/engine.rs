@@ -41,7 +41,7 @@ pub(crate) trait Service: Send + Sync + 'static {
     /// Handles a request; runs as its own task. `cancel` fires on `notifications/cancelled` or shutdown.
     fn request(self: Arc<Self>, request: Incoming, cancel: CancellationToken, peer: Peer) -> BoxFuture<Outcome>;
     /// Handles a notification (progress and cancellation are routed by the engine first).
-    fn notification(&self, method: &str, params: Option<Value>, peer: &Peer);
+    fn notification(self: Arc<Self>, method: &str, params: Option<Value>, peer: &Peer);
     /// Whether a JSON array frame is accepted as a batch (2025-03-26 sessions), or the reason it is not.
     fn batches(&self) -> Result<(), String>;
 }
@@ -235,6 +235,11 @@ impl Peer {
     /// grow; see [`ConnectionOptions::max_backlog`]).
     pub fn queued_bytes(&self) -> usize {
         self.backlog.load(Ordering::Relaxed)
+    }
+
+    /// A token that fires when the connection ends, for work the connection does not track.
+    pub(crate) fn connection_token(&self) -> CancellationToken {
+        self.closed.child_token()
     }
 
     /// The connection's default request options.
@@ -689,7 +694,7 @@ impl Connection {
             Parsed::Notification(method, params) => {
                 // Progress for a request of ours goes to its caller only.
                 if !self.on_notification(&method, &params) {
-                    self.service.notification(&method, params, &self.peer);
+                    Arc::clone(&self.service).notification(&method, params, &self.peer);
                 }
                 Ok(())
             }

@@ -337,3 +337,25 @@ async fn elicitation_where_the_revision_and_the_client_have_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn roots_list_changed_reaches_the_server_which_asks_again() {
+    within(async {
+        for &version in ProtocolVersion::ENABLED {
+            let (seen_tx, mut seen) = tokio::sync::mpsc::unbounded_channel();
+            let server = server_with(|b| {
+                b.on_roots_changed(move |client| {
+                    let seen_tx = seen_tx.clone();
+                    async move {
+                        let _ = seen_tx.send(client.list_roots().await.map(|r| r.roots.len()));
+                    }
+                })
+            });
+            let h = connect_with(server, full_client(version)).await;
+            h.client.roots_changed().await.expect("notifications/roots/list_changed");
+            let roots = seen.recv().await.expect("the hook ran");
+            assert_eq!(roots.expect("roots/list from the hook"), 1, "{version}");
+        }
+    })
+    .await;
+}

@@ -576,7 +576,7 @@ impl Service for ClientSession {
         Box::pin(self.answer(request))
     }
 
-    fn notification(&self, method: &str, params: Option<Value>, _peer: &Peer) {
+    fn notification(self: Arc<Self>, method: &str, params: Option<Value>, _peer: &Peer) {
         let Some(handler) = &self.handlers.notification else { return };
         let version = self.version();
         let value = params.clone().unwrap_or_else(|| json!({}));

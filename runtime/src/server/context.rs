@@ -10,6 +10,47 @@ use serde_json::Value;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
+/// What a server may ask of its client outside a request, e.g. in [`super::ServerBuilder::on_roots_changed`].
+/// Its requests fail with [`Error::Cancelled`] once the connection ends.
+pub struct ClientHandle {
+    pub(crate) cx: Context,
+}
+
+impl ClientHandle {
+    /// The revision negotiated with this client.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.cx.protocol_version()
+    }
+
+    /// The client's capabilities.
+    pub fn client_capabilities(&self) -> hub::ClientCapabilities {
+        self.cx.client_capabilities()
+    }
+
+    /// The client's `clientInfo`.
+    pub fn client_info(&self) -> hub::Implementation {
+        self.cx.client_info()
+    }
+
+    /// Asks the client for its roots (see [`Context::list_roots`]).
+    pub async fn list_roots(&self) -> Result<hub::ListRootsResult, Error> {
+        self.cx.list_roots().await
+    }
+
+    /// Asks the client to sample its model (see [`Context::create_message`]).
+    pub async fn create_message(
+        &self,
+        params: hub::CreateMessageRequestParams,
+    ) -> Result<hub::CreateMessageResult, Error> {
+        self.cx.create_message(params).await
+    }
+
+    /// Asks the client to elicit input from its user (see [`Context::elicit`]).
+    pub async fn elicit(&self, params: hub::ElicitRequestParams) -> Result<hub::ElicitResult, Error> {
+        self.cx.elicit(params).await
+    }
+}
+
 /// The context of one request: its id, its cancellation token, progress and logging, the negotiated
 /// revision, the client's capabilities and info, and requests to the client.
 #[derive(Clone)]

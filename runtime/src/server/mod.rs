@@ -8,7 +8,7 @@ mod session;
 mod tool;
 pub mod uri_template;
 
-pub use context::Context;
+pub use context::{ClientHandle, Context};
 pub use tool::{IntoToolResult, Tool, ToolError, prompt_messages, text, text_resource};
 
 use crate::engine::{self, BoxFuture, ConnectionOptions, Peer};
@@ -35,6 +35,7 @@ pub(crate) struct Inner {
     capabilities: Option<hub::ServerCapabilities>,
     registry: RwLock<Registry>,
     completion: Option<CompletionFn>,
+    pub(crate) roots_changed: Option<RootsChangedFn>,
     page_size: usize,
     options: ConnectionOptions,
     versions: Vec<ProtocolVersion>,
@@ -60,6 +61,7 @@ pub(crate) type ReadFn = Arc<
 type PromptFn = Arc<
     dyn Fn(BTreeMap<String, String>, Context) -> BoxFuture<Result<hub::GetPromptResult, ErrorObject>> + Send + Sync,
 >;
+pub(crate) type RootsChangedFn = Arc<dyn Fn(ClientHandle) -> BoxFuture<()> + Send + Sync>;
 type CompletionFn = Arc<
     dyn Fn(hub::CompleteRequestParams, Context) -> BoxFuture<Result<hub::CompleteResult, ErrorObject>> + Send + Sync,
 >;
@@ -172,6 +174,7 @@ pub struct ServerBuilder {
     capabilities: Option<hub::ServerCapabilities>,
     registry: Registry,
     completion: Option<CompletionFn>,
+    roots_changed: Option<RootsChangedFn>,
     page_size: usize,
     options: ConnectionOptions,
     versions: Vec<ProtocolVersion>,
@@ -186,6 +189,7 @@ impl Server {
             capabilities: None,
             registry: Registry::default(),
             completion: None,
+            roots_changed: None,
             page_size: 50,
             options: ConnectionOptions::default(),
             versions: ProtocolVersion::ENABLED.to_vec(),
@@ -290,6 +294,17 @@ impl ServerBuilder {
         self
     }
 
+    /// Runs `on_change` when the client says its roots changed (`notifications/roots/list_changed`),
+    /// with a handle to ask it for the new list.
+    pub fn on_roots_changed<F, Fut>(mut self, on_change: F) -> Self
+    where
+        F: Fn(ClientHandle) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.roots_changed = Some(Arc::new(move |client| Box::pin(on_change(client))));
+        self
+    }
+
     /// Sets how many items a list page holds (default 50).
     pub fn page_size(mut self, size: usize) -> Self {
         self.page_size = size.max(1);
@@ -323,6 +338,7 @@ impl ServerBuilder {
                 capabilities: self.capabilities,
                 registry: RwLock::new(self.registry),
                 completion: self.completion,
+                roots_changed: self.roots_changed,
                 page_size: self.page_size,
                 options: self.options,
                 versions: self.versions,

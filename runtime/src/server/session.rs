@@ -2,11 +2,11 @@
 //! checks, and the method table, converting between the negotiated revision and the handler revision.
 
 use super::tool::{ToolFailure, error_result};
-use super::{Context, Inner};
+use super::{ClientHandle, Context, Inner};
 use crate::engine::{BoxFuture, Incoming, Outcome, Peer, Service};
 use crate::error::{Error, internal, rpc_error};
 use crate::revision::{ProtocolVersion, Wire, at_rev, hub, validate};
-use mcpgen_types::rpc::{Const, ErrorObject};
+use mcpgen_types::rpc::{Const, ErrorObject, RequestId};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -368,12 +368,29 @@ impl Service for Session {
         Box::pin(self.operate(request, cx))
     }
 
-    fn notification(&self, method: &str, _params: Option<Value>, _peer: &Peer) {
-        if method == "notifications/initialized" {
-            let mut state = self.state();
-            if state.version.is_some() {
-                state.initialized = true;
+    fn notification(self: Arc<Self>, method: &str, _params: Option<Value>, peer: &Peer) {
+        match method {
+            "notifications/initialized" => {
+                let mut state = self.state();
+                if state.version.is_some() {
+                    state.initialized = true;
+                }
             }
+            "notifications/roots/list_changed" => {
+                let (Some(hook), Some(version)) = (self.server.roots_changed.clone(), self.version()) else { return };
+                // Outside any request: the handle's requests end with the connection.
+                let cx = Context {
+                    id: RequestId::String(method.to_owned()),
+                    cancel: peer.connection_token(),
+                    peer: peer.clone(),
+                    session: Arc::clone(&self),
+                    progress_token: None,
+                    version,
+                    options: None,
+                };
+                tokio::spawn(hook(ClientHandle { cx }));
+            }
+            _ => {}
         }
     }
 
