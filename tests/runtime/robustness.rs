@@ -356,3 +356,46 @@ async fn unbounded_timeouts_do_not_overflow() {
     })
     .await;
 }
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Size {
+    bytes: usize,
+}
+
+#[tokio::test]
+async fn one_answer_larger_than_the_backlog_limit_is_not_a_stalled_peer() {
+    within(async {
+        // The limit is raised to its 4 MiB floor; a single 6 MiB answer still goes through.
+        let options = ConnectionOptions { max_backlog: 1, ..ConnectionOptions::default() };
+        let (definition, probe) = server_with(|b| {
+            b.connection_options(options).tool(Tool::new(
+                "big",
+                "Returns `bytes` bytes of text",
+                |s: Size, _| async move { Ok::<_, ToolError>("b".repeat(s.bytes)) },
+            ))
+        });
+        let h = connect_with((definition, probe), client(newest())).await;
+        let text = h.call_text("big", json!({"bytes": 6 * 1024 * 1024})).await;
+        assert_eq!(text.len(), 6 * 1024 * 1024);
+        h.client.ping().await.expect("the connection is still up");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn subscriptions_per_session_are_capped() {
+    within(async {
+        let h = connect(newest()).await;
+        for id in 0..4096 {
+            h.client.subscribe(&format!("mem://users/{id}/profile")).await.expect("subscribe");
+        }
+        // Subscribing again to one already held is fine; a new one is over the cap.
+        h.client.subscribe("mem://users/0/profile").await.expect("resubscribe");
+        let error = rpc_error(h.client.subscribe("mem://users/4096/profile").await);
+        assert_eq!(error.code, ErrorObject::INVALID_PARAMS);
+        assert!(error.message.contains("4096"), "{}", error.message);
+        h.client.unsubscribe("mem://users/0/profile").await.expect("unsubscribe");
+        h.client.subscribe("mem://users/4096/profile").await.expect("room again after unsubscribing");
+    })
+    .await;
+}
