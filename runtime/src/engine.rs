@@ -6,8 +6,9 @@
 //! `notifications/cancelled` and progress routing. What a method means is the session's business
 //! (the crate's `Service` trait, implemented by the server and client sessions).
 
-use crate::error::{Error, internal, rpc_error};
+use crate::error::{Error, internal};
 use mcpgen_types::rpc::{ErrorObject, RequestId};
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::future::Future;
@@ -338,7 +339,7 @@ pub(crate) fn spawn<T: Transport>(
         largest: 0,
         reading: true,
         max_in_flight: options.max_in_flight.max(1),
-        closing: false,
+        drain_deadline: None,
         shutdown,
         service,
         rx,
@@ -449,8 +450,9 @@ struct Connection {
     /// Whether the peer may still send (no end of stream yet).
     reading: bool,
     max_in_flight: usize,
-    /// Shutting down: new requests are refused, the ones in flight finish.
-    closing: bool,
+    /// Set when the connection starts closing (new requests are refused from then on): the end of the
+    /// grace period for the requests in flight.
+    drain_deadline: Option<Instant>,
     shutdown: CancellationToken,
     service: Arc<dyn Service>,
     rx: mpsc::Receiver<Command>,
@@ -479,10 +481,8 @@ enum Parsed {
 impl Connection {
     async fn run(mut self) -> Result<(), Error> {
         let mut outcome = Ok(());
-        // Set when the connection starts closing: the end of the grace period for requests in flight.
-        let mut drain_deadline: Option<Instant> = None;
         loop {
-            if let Some(deadline) = drain_deadline
+            if let Some(deadline) = self.drain_deadline
                 && (self.tasks.is_empty() || Instant::now() >= deadline)
             {
                 break;
@@ -498,7 +498,7 @@ impl Connection {
                 break;
             }
             let gated = backlog >= WRITE_BEHIND;
-            let drain_at = drain_deadline.unwrap_or_else(|| after(Instant::now(), Duration::MAX));
+            let drain_at = self.drain_deadline.unwrap_or_else(|| after(Instant::now(), Duration::MAX));
             let step: Result<bool, Error> = tokio::select! {
                 frame = self.frames.recv(), if self.reading => match frame {
                     None => {
@@ -515,7 +515,7 @@ impl Connection {
                             TransportError::InvalidUtf8 => ErrorObject::PARSE_ERROR,
                             _ => ErrorObject::INVALID_REQUEST,
                         };
-                        self.send_error(None, rpc_error(code, e.to_string())).await.map(|()| false)
+                        self.send_error(None, ErrorObject::new(code, e.to_string())).await.map(|()| false)
                     }
                     Some(Err(e)) => {
                         self.reading = false;
@@ -523,7 +523,7 @@ impl Connection {
                         Err(e.into())
                     }
                 },
-                () = self.shutdown.cancelled(), if drain_deadline.is_none() => Ok(true),
+                () = self.shutdown.cancelled(), if self.drain_deadline.is_none() => Ok(true),
                 () = self.drained.notified(), if gated => Ok(false),
                 command = self.rx.recv(), if !gated => match command {
                     Some(command) => self.on_command(command).await.map(|()| false),
@@ -550,13 +550,12 @@ impl Connection {
                         None => Ok(false),
                     }
                 }
-                () = tokio::time::sleep_until(drain_at), if drain_deadline.is_some() => Ok(false),
+                () = tokio::time::sleep_until(drain_at), if self.drain_deadline.is_some() => Ok(false),
             };
             match step {
                 Ok(false) => {}
                 Ok(true) => {
-                    self.closing = true;
-                    drain_deadline.get_or_insert_with(|| after(Instant::now(), self.drain));
+                    self.start_closing();
                 }
                 // The writer is gone: nothing more can be answered.
                 Err(Error::Closed) => {
@@ -566,8 +565,7 @@ impl Connection {
                 Err(e) => {
                     outcome = Err(e);
                     self.reading = false;
-                    self.closing = true;
-                    drain_deadline.get_or_insert_with(|| after(Instant::now(), self.drain));
+                    self.start_closing();
                 }
             }
         }
@@ -589,6 +587,12 @@ impl Connection {
         self.tasks.abort_all();
         self.fail_pending();
         outcome
+    }
+
+    /// Refuses new requests from now on and gives the ones in flight `drain` to finish.
+    fn start_closing(&mut self) {
+        let drain = self.drain;
+        self.drain_deadline.get_or_insert_with(|| after(Instant::now(), drain));
     }
 
     /// Fails every request awaiting the peer's answer.
@@ -650,7 +654,9 @@ impl Connection {
         let value: Value = match serde_json::from_str(text) {
             Ok(value) => value,
             Err(e) => {
-                return self.send_error(None, rpc_error(ErrorObject::PARSE_ERROR, format!("parse error: {e}"))).await;
+                return self
+                    .send_error(None, ErrorObject::new(ErrorObject::PARSE_ERROR, format!("parse error: {e}")))
+                    .await;
             }
         };
         let Value::Array(items) = value else {
@@ -658,10 +664,10 @@ impl Connection {
             return self.dispatch(parsed, None).await;
         };
         if let Err(reason) = self.service.batches() {
-            return self.send_error(None, rpc_error(ErrorObject::INVALID_REQUEST, reason)).await;
+            return self.send_error(None, ErrorObject::new(ErrorObject::INVALID_REQUEST, reason)).await;
         }
         if items.is_empty() {
-            return self.send_error(None, rpc_error(ErrorObject::INVALID_REQUEST, "empty batch")).await;
+            return self.send_error(None, ErrorObject::new(ErrorObject::INVALID_REQUEST, "empty batch")).await;
         }
         let batch = self.next_batch;
         self.next_batch += 1;
@@ -693,16 +699,16 @@ impl Connection {
             }
             Parsed::Notification(method, params) => {
                 // Progress for a request of ours goes to its caller only.
-                if !self.on_notification(&method, &params) {
+                if let Some(params) = self.on_notification(&method, params) {
                     Arc::clone(&self.service).notification(&method, params, &self.peer);
                 }
                 Ok(())
             }
             Parsed::Request(request) => {
-                let refusal = if self.closing {
-                    Some(rpc_error(ErrorObject::INTERNAL_ERROR, "the connection is closing"))
+                let refusal = if self.drain_deadline.is_some() {
+                    Some(ErrorObject::new(ErrorObject::INTERNAL_ERROR, "the connection is closing"))
                 } else if self.inflight.len() >= self.max_in_flight {
-                    Some(rpc_error(
+                    Some(ErrorObject::new(
                         ErrorObject::INTERNAL_ERROR,
                         format!("too many requests in flight ({}); retry later", self.max_in_flight),
                     ))
@@ -713,7 +719,7 @@ impl Connection {
                     return self.answer(batch, response_json(Some(&request.id), Err(error)), false).await;
                 }
                 if self.inflight.contains_key(&request.id) {
-                    let error = rpc_error(
+                    let error = ErrorObject::new(
                         ErrorObject::INVALID_REQUEST,
                         format!("request id {} is already in use by a request in flight", request.id),
                     );
@@ -741,31 +747,32 @@ impl Connection {
         }
     }
 
-    /// Engine-level notification handling: cancellation and progress routing. Returns whether the
-    /// notification was progress delivered to the caller of the request it reports on.
-    fn on_notification(&mut self, method: &str, params: &Option<Value>) -> bool {
-        let Some(params) = params else { return false };
+    /// Engine-level notification handling: cancellation and progress routing. Returns the params unless
+    /// the notification was progress, delivered to the caller of the request it reports on.
+    fn on_notification(&mut self, method: &str, params: Option<Value>) -> Option<Option<Value>> {
+        let Some(object) = &params else { return Some(params) };
         match method {
             "notifications/cancelled" => {
-                let id = params.get("requestId").and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok());
+                let id = object.get("requestId").and_then(|id| RequestId::deserialize(id).ok());
                 // `initialize` must not be cancelled; unknown or finished ids are ignored.
                 if let Some(inflight) = id.and_then(|id| self.inflight.get(&id)).filter(|f| f.method != "initialize") {
                     inflight.token.cancel();
                 }
-                false
+                Some(params)
             }
             "notifications/progress" => {
-                let token =
-                    params.get("progressToken").and_then(|t| serde_json::from_value::<RequestId>(t.clone()).ok());
+                let token = object.get("progressToken").and_then(|t| RequestId::deserialize(t).ok());
                 match token.and_then(|t| self.pending.get(&t)).and_then(|p| p.progress.as_ref()) {
                     Some(progress) => {
-                        let _ = progress.send(params.clone());
-                        true
+                        if let Some(params) = params {
+                            let _ = progress.send(params);
+                        }
+                        None
                     }
-                    None => false,
+                    None => Some(params),
                 }
             }
-            _ => false,
+            _ => Some(params),
         }
     }
 
@@ -822,19 +829,22 @@ fn response_json(id: Option<&RequestId>, outcome: Outcome) -> Value {
 /// Classifies one JSON value as a JSON-RPC message.
 fn parse(value: Value) -> Parsed {
     let Value::Object(mut object) = value else {
-        return Parsed::Invalid(None, rpc_error(ErrorObject::INVALID_REQUEST, "a JSON-RPC message must be an object"));
+        return Parsed::Invalid(
+            None,
+            ErrorObject::new(ErrorObject::INVALID_REQUEST, "a JSON-RPC message must be an object"),
+        );
     };
     // A notification (a method and no `id` member) is never answered, not even with an error.
     let notification = !object.contains_key("id") && object.get("method").is_some_and(Value::is_string);
     let id = match object.remove("id") {
         None => Ok(None),
-        Some(raw) => serde_json::from_value::<RequestId>(raw.clone()).map(Some).map_err(|_| raw),
+        Some(raw) => RequestId::deserialize(&raw).map(Some).map_err(|_| raw),
     };
     if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
         if notification {
             return Parsed::Ignored("a notification without `\"jsonrpc\": \"2.0\"`".to_owned());
         }
-        let error = rpc_error(ErrorObject::INVALID_REQUEST, "`jsonrpc` must be \"2.0\"");
+        let error = ErrorObject::new(ErrorObject::INVALID_REQUEST, "`jsonrpc` must be \"2.0\"");
         return Parsed::Invalid(id.ok().flatten(), error);
     }
     match object.remove("method") {
@@ -849,8 +859,8 @@ fn parse(value: Value) -> Parsed {
                     return Parsed::Ignored(format!("notification `{method}` whose `params` is not an object"));
                 }
                 let error = match params {
-                    Value::Array(_) => rpc_error(ErrorObject::INVALID_PARAMS, "`params` must be an object"),
-                    _ => rpc_error(ErrorObject::INVALID_REQUEST, "`params` must be an object"),
+                    Value::Array(_) => ErrorObject::new(ErrorObject::INVALID_PARAMS, "`params` must be an object"),
+                    _ => ErrorObject::new(ErrorObject::INVALID_REQUEST, "`params` must be an object"),
                 };
                 return Parsed::Invalid(id.ok().flatten(), error);
             }
@@ -859,13 +869,17 @@ fn parse(value: Value) -> Parsed {
                 Ok(None) => Parsed::Notification(method, params),
                 Err(raw) => Parsed::Invalid(
                     None,
-                    rpc_error(ErrorObject::INVALID_REQUEST, format!("`id` must be a string or an integer, not {raw}")),
+                    ErrorObject::new(
+                        ErrorObject::INVALID_REQUEST,
+                        format!("`id` must be a string or an integer, not {raw}"),
+                    ),
                 ),
             }
         }
-        Some(_) => {
-            Parsed::Invalid(id.ok().flatten(), rpc_error(ErrorObject::INVALID_REQUEST, "`method` must be a string"))
-        }
+        Some(_) => Parsed::Invalid(
+            id.ok().flatten(),
+            ErrorObject::new(ErrorObject::INVALID_REQUEST, "`method` must be a string"),
+        ),
         None => {
             let result = object.remove("result");
             let error = object.remove("error");
@@ -877,7 +891,7 @@ fn parse(value: Value) -> Parsed {
                         Some(error) => Parsed::Ignored(format!("error response without an id: {error}")),
                         None => Parsed::Invalid(
                             None,
-                            rpc_error(ErrorObject::INVALID_REQUEST, "message has neither `method` nor `id`"),
+                            ErrorObject::new(ErrorObject::INVALID_REQUEST, "message has neither `method` nor `id`"),
                         ),
                     };
                 }

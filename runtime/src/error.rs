@@ -49,12 +49,7 @@ impl From<ErrorObject> for Error {
     }
 }
 
-/// A JSON-RPC error object without data.
-pub(crate) fn rpc_error(code: i64, message: impl Into<String>) -> ErrorObject {
-    ErrorObject::new(code, message)
-}
-
 /// The JSON-RPC error a handler failure becomes.
 pub(crate) fn internal(message: impl std::fmt::Display) -> ErrorObject {
-    rpc_error(ErrorObject::INTERNAL_ERROR, message.to_string())
+    ErrorObject::new(ErrorObject::INTERNAL_ERROR, message.to_string())
 }

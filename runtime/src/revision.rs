@@ -7,7 +7,6 @@
 //! 2024-11-05 client, are dropped) and values it receives are decoded with that revision's types, then
 //! upgraded.
 
-use crate::error::rpc_error;
 use mcpgen_types::adapt::{Adapt, AdaptError, DowngradeTo, UpgradeTo};
 use mcpgen_types::rpc::{ErrorObject, from_value_with_path};
 use serde::Serialize;
@@ -69,7 +68,7 @@ impl ProtocolVersion {
 
     /// Whether `elicitation/create` exists (2025-06-18 and later).
     pub fn has_elicitation(self) -> bool {
-        self.as_str() >= "2025-06-18"
+        mcpgen_types::revisions::has_method(self.as_str(), "elicitation/create")
     }
 
     /// Whether invalid tool arguments are reported as a tool result with `isError` (2025-11-25 and later)
@@ -118,7 +117,7 @@ pub trait Wire: Sized {
     /// Downgrades to `rev` and encodes as JSON.
     fn to_rev(self, rev: ProtocolVersion) -> Result<Value, AdaptError>;
     /// Decodes JSON as `rev`'s type (a `-32602` error naming the offending field) and upgrades it.
-    fn from_rev(value: Value, rev: ProtocolVersion) -> Result<Self, ErrorObject>;
+    fn from_rev(value: &Value, rev: ProtocolVersion) -> Result<Self, ErrorObject>;
 }
 
 macro_rules! wire {
@@ -127,7 +126,7 @@ macro_rules! wire {
             fn to_rev(self, rev: ProtocolVersion) -> Result<Value, AdaptError> {
                 at_rev!(rev, m => down::<_, m::Revision>(self))
             }
-            fn from_rev(value: Value, rev: ProtocolVersion) -> Result<Self, ErrorObject> {
+            fn from_rev(value: &Value, rev: ProtocolVersion) -> Result<Self, ErrorObject> {
                 at_rev!(rev, m => up::<m::$t>(value))
             }
         }
@@ -173,12 +172,12 @@ macro_rules! wire_elicitation {
                     }),
                 }
             }
-            fn from_rev(value: Value, rev: ProtocolVersion) -> Result<Self, ErrorObject> {
+            fn from_rev(value: &Value, rev: ProtocolVersion) -> Result<Self, ErrorObject> {
                 match rev.as_str() {
                     #[cfg(feature = "2025-06-18")]
                     "2025-06-18" => up::<mcpgen_types::v2025_06_18::$t>(value),
                     "2025-11-25" => up::<mcpgen_types::v2025_11_25::$t>(value),
-                    other => Err(rpc_error(
+                    other => Err(ErrorObject::new(
                         ErrorObject::METHOD_NOT_FOUND,
                         format!("elicitation does not exist in MCP {other}"),
                     )),
@@ -192,7 +191,8 @@ wire_elicitation!(ElicitRequestParams, ElicitResult);
 
 /// Decodes `value` as `T` (a revision's type) only to validate it, with the offending field named.
 pub(crate) fn validate<T: DeserializeOwned>(value: &Value) -> Result<T, ErrorObject> {
-    from_value_with_path::<T>(value).map_err(|e| rpc_error(ErrorObject::INVALID_PARAMS, format!("invalid params: {e}")))
+    from_value_with_path::<T>(value)
+        .map_err(|e| ErrorObject::new(ErrorObject::INVALID_PARAMS, format!("invalid params: {e}")))
 }
 
 fn down<T, R>(value: T) -> Result<Value, AdaptError>
@@ -211,10 +211,10 @@ where
     })
 }
 
-fn up<F>(value: Value) -> Result<<F as UpgradeTo<hub::Revision>>::Output, ErrorObject>
+fn up<F>(value: &Value) -> Result<<F as UpgradeTo<hub::Revision>>::Output, ErrorObject>
 where
     F: DeserializeOwned + UpgradeTo<hub::Revision>,
 {
-    let from: F = validate(&value)?;
+    let from: F = validate(value)?;
     Ok(from.upgrade_to::<hub::Revision>().value)
 }

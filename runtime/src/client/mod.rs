@@ -2,10 +2,11 @@
 //! server method with typed results, and answer the server's requests (sampling, roots, elicitation).
 
 use crate::engine::{self, BoxFuture, ConnectionOptions, Incoming, Outcome, Peer, RequestOptions, Service};
-use crate::error::{Error, internal, rpc_error};
+use crate::error::{Error, internal};
 use crate::revision::{ProtocolVersion, Wire, at_rev, hub, validate};
 use crate::transport::Transport;
 use mcpgen_types::rpc::{ErrorObject, JsonObject, RequestId};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -198,10 +199,9 @@ impl ClientBuilder {
                 });
             };
             at_rev!(version, m => validate::<m::InitializeResult>(&result).map(drop))?;
-            let field = |name: &str| result.get(name).cloned().unwrap_or(Value::Null);
             let server = InitializeInfo {
-                info: hub::Implementation::from_rev(field("serverInfo"), version)?,
-                capabilities: hub::ServerCapabilities::from_rev(field("capabilities"), version)?,
+                info: hub::Implementation::from_rev(&result["serverInfo"], version)?,
+                capabilities: hub::ServerCapabilities::from_rev(&result["capabilities"], version)?,
                 instructions: result.get("instructions").and_then(Value::as_str).map(str::to_owned),
             };
             let _ = session.version.set(version);
@@ -295,13 +295,13 @@ impl Client {
         let params = Some(tool_params(name, arguments));
         let Some(progress) = progress else {
             let result = self.peer.request_with("tools/call", params, None, options).await?;
-            return Ok(hub::CallToolResult::from_rev(result, self.version)?);
+            return Ok(hub::CallToolResult::from_rev(&result, self.version)?);
         };
         let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
         let version = self.version;
         let forward = tokio::spawn(async move {
             while let Some(update) = rx.recv().await {
-                match hub::ProgressNotificationParams::from_rev(update, version) {
+                match hub::ProgressNotificationParams::from_rev(&update, version) {
                     Ok(update) => {
                         let _ = progress.send(update);
                     }
@@ -311,7 +311,7 @@ impl Client {
         });
         let result = self.peer.request_with("tools/call", params, Some(tx), options).await;
         let _ = forward.await;
-        Ok(hub::CallToolResult::from_rev(result?, self.version)?)
+        Ok(hub::CallToolResult::from_rev(&result?, self.version)?)
     }
 
     /// One page of `resources/list`.
@@ -428,7 +428,7 @@ impl Client {
     async fn call<T: Wire>(&self, method: &str, params: Option<Value>) -> Result<T, Error> {
         self.declared(method)?;
         let result = self.peer.request(method, params, None).await?;
-        Ok(T::from_rev(result, self.version)?)
+        Ok(T::from_rev(&result, self.version)?)
     }
 
     /// Refuses a method whose server capability was not declared in `initialize`, without sending it
@@ -477,7 +477,7 @@ impl Client {
 
 /// The error for a server request that needs a capability this client did not declare.
 fn undeclared(what: &str, capability: &str) -> ErrorObject {
-    rpc_error(
+    ErrorObject::new(
         ErrorObject::INVALID_PARAMS,
         format!("{what} needs the `{capability}` capability, which this client did not declare"),
     )
@@ -528,13 +528,14 @@ impl ClientSession {
     async fn answer(self: Arc<Self>, request: Incoming) -> Outcome {
         let version = self.version();
         let params = request.params.unwrap_or_else(|| json!({}));
-        let refuse = || rpc_error(ErrorObject::METHOD_NOT_FOUND, format!("method not found: {}", request.method));
+        let refuse =
+            || ErrorObject::new(ErrorObject::METHOD_NOT_FOUND, format!("method not found: {}", request.method));
         match request.method.as_str() {
             "ping" => Ok(json!({})),
             "sampling/createMessage" => {
                 let handler =
                     self.handlers.sampling.clone().filter(|_| self.declared.sampling.is_some()).ok_or_else(refuse)?;
-                let params = hub::CreateMessageRequestParams::from_rev(params, version)?;
+                let params = hub::CreateMessageRequestParams::from_rev(&params, version)?;
                 let tools = params.tools.is_some() || params.tool_choice.is_some();
                 if tools && self.declared.sampling.as_ref().and_then(|s| s.tools.as_ref()).is_none() {
                     return Err(undeclared("sampling with tools", "sampling.tools"));
@@ -553,7 +554,7 @@ impl ClientSession {
                     .clone()
                     .filter(|_| self.declared.elicitation.is_some())
                     .ok_or_else(refuse)?;
-                let params = hub::ElicitRequestParams::from_rev(params, version)?;
+                let params = hub::ElicitRequestParams::from_rev(&params, version)?;
                 let declared = self.declared.elicitation.clone().unwrap_or_default();
                 match &params {
                     hub::ElicitRequestParams::Url(_) if declared.url.is_none() => {
@@ -579,28 +580,32 @@ impl Service for ClientSession {
     fn notification(self: Arc<Self>, method: &str, params: Option<Value>, _peer: &Peer) {
         let Some(handler) = &self.handlers.notification else { return };
         let version = self.version();
-        let value = params.clone().unwrap_or_else(|| json!({}));
+        let empty = Value::Object(Default::default());
+        let value = params.as_ref().unwrap_or(&empty);
         let decoded = match method {
-            "notifications/progress" => {
-                hub::ProgressNotificationParams::from_rev(value, version).map(ServerNotification::Progress)
-            }
-            "notifications/message" => {
-                hub::LoggingMessageNotificationParams::from_rev(value, version).map(ServerNotification::Log)
-            }
+            "notifications/progress" => hub::ProgressNotificationParams::from_rev(value, version)
+                .map(ServerNotification::Progress)
+                .map_err(Some),
+            "notifications/message" => hub::LoggingMessageNotificationParams::from_rev(value, version)
+                .map(ServerNotification::Log)
+                .map_err(Some),
             "notifications/resources/updated" => hub::ResourceUpdatedNotificationParams::from_rev(value, version)
-                .map(ServerNotification::ResourceUpdated),
+                .map(ServerNotification::ResourceUpdated)
+                .map_err(Some),
             "notifications/tools/list_changed" => Ok(ServerNotification::ToolsChanged),
             "notifications/prompts/list_changed" => Ok(ServerNotification::PromptsChanged),
             "notifications/resources/list_changed" => Ok(ServerNotification::ResourcesChanged),
             "notifications/cancelled" => Ok(ServerNotification::Cancelled {
-                request_id: value.get("requestId").and_then(|id| serde_json::from_value(id.clone()).ok()),
+                request_id: value.get("requestId").and_then(|id| RequestId::deserialize(id).ok()),
                 reason: value.get("reason").and_then(Value::as_str).map(str::to_owned),
             }),
-            _ => Ok(ServerNotification::Other { method: method.to_owned(), params: params.clone(), error: None }),
+            _ => Err(None),
         };
-        let notification = decoded.unwrap_or_else(|e| {
-            tracing::warn!(method, "a notification's params did not decode: {}", e.message);
-            ServerNotification::Other { method: method.to_owned(), params, error: Some(e.message) }
+        let notification = decoded.unwrap_or_else(|error: Option<ErrorObject>| {
+            if let Some(e) = &error {
+                tracing::warn!(method, "a notification's params did not decode: {}", e.message);
+            }
+            ServerNotification::Other { method: method.to_owned(), params, error: error.map(|e| e.message) }
         });
         // A panicking callback must not take the connection down with it.
         let call = std::panic::AssertUnwindSafe(|| handler(notification));

@@ -1,6 +1,6 @@
 //! What a handler knows about its request and session, and what it may ask of the client.
 
-use super::session::Session;
+use super::session::{Negotiated, Session};
 use crate::engine::Peer;
 use crate::engine::RequestOptions;
 use crate::error::Error;
@@ -23,12 +23,12 @@ impl ClientHandle {
     }
 
     /// The client's capabilities.
-    pub fn client_capabilities(&self) -> hub::ClientCapabilities {
+    pub fn client_capabilities(&self) -> &hub::ClientCapabilities {
         self.cx.client_capabilities()
     }
 
     /// The client's `clientInfo`.
-    pub fn client_info(&self) -> hub::Implementation {
+    pub fn client_info(&self) -> &hub::Implementation {
         self.cx.client_info()
     }
 
@@ -60,7 +60,7 @@ pub struct Context {
     pub(crate) peer: Peer,
     pub(crate) session: Arc<Session>,
     pub(crate) progress_token: Option<Value>,
-    pub(crate) version: ProtocolVersion,
+    pub(crate) negotiated: Arc<Negotiated>,
     /// Options for requests to the client made through this context (default: the connection's).
     pub(crate) options: Option<Arc<RequestOptions>>,
 }
@@ -84,17 +84,17 @@ impl Context {
 
     /// The revision negotiated with this client.
     pub fn protocol_version(&self) -> ProtocolVersion {
-        self.version
+        self.negotiated.version
     }
 
     /// The capabilities the client declared in `initialize` (upgraded to the handler revision).
-    pub fn client_capabilities(&self) -> hub::ClientCapabilities {
-        self.session.client().map(|c| c.capabilities).unwrap_or_default()
+    pub fn client_capabilities(&self) -> &hub::ClientCapabilities {
+        &self.negotiated.client_capabilities
     }
 
     /// The client's `clientInfo`.
-    pub fn client_info(&self) -> hub::Implementation {
-        self.session.client().map(|c| c.info).unwrap_or_default()
+    pub fn client_info(&self) -> &hub::Implementation {
+        &self.negotiated.client_info
     }
 
     /// Reports progress if the client asked for it (a `progressToken` in the request); otherwise does
@@ -109,7 +109,7 @@ impl Context {
             meta: None,
             extra: Default::default(),
         };
-        let params = params.to_rev(self.version)?;
+        let params = params.to_rev(self.negotiated.version)?;
         self.peer.notify("notifications/progress", Some(params)).await
     }
 
@@ -133,19 +133,19 @@ impl Context {
         &self,
         params: hub::CreateMessageRequestParams,
     ) -> Result<hub::CreateMessageResult, Error> {
-        let sampling = self.client_capabilities().sampling;
-        self.require(sampling.is_some(), "sampling")?;
-        let sampling = sampling.unwrap_or_default();
+        let Some(sampling) = &self.client_capabilities().sampling else {
+            return Err(Error::MissingCapability("sampling"));
+        };
         if params.tools.is_some() || params.tool_choice.is_some() {
             self.require(sampling.tools.is_some(), "sampling.tools")?;
         }
         let wide = !matches!(params.include_context, None | Some(hub::CreateMessageRequestParamsIncludeContext::None));
-        if wide && self.version.as_str() >= "2025-11-25" {
+        if wide && self.negotiated.version.as_str() >= "2025-11-25" {
             self.require(sampling.context.is_some(), "sampling.context")?;
         }
-        let params = params.to_rev(self.version)?;
+        let params = params.to_rev(self.negotiated.version)?;
         let result = self.ask("sampling/createMessage", Some(params)).await?;
-        Ok(hub::CreateMessageResult::from_rev(result, self.version)?)
+        Ok(hub::CreateMessageResult::from_rev(&result, self.negotiated.version)?)
     }
 
     /// Asks the client for its roots (`roots/list`). Fails with [`Error::MissingCapability`] when the
@@ -153,7 +153,7 @@ impl Context {
     pub async fn list_roots(&self) -> Result<hub::ListRootsResult, Error> {
         self.require(self.client_capabilities().roots.is_some(), "roots")?;
         let result = self.ask("roots/list", None).await?;
-        Ok(hub::ListRootsResult::from_rev(result, self.version)?)
+        Ok(hub::ListRootsResult::from_rev(&result, self.negotiated.version)?)
     }
 
     /// Asks the client to elicit input from its user (`elicitation/create`, 2025-06-18 and later). Fails
@@ -161,16 +161,17 @@ impl Context {
     /// asked for (`elicitation.url` for URL mode; form mode needs `elicitation.form`, or an `elicitation`
     /// object naming no mode, which means form only).
     pub async fn elicit(&self, params: hub::ElicitRequestParams) -> Result<hub::ElicitResult, Error> {
-        let declared = self.client_capabilities().elicitation.filter(|_| self.version.has_elicitation());
-        self.require(declared.is_some(), "elicitation")?;
-        let declared = declared.unwrap_or_default();
+        let elicitation = &self.client_capabilities().elicitation;
+        let Some(declared) = elicitation.as_ref().filter(|_| self.negotiated.version.has_elicitation()) else {
+            return Err(Error::MissingCapability("elicitation"));
+        };
         match &params {
             hub::ElicitRequestParams::Url(_) => self.require(declared.url.is_some(), "elicitation.url")?,
             _ => self.require(declared.form.is_some() || declared.url.is_none(), "elicitation.form")?,
         }
-        let params = params.to_rev(self.version)?;
+        let params = params.to_rev(self.negotiated.version)?;
         let result = self.ask("elicitation/create", Some(params)).await?;
-        Ok(hub::ElicitResult::from_rev(result, self.version)?)
+        Ok(hub::ElicitResult::from_rev(&result, self.negotiated.version)?)
     }
 
     /// Sends `notifications/resources/updated` if the client subscribed to `uri`; returns whether it did.

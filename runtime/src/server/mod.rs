@@ -43,10 +43,10 @@ pub(crate) struct Inner {
 
 #[derive(Default)]
 pub(crate) struct Registry {
-    tools: Vec<Tool>,
+    tools: Vec<Arc<Tool>>,
     resources: Vec<Resource>,
     templates: Vec<ResourceTemplate>,
-    prompts: Vec<Prompt>,
+    prompts: Vec<Arc<Prompt>>,
 }
 
 pub(crate) type ReadFn = Arc<
@@ -65,6 +65,14 @@ pub(crate) type RootsChangedFn = Arc<dyn Fn(ClientHandle) -> BoxFuture<()> + Sen
 type CompletionFn = Arc<
     dyn Fn(hub::CompleteRequestParams, Context) -> BoxFuture<Result<hub::CompleteResult, ErrorObject>> + Send + Sync,
 >;
+
+impl Registry {
+    /// Adds a tool, replacing one of the same name.
+    fn add_tool(&mut self, tool: Tool) {
+        self.tools.retain(|t| t.def.name != tool.def.name);
+        self.tools.push(Arc::new(tool));
+    }
+}
 
 /// A fixed resource: its listing and how to read it.
 #[derive(Clone)]
@@ -211,9 +219,7 @@ impl Server {
 
     /// Adds (or replaces, by name) a tool; tell connected clients with [`ServerHandle::tools_changed`].
     pub fn add_tool(&self, tool: Tool) {
-        let mut registry = self.inner.write();
-        registry.tools.retain(|t| t.def.name != tool.def.name);
-        registry.tools.push(tool);
+        self.inner.write().add_tool(tool);
     }
 
     /// Removes a tool by name; returns whether it existed.
@@ -259,8 +265,7 @@ impl ServerBuilder {
 
     /// Registers a tool.
     pub fn tool(mut self, tool: Tool) -> Self {
-        self.registry.tools.retain(|t| t.def.name != tool.def.name);
-        self.registry.tools.push(tool);
+        self.registry.add_tool(tool);
         self
     }
 
@@ -279,7 +284,7 @@ impl ServerBuilder {
     /// Registers a prompt.
     pub fn prompt(mut self, prompt: Prompt) -> Self {
         self.registry.prompts.retain(|p| p.def.name != prompt.def.name);
-        self.registry.prompts.push(prompt);
+        self.registry.prompts.push(Arc::new(prompt));
         self
     }
 

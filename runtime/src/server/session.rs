@@ -4,7 +4,7 @@
 use super::tool::{ToolFailure, error_result};
 use super::{ClientHandle, Context, Inner};
 use crate::engine::{BoxFuture, Incoming, Outcome, Peer, Service};
-use crate::error::{Error, internal, rpc_error};
+use crate::error::{Error, internal};
 use crate::revision::{ProtocolVersion, Wire, at_rev, hub, validate};
 use mcpgen_types::rpc::{Const, ErrorObject, RequestId};
 use serde_json::{Value, json};
@@ -29,22 +29,23 @@ macro_rules! list_page {
     }};
 }
 
-/// What the client told us in `initialize`.
-#[derive(Clone, Debug)]
-pub(crate) struct ClientInfo {
-    pub(crate) capabilities: hub::ClientCapabilities,
-    pub(crate) info: hub::Implementation,
+/// What `initialize` settled, fixed for the session's life and shared with every handler's context.
+#[derive(Debug)]
+pub(crate) struct Negotiated {
+    pub(crate) version: ProtocolVersion,
+    /// The client's capabilities and `clientInfo`, upgraded to the handler revision.
+    pub(crate) client_capabilities: hub::ClientCapabilities,
+    pub(crate) client_info: hub::Implementation,
+    /// What this server declared: requests are checked against this, not the live registry.
+    pub(crate) capabilities: hub::ServerCapabilities,
 }
 
 #[derive(Default)]
 struct State {
-    version: Option<ProtocolVersion>,
+    negotiated: Option<Arc<Negotiated>>,
     initialized: bool,
-    client: Option<ClientInfo>,
     log_level: Option<hub::LoggingLevel>,
     subscriptions: BTreeSet<String>,
-    /// What `initialize` declared: requests are checked against this, not the live registry.
-    capabilities: Option<hub::ServerCapabilities>,
 }
 
 /// How many resources one session may subscribe to.
@@ -68,15 +69,11 @@ impl Session {
     }
 
     pub(crate) fn version(&self) -> Option<ProtocolVersion> {
-        self.state().version
+        self.state().negotiated.as_ref().map(|n| n.version)
     }
 
     pub(crate) fn server(&self) -> super::Server {
         super::Server { inner: Arc::clone(&self.server) }
-    }
-
-    pub(crate) fn client(&self) -> Option<ClientInfo> {
-        self.state().client.clone()
     }
 
     pub(crate) async fn list_changed(&self, peer: &Peer, method: &str) -> Result<(), Error> {
@@ -89,8 +86,8 @@ impl Session {
     pub(crate) async fn resource_updated(&self, peer: &Peer, uri: &str) -> Result<bool, Error> {
         let version = {
             let state = self.state();
-            match state.version {
-                Some(version) if state.subscriptions.contains(uri) => version,
+            match &state.negotiated {
+                Some(negotiated) if state.subscriptions.contains(uri) => negotiated.version,
                 _ => return Ok(false),
             }
         };
@@ -108,7 +105,7 @@ impl Session {
     ) -> Result<(), Error> {
         let version = {
             let state = self.state();
-            let Some(version) = state.version else { return Ok(()) };
+            let Some(version) = state.negotiated.as_ref().map(|n| n.version) else { return Ok(()) };
             if state.log_level.is_some_and(|min| severity(level) < severity(min)) {
                 return Ok(());
             }
@@ -127,32 +124,35 @@ impl Session {
     fn initialize(&self, params: Option<Value>) -> Outcome {
         let params = params.unwrap_or(Value::Null);
         let Some(requested) = params.get("protocolVersion").and_then(Value::as_str) else {
-            return Err(rpc_error(ErrorObject::INVALID_PARAMS, "invalid params: `params.protocolVersion` is required"));
+            return Err(ErrorObject::new(
+                ErrorObject::INVALID_PARAMS,
+                "invalid params: `params.protocolVersion` is required",
+            ));
         };
         // Echo the client's revision when supported; otherwise offer our newest.
         let versions = &self.server.versions;
         let Some(version) =
             versions.iter().copied().find(|v| v.as_str() == requested).or_else(|| versions.first().copied())
         else {
-            return Err(rpc_error(ErrorObject::INTERNAL_ERROR, "this server has no protocol revision enabled"));
+            return Err(ErrorObject::new(ErrorObject::INTERNAL_ERROR, "this server has no protocol revision enabled"));
         };
         at_rev!(version, m => validate::<m::InitializeRequestParams>(&params).map(drop))?;
-        let field = |name: &str| params.get(name).cloned().unwrap_or(Value::Null);
-        let capabilities = hub::ClientCapabilities::from_rev(field("capabilities"), version)?;
-        let info = hub::Implementation::from_rev(field("clientInfo"), version)?;
-        let declared = self.server.capabilities();
+        let negotiated = Arc::new(Negotiated {
+            version,
+            client_capabilities: hub::ClientCapabilities::from_rev(&params["capabilities"], version)?,
+            client_info: hub::Implementation::from_rev(&params["clientInfo"], version)?,
+            capabilities: self.server.capabilities(),
+        });
         {
             let mut state = self.state();
-            if state.version.is_some() {
-                return Err(rpc_error(ErrorObject::INVALID_REQUEST, "the session is already initialized"));
+            if state.negotiated.is_some() {
+                return Err(ErrorObject::new(ErrorObject::INVALID_REQUEST, "the session is already initialized"));
             }
-            state.version = Some(version);
-            state.client = Some(ClientInfo { capabilities, info });
-            state.capabilities = Some(declared.clone());
+            state.negotiated = Some(Arc::clone(&negotiated));
         }
         let mut result = json!({
             "protocolVersion": version.as_str(),
-            "capabilities": declared.to_rev(version).map_err(internal)?,
+            "capabilities": negotiated.capabilities.clone().to_rev(version).map_err(internal)?,
             "serverInfo": self.server.info.clone().to_rev(version).map_err(internal)?,
         });
         if let Some(instructions) = &self.server.instructions {
@@ -163,10 +163,12 @@ impl Session {
 
     /// Answers a request of the operation phase.
     async fn operate(self: Arc<Self>, request: Incoming, cx: Context) -> Outcome {
-        let version = cx.version;
+        let version = cx.negotiated.version;
         let params = request.params.unwrap_or_else(|| json!({}));
-        let caps = self.state().capabilities.clone().unwrap_or_default();
-        let refuse = || rpc_error(ErrorObject::METHOD_NOT_FOUND, format!("method not found: {}", request.method));
+        let negotiated = Arc::clone(&cx.negotiated);
+        let caps = &negotiated.capabilities;
+        let refuse =
+            || ErrorObject::new(ErrorObject::METHOD_NOT_FOUND, format!("method not found: {}", request.method));
         match request.method.as_str() {
             "tools/list" => {
                 caps.tools.as_ref().ok_or_else(refuse)?;
@@ -183,10 +185,10 @@ impl Session {
             }
             "tools/call" => {
                 caps.tools.as_ref().ok_or_else(refuse)?;
-                let call = hub::CallToolRequestParams::from_rev(params, version)?;
+                let call = hub::CallToolRequestParams::from_rev(&params, version)?;
                 let tool = self.server.read().tools.iter().find(|t| t.def.name == call.name).cloned();
                 let Some(tool) = tool else {
-                    return Err(rpc_error(ErrorObject::INVALID_PARAMS, format!("unknown tool: {}", call.name)));
+                    return Err(ErrorObject::new(ErrorObject::INVALID_PARAMS, format!("unknown tool: {}", call.name)));
                 };
                 let result = match (tool.handler)(call.arguments, cx).await {
                     Ok(result) => result,
@@ -194,7 +196,7 @@ impl Session {
                         error_result(format!("invalid arguments for tool `{}`: {why}", call.name))
                     }
                     Err(ToolFailure::InvalidArguments(why)) => {
-                        return Err(rpc_error(
+                        return Err(ErrorObject::new(
                             ErrorObject::INVALID_PARAMS,
                             format!("invalid arguments for tool `{}`: {why}", call.name),
                         ));
@@ -231,7 +233,7 @@ impl Session {
             }
             "resources/read" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
-                let read = hub::ReadResourceRequestParams::from_rev(params, version)?;
+                let read = hub::ReadResourceRequestParams::from_rev(&params, version)?;
                 let (reader, vars) = self.resolve(&read.uri)?;
                 let contents = reader(read.uri, vars, cx).await?;
                 let result = hub::ReadResourceResult {
@@ -252,7 +254,7 @@ impl Session {
                 let uri = at_rev!(version, m => validate::<m::SubscribeRequestParams>(&params).map(|p| p.uri))?;
                 if subscribe {
                     if uri.len() > MAX_SUBSCRIBED_URI {
-                        return Err(rpc_error(
+                        return Err(ErrorObject::new(
                             ErrorObject::INVALID_PARAMS,
                             format!("a subscribed URI may have at most {MAX_SUBSCRIBED_URI} bytes"),
                         ));
@@ -262,7 +264,7 @@ impl Session {
                 let mut state = self.state();
                 if subscribe {
                     if state.subscriptions.len() >= MAX_SUBSCRIPTIONS && !state.subscriptions.contains(&uri) {
-                        return Err(rpc_error(
+                        return Err(ErrorObject::new(
                             ErrorObject::INVALID_PARAMS,
                             format!("at most {MAX_SUBSCRIPTIONS} subscriptions per session"),
                         ));
@@ -288,15 +290,15 @@ impl Session {
             }
             "prompts/get" => {
                 caps.prompts.as_ref().ok_or_else(refuse)?;
-                let get = hub::GetPromptRequestParams::from_rev(params, version)?;
+                let get = hub::GetPromptRequestParams::from_rev(&params, version)?;
                 let prompt = self.server.read().prompts.iter().find(|p| p.def.name == get.name).cloned();
                 let Some(prompt) = prompt else {
-                    return Err(rpc_error(ErrorObject::INVALID_PARAMS, format!("unknown prompt: {}", get.name)));
+                    return Err(ErrorObject::new(ErrorObject::INVALID_PARAMS, format!("unknown prompt: {}", get.name)));
                 };
                 let args = get.arguments.unwrap_or_default();
                 for argument in prompt.def.arguments.iter().flatten() {
                     if argument.required == Some(true) && !args.contains_key(&argument.name) {
-                        return Err(rpc_error(
+                        return Err(ErrorObject::new(
                             ErrorObject::INVALID_PARAMS,
                             format!("prompt `{}` requires the argument `{}`", get.name, argument.name),
                         ));
@@ -309,7 +311,7 @@ impl Session {
                 // 2024-11-05 had no `completions` flag; there the method exists whenever a handler does.
                 let declared = caps.completions.is_some() || version.as_str() < "2025-03-26";
                 let Some(complete) = self.server.completion.clone().filter(|_| declared) else { return Err(refuse()) };
-                let params = hub::CompleteRequestParams::from_rev(params, version)?;
+                let params = hub::CompleteRequestParams::from_rev(&params, version)?;
                 let result = complete(params, cx).await?;
                 result.to_rev(version).map_err(internal)
             }
@@ -318,7 +320,10 @@ impl Session {
                 let level =
                     at_rev!(version, m => validate::<m::SetLevelRequestParams>(&params).map(drop)).and_then(|()| {
                         serde_json::from_value::<hub::LoggingLevel>(params["level"].clone()).map_err(|e| {
-                            rpc_error(ErrorObject::INVALID_PARAMS, format!("invalid params: `params.level`: {e}"))
+                            ErrorObject::new(
+                                ErrorObject::INVALID_PARAMS,
+                                format!("invalid params: `params.level`: {e}"),
+                            )
                         })
                     })?;
                 self.state().log_level = Some(level);
@@ -335,24 +340,24 @@ const RESOURCE_NOT_FOUND: i64 = -32002;
 impl Service for Session {
     fn request(self: Arc<Self>, request: Incoming, cancel: CancellationToken, peer: Peer) -> BoxFuture<Outcome> {
         // `ping` is allowed at any time, `initialize` only first; everything else after `initialized`.
-        let outcome = match request.method.as_str() {
-            "ping" => Some(Ok(json!({}))),
-            "initialize" => Some(self.initialize(request.params.clone())),
-            _ => None,
-        };
-        if let Some(outcome) = outcome {
-            return Box::pin(async move { outcome });
+        match request.method.as_str() {
+            "ping" => return Box::pin(async { Ok(json!({})) }),
+            "initialize" => {
+                let outcome = self.initialize(request.params);
+                return Box::pin(async move { outcome });
+            }
+            _ => {}
         }
-        let (version, initialized) = {
+        let negotiated = {
             let state = self.state();
-            (state.version, state.initialized)
+            state.negotiated.clone().filter(|_| state.initialized)
         };
-        let Some(version) = version.filter(|_| initialized) else {
+        let Some(negotiated) = negotiated else {
             let message = format!(
                 "`{}` before the session is initialized (send `initialize` and `notifications/initialized` first)",
                 request.method
             );
-            return Box::pin(async move { Err(rpc_error(ErrorObject::INVALID_REQUEST, message)) });
+            return Box::pin(async move { Err(ErrorObject::new(ErrorObject::INVALID_REQUEST, message)) });
         };
         let progress_token =
             request.params.as_ref().and_then(|p| p.get("_meta")).and_then(|m| m.get("progressToken")).cloned();
@@ -362,7 +367,7 @@ impl Service for Session {
             peer,
             session: Arc::clone(&self),
             progress_token,
-            version,
+            negotiated,
             options: None,
         };
         Box::pin(self.operate(request, cx))
@@ -372,12 +377,13 @@ impl Service for Session {
         match method {
             "notifications/initialized" => {
                 let mut state = self.state();
-                if state.version.is_some() {
+                if state.negotiated.is_some() {
                     state.initialized = true;
                 }
             }
             "notifications/roots/list_changed" => {
-                let (Some(hook), Some(version)) = (self.server.roots_changed.clone(), self.version()) else { return };
+                let negotiated = self.state().negotiated.clone();
+                let (Some(hook), Some(negotiated)) = (self.server.roots_changed.clone(), negotiated) else { return };
                 // Outside any request: the handle's requests end with the connection.
                 let cx = Context {
                     id: RequestId::String(method.to_owned()),
@@ -385,7 +391,7 @@ impl Service for Session {
                     peer: peer.clone(),
                     session: Arc::clone(&self),
                     progress_token: None,
-                    version,
+                    negotiated,
                     options: None,
                 };
                 tokio::spawn(hook(ClientHandle { cx }));
@@ -396,7 +402,7 @@ impl Service for Session {
 
     fn batches(&self) -> Result<(), String> {
         let state = self.state();
-        match state.version {
+        match state.negotiated.as_ref().map(|n| n.version) {
             Some(version) if version.has_batches() && state.initialized => Ok(()),
             Some(version) => Err(format!("JSON-RPC batches are not part of MCP {version}")),
             None => Err("JSON-RPC batches are not accepted before initialization".to_owned()),
@@ -430,7 +436,7 @@ fn page<T>(items: Vec<T>, params: &Value, size: usize) -> Result<(Vec<T>, Option
             .and_then(|c| c.strip_prefix("mcpgen:"))
             .and_then(|n| usize::from_str_radix(n, 16).ok())
             .filter(|&n| n <= items.len())
-            .ok_or_else(|| rpc_error(ErrorObject::INVALID_PARAMS, format!("invalid cursor: {cursor}")))?,
+            .ok_or_else(|| ErrorObject::new(ErrorObject::INVALID_PARAMS, format!("invalid cursor: {cursor}")))?,
     };
     let end = start.saturating_add(size).min(items.len());
     let next = (end < items.len()).then(|| format!("mcpgen:{end:x}"));
