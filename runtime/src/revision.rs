@@ -66,6 +66,16 @@ impl ProtocolVersion {
         self.as_str() == "2025-03-26"
     }
 
+    /// Whether a JSON array frame is accepted as a batch on a session of `version` (`None`: not yet
+    /// initialized), or why not.
+    pub(crate) fn accepts_batches(version: Option<ProtocolVersion>) -> Result<(), String> {
+        match version {
+            Some(version) if version.has_batches() => Ok(()),
+            Some(version) => Err(format!("JSON-RPC batches are not part of MCP {version}")),
+            None => Err("JSON-RPC batches are not accepted before initialization".to_owned()),
+        }
+    }
+
     /// Whether `elicitation/create` exists (2025-06-18 and later).
     pub fn has_elicitation(self) -> bool {
         mcpgen_types::revisions::has_method(self.as_str(), "elicitation/create")

@@ -615,10 +615,6 @@ impl Service for ClientSession {
     }
 
     fn batches(&self) -> Result<(), String> {
-        match self.version.get() {
-            Some(version) if version.has_batches() => Ok(()),
-            Some(version) => Err(format!("JSON-RPC batches are not part of MCP {version}")),
-            None => Err("JSON-RPC batches are not accepted before initialization".to_owned()),
-        }
+        ProtocolVersion::accepts_batches(self.version.get().copied())
     }
 }

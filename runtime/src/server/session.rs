@@ -402,11 +402,7 @@ impl Service for Session {
 
     fn batches(&self) -> Result<(), String> {
         let state = self.state();
-        match state.negotiated.as_ref().map(|n| n.version) {
-            Some(version) if version.has_batches() && state.initialized => Ok(()),
-            Some(version) => Err(format!("JSON-RPC batches are not part of MCP {version}")),
-            None => Err("JSON-RPC batches are not accepted before initialization".to_owned()),
-        }
+        ProtocolVersion::accepts_batches(state.negotiated.as_ref().filter(|_| state.initialized).map(|n| n.version))
     }
 }
 
