@@ -17,5 +17,8 @@ pub use mcpgen_types::rpc;
 // enabled features.
 include!(concat!(env!("OUT_DIR"), "/latest.rs"));
 
+/// HTTP transports (features `http-server`, `http-client`).
+#[cfg(any(feature = "http-server", feature = "http-client"))]
+pub use mcpgen_runtime::http;
 #[cfg(feature = "runtime")]
 pub use mcpgen_runtime::{Error, ProtocolVersion, client, hub, server, transport};

@@ -21,7 +21,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::transport::{FrameReader, FrameWriter, Transport, TransportError};
+use crate::transport::{FrameReader, FrameWriter, Route, Transport, TransportError};
 
 /// A boxed, sendable future.
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -106,6 +106,8 @@ pub struct Peer {
     next_id: Arc<AtomicI64>,
     closed: CancellationToken,
     defaults: Arc<RequestOptions>,
+    /// The peer's request this handle works for (a handler's handle): what it sends is routed with it.
+    related: Option<RequestId>,
 }
 
 impl std::fmt::Debug for Peer {
@@ -120,16 +122,28 @@ enum Command {
         frame: String,
         reply: oneshot::Sender<Result<Value, Error>>,
         progress: Option<mpsc::UnboundedSender<Value>>,
+        route: Route,
     },
-    Send(String),
+    Send(String, Route),
     /// Stop waiting for `id`; with a reason, also tell the peer (`notifications/cancelled`).
     Cancel {
         id: RequestId,
         reason: Option<String>,
+        route: Route,
     },
 }
 
 impl Peer {
+    /// Where what this handle sends belongs.
+    fn route(&self) -> Route {
+        self.related.clone().map_or(Route::Session, Route::Related)
+    }
+
+    /// This handle, working for the peer's request `id`.
+    fn related_to(&self, id: RequestId) -> Peer {
+        Peer { related: Some(id), ..self.clone() }
+    }
+
     /// Sends a request and waits for its result, with the connection's default options. With `progress`,
     /// a `progressToken` is added to `params._meta` and each matching `notifications/progress` params
     /// object is passed to it.
@@ -173,6 +187,7 @@ impl Peer {
             frame: message.to_string(),
             reply: reply_tx,
             progress: wants_progress.then_some(ptx),
+            route: self.route(),
         };
         let start = Instant::now();
         let hard = after(start, options.max_timeout.max(options.timeout));
@@ -222,7 +237,7 @@ impl Peer {
         if let Some(params) = params {
             message["params"] = params;
         }
-        self.tx.send(Command::Send(message.to_string())).await.map_err(|_| Error::Closed)
+        self.tx.send(Command::Send(message.to_string(), self.route())).await.map_err(|_| Error::Closed)
     }
 
     /// Asks the connection to stop taking new requests, finish the ones in flight (still reading the
@@ -278,11 +293,13 @@ impl Drop for CancelOnDrop<'_> {
         if let Some(id) = self.id.take() {
             let why = self.reason.take().unwrap_or_else(|| "the requester stopped waiting".to_owned());
             let reason = self.cancellable.then_some(why);
-            if self.peer.tx.try_send(Command::Cancel { id: id.clone(), reason: reason.clone() }).is_err() {
+            let route = self.peer.route();
+            let command = Command::Cancel { id: id.clone(), reason: reason.clone(), route: route.clone() };
+            if self.peer.tx.try_send(command).is_err() {
                 // The channel is full: hand the cancellation to a task rather than lose it.
                 let tx = self.peer.tx.clone();
                 if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                    handle.spawn(async move { tx.send(Command::Cancel { id, reason }).await });
+                    handle.spawn(async move { tx.send(Command::Cancel { id, reason, route }).await });
                 }
             }
         }
@@ -320,6 +337,7 @@ pub(crate) fn spawn<T: Transport>(
         next_id: Arc::new(AtomicI64::new(0)),
         closed: closed.clone(),
         defaults: Arc::new(options.requests.clone()),
+        related: None,
     };
     let (reader, writer) = transport.split();
     let (frames_tx, frames) = mpsc::channel(READ_AHEAD);
@@ -391,15 +409,15 @@ async fn read_frames<R: FrameReader>(mut reader: R, frames: mpsc::Sender<Result<
 /// Writes frames until the connection drops its sender, then closes the transport.
 async fn write_frames<W: FrameWriter>(
     mut writer: W,
-    mut out: mpsc::UnboundedReceiver<String>,
+    mut out: mpsc::UnboundedReceiver<(String, Route)>,
     backlog: Arc<AtomicUsize>,
     drained: Arc<Notify>,
     stop: CancellationToken,
 ) -> Result<(), Error> {
-    while let Some(frame) = out.recv().await {
+    while let Some((frame, route)) = out.recv().await {
         let len = frame.len();
         let sent = tokio::select! {
-            sent = writer.send(frame) => sent,
+            sent = writer.send_routed(frame, route) => sent,
             () = stop.cancelled() => Err(TransportError::Closed),
         };
         let before = backlog.fetch_sub(len, Ordering::Relaxed);
@@ -439,7 +457,7 @@ type Done = (RequestId, Option<u64>, Option<Outcome>);
 
 struct Connection {
     frames: mpsc::Receiver<Result<String, TransportError>>,
-    out: mpsc::UnboundedSender<String>,
+    out: mpsc::UnboundedSender<(String, Route)>,
     /// Bytes queued for the writer and not yet written.
     backlog: Arc<AtomicUsize>,
     /// Signalled by the writer when the backlog falls below [`WRITE_BEHIND`].
@@ -602,15 +620,16 @@ impl Connection {
         }
     }
 
-    async fn write(&mut self, frame: String) -> Result<(), Error> {
+    async fn write(&mut self, frame: String, route: Route) -> Result<(), Error> {
         self.largest = self.largest.max(frame.len());
         self.backlog.fetch_add(frame.len(), Ordering::Relaxed);
-        self.out.send(frame).map_err(|_| Error::Closed)
+        self.out.send((frame, route)).map_err(|_| Error::Closed)
     }
 
+    /// Answers a frame whose request id could not be read.
     async fn send_error(&mut self, id: Option<RequestId>, error: ErrorObject) -> Result<(), Error> {
         let frame = response_json(id.as_ref(), Err(error)).to_string();
-        self.write(frame).await
+        self.write(frame, Route::Session).await
     }
 
     /// Handles the commands already queued.
@@ -627,23 +646,23 @@ impl Connection {
 
     async fn on_command(&mut self, command: Command) -> Result<(), Error> {
         match command {
-            Command::Request { id, frame, reply, progress } => {
+            Command::Request { id, frame, reply, progress, route } => {
                 if !self.reading {
                     // The peer has closed its side: no answer can come.
                     let _ = reply.send(Err(Error::Closed));
                     return Ok(());
                 }
                 self.pending.insert(id, Pending { reply, progress });
-                self.write(frame).await
+                self.write(frame, route).await
             }
-            Command::Send(frame) => self.write(frame).await,
-            Command::Cancel { id, reason } => {
+            Command::Send(frame, route) => self.write(frame, route).await,
+            Command::Cancel { id, reason, route } => {
                 if self.pending.remove(&id).is_some()
                     && let Some(reason) = reason
                 {
                     let params = json!({"requestId": id, "reason": reason});
                     let frame = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": params});
-                    self.write(frame.to_string()).await?;
+                    self.write(frame.to_string(), route).await?;
                 }
                 Ok(())
             }
@@ -683,7 +702,7 @@ impl Connection {
     /// Handles one parsed element; `batch` collects answers of a batch frame.
     async fn dispatch(&mut self, parsed: Parsed, batch: Option<u64>) -> Result<(), Error> {
         match parsed {
-            Parsed::Invalid(id, error) => self.answer(batch, response_json(id.as_ref(), Err(error)), false).await,
+            Parsed::Invalid(id, error) => self.answer(batch, id, Err(error), false).await,
             Parsed::Ignored(why) => {
                 tracing::warn!("dropped a malformed message: {why}");
                 Ok(())
@@ -716,14 +735,14 @@ impl Connection {
                     None
                 };
                 if let Some(error) = refusal {
-                    return self.answer(batch, response_json(Some(&request.id), Err(error)), false).await;
+                    return self.answer(batch, Some(request.id), Err(error), false).await;
                 }
                 if self.inflight.contains_key(&request.id) {
                     let error = ErrorObject::new(
                         ErrorObject::INVALID_REQUEST,
                         format!("request id {} is already in use by a request in flight", request.id),
                     );
-                    return self.answer(batch, response_json(Some(&request.id), Err(error)), false).await;
+                    return self.answer(batch, Some(request.id), Err(error), false).await;
                 }
                 let token = self.root.child_token();
                 let id = request.id.clone();
@@ -731,7 +750,8 @@ impl Connection {
                 if let Some(batch) = batch.and_then(|b| self.batches.get_mut(&b)) {
                     batch.remaining += 1;
                 }
-                let work = Arc::clone(&self.service).request(request, token.clone(), self.peer.clone());
+                let peer = self.peer.related_to(id.clone());
+                let work = Arc::clone(&self.service).request(request, token.clone(), peer);
                 let task_id = id.clone();
                 let handle = self.tasks.spawn(async move {
                     let outcome = tokio::select! {
@@ -784,15 +804,25 @@ impl Connection {
                 Some(batch) => self.settle(batch).await,
                 None => Ok(()),
             },
-            Some(outcome) => self.answer(batch, response_json(Some(&id), outcome), true).await,
+            Some(outcome) => self.answer(batch, Some(id), outcome, true).await,
         }
     }
 
     /// Sends a response, or adds it to its batch; `counted` when it answers a request that holds a count in
     /// the batch (a handled request, as opposed to an element rejected on arrival).
-    async fn answer(&mut self, batch: Option<u64>, response: Value, counted: bool) -> Result<(), Error> {
+    async fn answer(
+        &mut self,
+        batch: Option<u64>,
+        id: Option<RequestId>,
+        outcome: Outcome,
+        counted: bool,
+    ) -> Result<(), Error> {
+        let response = response_json(id.as_ref(), outcome);
         match batch {
-            None => self.write(response.to_string()).await,
+            None => {
+                let route = id.map_or(Route::Session, Route::Response);
+                self.write(response.to_string(), route).await
+            }
             Some(batch) => {
                 if let Some(acc) = self.batches.get_mut(&batch) {
                     acc.responses.push(response);
@@ -813,7 +843,7 @@ impl Connection {
         if acc.responses.is_empty() {
             return Ok(());
         }
-        self.write(Value::Array(acc.responses).to_string()).await
+        self.write(Value::Array(acc.responses).to_string(), Route::Session).await
     }
 }
 

@@ -3,6 +3,8 @@
 //! - [`engine`]: the JSON-RPC engine (one task per connection, request correlation, cancellation,
 //!   progress, timeouts, batches, error classification).
 //! - [`transport`]: stdio, child process and in-process transports over one newline-delimited codec.
+//! - [`http`] (features `http-server`, `http-client`): Streamable HTTP and the 2024-11-05 HTTP+SSE
+//!   transport.
 //! - [`server`] and [`client`]: the MCP sessions for the legacy (handshake) revisions 2024-11-05 …
 //!   2025-11-25. Handlers and calls use the handler revision's types ([`hub`]); the runtime converts to
 //!   the negotiated revision with the generated adapters.
@@ -10,6 +12,8 @@
 pub mod client;
 pub mod engine;
 mod error;
+#[cfg(any(feature = "http-server", feature = "http-client"))]
+pub mod http;
 pub mod revision;
 pub mod server;
 pub mod transport;

@@ -5,6 +5,7 @@
 //! processes and the in-process pair share one newline-delimited codec ([`Framed`]) with a maximum frame
 //! size.
 
+use mcpgen_types::rpc::RequestId;
 use std::future::Future;
 
 #[cfg(feature = "stdio")]
@@ -45,11 +46,31 @@ pub trait FrameWriter: Send + 'static {
     /// Sends one frame (a JSON text without newlines).
     fn send(&mut self, frame: String) -> impl Future<Output = Result<(), TransportError>> + Send;
 
+    /// Sends one frame, saying which of the peer's requests it belongs to. Transports with one stream per
+    /// request (Streamable HTTP) route on it; the others ignore it (the default).
+    fn send_routed(&mut self, frame: String, route: Route) -> impl Future<Output = Result<(), TransportError>> + Send {
+        let _ = route;
+        self.send(frame)
+    }
+
     /// Closes the channel: flushes, closes the write side and, for a child process, shuts the process
     /// down as the spec prescribes. Called once, after the last `send`.
     fn close(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send {
         async { Ok(()) }
     }
+}
+
+/// Which of the peer's requests an outgoing frame belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Route {
+    /// Not tied to a request of the peer: change notifications, requests made outside a handler, errors
+    /// about frames whose id could not be read, batch responses.
+    Session,
+    /// Sent by the handler of the peer's request `id`: progress, log messages, requests to the peer.
+    Related(RequestId),
+    /// The response to the peer's request `id`.
+    Response(RequestId),
 }
 
 /// Why a transport could not send or receive.
