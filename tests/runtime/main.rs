@@ -5,6 +5,8 @@ mod bad_input;
 mod cancellation;
 mod child;
 mod downgrade;
+#[cfg(all(feature = "http-server", feature = "http-client"))]
+mod http;
 mod load;
 mod methods;
 mod negotiation;

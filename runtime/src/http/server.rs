@@ -1,43 +1,1048 @@
-//! The Streamable HTTP server (being written; the API below is final).
+//! The Streamable HTTP server (2025-03-26 … 2025-11-25) and the 2024-11-05 HTTP+SSE endpoints, as an
+//! [`axum::Router`].
+//!
+//! Each session is one engine connection (the same one stdio uses) whose transport is a pair of channels:
+//! POST bodies are fed to it, and what it writes is routed by [`Route`] to the HTTP stream that belongs to
+//! it — the response stream of the request it answers or was sent for, else the session's GET stream.
+//! Every stream keeps its last events so a client can resume with `Last-Event-ID`.
 
-use crate::server::Server;
+use super::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
+use crate::revision::ProtocolVersion;
+use crate::server::{Server, ServerHandle};
+use crate::transport::{FrameReader, FrameWriter, Route, Transport, TransportError};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use mcpgen_types::rpc::{ErrorObject, RequestId};
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
-/// Options of an [`HttpServer`].
+/// Options of an [`HttpServer`]. Start from [`HttpOptions::default`] (safe for a local server) and change
+/// fields.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct HttpOptions {
     /// The MCP endpoint's path (default `/mcp`).
     pub path: String,
+    /// The 2024-11-05 HTTP+SSE endpoints: the GET stream's path (default `/sse`) and the path it announces
+    /// for POSTs (default `/messages`); `None` turns them off.
+    pub legacy_sse: Option<(String, String)>,
+    /// Host names (without port, IPv6 in brackets) the `Host` header may name; `None` allows any. The
+    /// default allows only `localhost`, `127.0.0.1` and `[::1]` (DNS-rebinding protection): a server
+    /// reachable under another name must list it.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Origins a browser may call from: exact origins (`https://app.example`) or bare host names (any
+    /// scheme and port). A request without `Origin` (not from a browser) is allowed; `None` allows every
+    /// origin. Default: the local host names, as for `allowed_hosts`. Others get `403`.
+    pub allowed_origins: Option<Vec<String>>,
+    /// The largest request body in bytes (default 4 MiB); larger ones get `413`.
+    pub max_body: usize,
+    /// A session with no open stream and no request in flight for this long is closed (default 30 min).
+    pub idle_timeout: Duration,
+    /// How many sessions may be open at once (default 10,000); `initialize` beyond that gets `503`.
+    pub max_sessions: usize,
+    /// Without sessions: no `Mcp-Session-Id`, every POST is served on its own, GET and DELETE get `405`.
+    /// For deployments behind load balancers; the server cannot send requests to the client then.
+    pub stateless: bool,
+    /// Answer requests with one JSON body instead of an SSE stream; messages sent while handling them go
+    /// to the session's GET stream instead.
+    pub json_response: bool,
+    /// How many events each stream keeps for resumption (default 512).
+    pub replay_events: usize,
+    /// How often an idle SSE stream gets a comment line, so proxies keep it open (default 15 s).
+    pub keep_alive: Option<Duration>,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
-        HttpOptions { path: "/mcp".into() }
+        let local: Vec<String> = LOCAL_HOSTS.iter().map(|h| (*h).to_owned()).collect();
+        HttpOptions {
+            path: "/mcp".into(),
+            legacy_sse: Some(("/sse".into(), "/messages".into())),
+            allowed_hosts: Some(local.clone()),
+            allowed_origins: Some(local),
+            max_body: 4 * 1024 * 1024,
+            idle_timeout: Duration::from_secs(30 * 60),
+            max_sessions: 10_000,
+            stateless: false,
+            json_response: false,
+            replay_events: 512,
+            keep_alive: Some(Duration::from_secs(15)),
+        }
     }
 }
 
-/// A [`Server`] served over Streamable HTTP.
+const LOCAL_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+/// How many finished response streams a session keeps for resumption.
+const FINISHED_KEPT: usize = 32;
+/// The stream of server messages not tied to a request (the GET stream).
+const STANDALONE: u64 = 0;
+
+/// A [`Server`] served over Streamable HTTP (and HTTP+SSE for 2024-11-05 clients).
+///
+/// ```no_run
+/// # async fn run(server: mcpgen_runtime::server::Server) -> std::io::Result<()> {
+/// use mcpgen_runtime::http::{HttpOptions, HttpServer};
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// println!("http://{}/mcp", listener.local_addr()?);
+/// HttpServer::new(server, HttpOptions::default()).serve(listener).await
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct HttpServer {
-    _server: Server,
-    _idle: Duration,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    server: Server,
+    options: HttpOptions,
+    sessions: Mutex<HashMap<String, Arc<HttpSession>>>,
+    /// Fires when shutdown starts: new sessions and requests are refused from then on.
+    shutdown: CancellationToken,
+    reaper: std::sync::Once,
 }
 
 impl HttpServer {
     /// Serves `server` with `options`.
     pub fn new(server: Server, options: HttpOptions) -> HttpServer {
-        let _ = options;
-        HttpServer { _server: server, _idle: Duration::ZERO }
+        HttpServer {
+            shared: Arc::new(Shared {
+                server,
+                options,
+                sessions: Mutex::new(HashMap::new()),
+                shutdown: CancellationToken::new(),
+                reaper: std::sync::Once::new(),
+            }),
+        }
     }
 
-    /// The router to mount (or to serve with [`HttpServer::serve`]).
+    /// The router to serve, or to merge into an application's router: the MCP endpoint at
+    /// [`HttpOptions::path`] and the HTTP+SSE endpoints.
     pub fn router(&self) -> axum::Router {
-        axum::Router::new()
+        let options = &self.shared.options;
+        let mut router = axum::Router::new().route(&options.path, axum::routing::any(endpoint));
+        if let Some((sse, messages)) = &options.legacy_sse {
+            router = router
+                .route(sse, axum::routing::get(legacy_stream))
+                .route(messages, axum::routing::post(legacy_message));
+        }
+        router.with_state(Arc::clone(&self.shared))
     }
 
-    /// Serves on `listener` until the process ends (Ctrl-C starts a graceful shutdown).
+    /// Serves on `listener` until Ctrl-C, then shuts down gracefully ([`HttpServer::shutdown`]).
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
+        self.serve_with_shutdown(listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
     }
+
+    /// Serves on `listener` until `signal` completes, then shuts down gracefully.
+    pub async fn serve_with_shutdown(
+        self,
+        listener: tokio::net::TcpListener,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let this = self.clone();
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    () = signal => {}
+                    () = this.shared.shutdown.cancelled() => {}
+                }
+                this.shutdown().await;
+            })
+            .await
+    }
+
+    /// Shuts down gracefully: refuses new sessions and requests (`503`), lets the requests in flight
+    /// finish (up to the server's drain time) and deliver their responses, then ends every stream.
+    pub async fn shutdown(&self) {
+        self.shared.shutdown.cancel();
+        let sessions: Vec<_> = self.shared.sessions().drain().map(|(_, s)| s).collect();
+        for session in &sessions {
+            session.handle.close().await;
+        }
+        for session in &sessions {
+            session.handle.closed().await;
+        }
+    }
+
+    /// How many sessions are open.
+    pub fn session_count(&self) -> usize {
+        self.shared.sessions().len()
+    }
+
+    /// Sends `notifications/tools/list_changed` to every session (after [`Server::add_tool`]).
+    pub async fn tools_changed(&self) {
+        for session in self.shared.live_sessions() {
+            let _ = session.handle.tools_changed().await;
+        }
+    }
+
+    /// Sends `notifications/prompts/list_changed` to every session.
+    pub async fn prompts_changed(&self) {
+        for session in self.shared.live_sessions() {
+            let _ = session.handle.prompts_changed().await;
+        }
+    }
+
+    /// Sends `notifications/resources/list_changed` to every session.
+    pub async fn resources_changed(&self) {
+        for session in self.shared.live_sessions() {
+            let _ = session.handle.resources_changed().await;
+        }
+    }
+
+    /// Sends `notifications/resources/updated` to every session subscribed to `uri`; returns how many.
+    pub async fn resource_updated(&self, uri: &str) -> usize {
+        let mut count = 0;
+        for session in self.shared.live_sessions() {
+            if session.handle.resource_updated(uri).await.unwrap_or(false) {
+                count += 1;
+            }
+        }
+        count
+    }
+}
+
+impl Shared {
+    fn sessions(&self) -> MutexGuard<'_, HashMap<String, Arc<HttpSession>>> {
+        lock(&self.sessions)
+    }
+
+    fn live_sessions(&self) -> Vec<Arc<HttpSession>> {
+        self.sessions().values().cloned().collect()
+    }
+
+    fn session(&self, headers: &HeaderMap) -> Result<Arc<HttpSession>, Response> {
+        let Some(id) = headers.get(SESSION_ID) else {
+            return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "missing Mcp-Session-Id header"));
+        };
+        let found = id.to_str().ok().and_then(|id| self.sessions().get(id).cloned()).filter(|s| !s.handle.is_closed());
+        match found {
+            Some(session) => {
+                session.touch();
+                Ok(session)
+            }
+            None => Err(error(StatusCode::NOT_FOUND, ErrorObject::INVALID_REQUEST, "unknown or terminated session")),
+        }
+    }
+
+    /// Starts a session: its engine connection, and the task that forgets it when the connection ends.
+    /// `stateless`: a session for one POST, not kept, initialized at the given revision (`None`: one that
+    /// answers `initialize`).
+    fn open_session(
+        self: &Arc<Self>,
+        legacy: bool,
+        stateless: Option<Option<ProtocolVersion>>,
+    ) -> Result<Arc<HttpSession>, Response> {
+        if self.shutdown.is_cancelled() {
+            return Err(unavailable());
+        }
+        let version = stateless.flatten();
+        let stateless = stateless.is_some();
+        if !stateless && self.sessions().len() >= self.options.max_sessions {
+            return Err(error(StatusCode::SERVICE_UNAVAILABLE, ErrorObject::INTERNAL_ERROR, "too many sessions"));
+        }
+        let id = if stateless { String::new() } else { session_id()? };
+        let replay = if stateless { 0 } else { self.options.replay_events };
+        let streams = Arc::new(Mutex::new(Streams::new(replay, legacy)));
+        let (inbound, frames) = mpsc::channel(64);
+        let transport = Channels { frames, streams: Arc::clone(&streams) };
+        let handle = match version {
+            Some(version) => self.server.serve_initialized(transport, version),
+            None => self.server.serve(transport),
+        };
+        let session = Arc::new(HttpSession {
+            id: id.clone(),
+            handle,
+            inbound,
+            streams,
+            last_active: Mutex::new(Instant::now()),
+            legacy,
+        });
+        if !stateless {
+            self.sessions().insert(id.clone(), Arc::clone(&session));
+            let shared = Arc::downgrade(self);
+            let ended = session.handle.ended();
+            tokio::spawn(async move {
+                ended.cancelled().await;
+                if let Some(shared) = shared.upgrade() {
+                    shared.sessions().remove(&id);
+                }
+            });
+            self.start_reaper();
+        }
+        Ok(session)
+    }
+
+    /// Closes sessions idle for longer than the idle timeout, checking a few times per timeout.
+    fn start_reaper(self: &Arc<Self>) {
+        self.reaper.call_once(|| {
+            let shared: Weak<Shared> = Arc::downgrade(self);
+            let period = (self.options.idle_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(60));
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(period);
+                loop {
+                    ticks.tick().await;
+                    let Some(shared) = shared.upgrade() else { return };
+                    if shared.shutdown.is_cancelled() {
+                        return;
+                    }
+                    let idle: Vec<_> = shared
+                        .sessions()
+                        .values()
+                        .filter(|s| s.idle_for(shared.options.idle_timeout))
+                        .cloned()
+                        .collect();
+                    for session in idle {
+                        shared.sessions().remove(&session.id);
+                        session.handle.close().await;
+                    }
+                }
+            });
+        });
+    }
+
+    /// The DNS-rebinding and browser-origin checks (`403` when they fail).
+    fn check_origin(&self, headers: &HeaderMap) -> Result<(), Response> {
+        if let Some(allowed) = &self.options.allowed_hosts {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(host_name);
+            if !host.is_some_and(|host| allowed.iter().any(|a| a.eq_ignore_ascii_case(host))) {
+                return Err(error(StatusCode::FORBIDDEN, ErrorObject::INVALID_REQUEST, "forbidden: Host not allowed"));
+            }
+        }
+        if let (Some(allowed), Some(origin)) = (&self.options.allowed_origins, headers.get(header::ORIGIN)) {
+            let origin = origin.to_str().unwrap_or_default();
+            let host = origin.split_once("://").map(|(_, rest)| host_name(rest));
+            let ok = allowed
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(origin) || host.is_some_and(|h| a.eq_ignore_ascii_case(h)));
+            if !ok {
+                return Err(error(
+                    StatusCode::FORBIDDEN,
+                    ErrorObject::INVALID_REQUEST,
+                    "forbidden: Origin not allowed",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn read_body(&self, body: Body) -> Result<Bytes, Response> {
+        match Limited::new(body, self.options.max_body).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorObject::INVALID_REQUEST,
+                format!("request body larger than {} bytes", self.options.max_body),
+            )),
+            Err(e) => Err(error(StatusCode::BAD_REQUEST, ErrorObject::PARSE_ERROR, format!("unreadable body: {e}"))),
+        }
+    }
+}
+
+/// The host part of a `Host` header value or an origin's authority: `[::1]` or `name`, without the port.
+fn host_name(authority: &str) -> &str {
+    let authority = authority.split('/').next().unwrap_or_default();
+    if authority.starts_with('[') {
+        return authority.split_inclusive(']').next().unwrap_or(authority);
+    }
+    authority.rsplit_once(':').map_or(authority, |(host, _)| host)
+}
+
+/// A session id: 128 random bits from the operating system, as 32 hex digits.
+fn session_id() -> Result<String, Response> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorObject::INTERNAL_ERROR,
+            format!("no randomness for a session id: {e}"),
+        )
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section here is short and never calls user code.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// An HTTP error whose body is a JSON-RPC error (without an id: it concerns the HTTP request).
+fn error(status: StatusCode, code: i64, message: impl Into<String>) -> Response {
+    rpc_error(status, None, ErrorObject::new(code, message))
+}
+
+fn rpc_error(status: StatusCode, id: Option<&RequestId>, error: ErrorObject) -> Response {
+    let body = json!({"jsonrpc": "2.0", "id": id, "error": error});
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+fn unavailable() -> Response {
+    error(StatusCode::SERVICE_UNAVAILABLE, ErrorObject::INTERNAL_ERROR, "the server is shutting down")
+}
+
+/// Whether an `Accept` header admits `wanted` (`type/subtype`), wildcards included.
+fn accepts(headers: &HeaderMap, wanted: &str) -> bool {
+    let (kind, _) = wanted.split_once('/').unwrap_or((wanted, ""));
+    headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|item| {
+        let media = item.split(';').next().unwrap_or_default().trim();
+        media.eq_ignore_ascii_case(wanted) || media == "*/*" || media.eq_ignore_ascii_case(&format!("{kind}/*"))
+    })
+}
+
+/// One MCP session over HTTP.
+struct HttpSession {
+    id: String,
+    handle: ServerHandle,
+    /// Frames for the engine, in arrival order.
+    inbound: mpsc::Sender<String>,
+    streams: Arc<Mutex<Streams>>,
+    last_active: Mutex<Instant>,
+    /// A 2024-11-05 HTTP+SSE session: everything goes to its one stream.
+    legacy: bool,
+}
+
+impl HttpSession {
+    fn touch(&self) {
+        *lock(&self.last_active) = Instant::now();
+    }
+
+    fn idle_for(&self, timeout: Duration) -> bool {
+        !self.legacy && lock(&self.last_active).elapsed() >= timeout && lock(&self.streams).quiet()
+    }
+
+    /// Checks `MCP-Protocol-Version` against the negotiated revision (`400` when it names another).
+    fn check_version(&self, headers: &HeaderMap) -> Result<(), Response> {
+        let Some(value) = headers.get(PROTOCOL_VERSION) else { return Ok(()) };
+        let named = value.to_str().ok().and_then(ProtocolVersion::parse);
+        let negotiated = self.handle.protocol_version();
+        match (named, negotiated) {
+            (Some(named), Some(negotiated)) if named == negotiated => Ok(()),
+            (Some(_), None) => Ok(()),
+            _ => Err(error(
+                StatusCode::BAD_REQUEST,
+                ErrorObject::INVALID_REQUEST,
+                format!(
+                    "unsupported MCP-Protocol-Version {:?} (this session speaks {})",
+                    value,
+                    negotiated.map_or("nothing yet", ProtocolVersion::as_str)
+                ),
+            )),
+        }
+    }
+
+    /// Hands frames to the engine.
+    async fn forward(&self, frames: Vec<String>) -> Result<(), Response> {
+        for frame in frames {
+            if self.inbound.send(frame).await.is_err() {
+                return Err(error(StatusCode::NOT_FOUND, ErrorObject::INVALID_REQUEST, "the session has ended"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The engine side of a session's channels.
+struct Channels {
+    frames: mpsc::Receiver<String>,
+    streams: Arc<Mutex<Streams>>,
+}
+
+struct Inbound(mpsc::Receiver<String>);
+struct Outbound(Arc<Mutex<Streams>>);
+
+impl Transport for Channels {
+    type Reader = Inbound;
+    type Writer = Outbound;
+    fn split(self) -> (Inbound, Outbound) {
+        (Inbound(self.frames), Outbound(self.streams))
+    }
+}
+
+impl FrameReader for Inbound {
+    async fn recv(&mut self) -> Option<Result<String, TransportError>> {
+        self.0.recv().await.map(Ok)
+    }
+}
+
+impl FrameWriter for Outbound {
+    async fn send(&mut self, frame: String) -> Result<(), TransportError> {
+        self.send_routed(frame, Route::Session).await
+    }
+
+    async fn send_routed(&mut self, frame: String, route: Route) -> Result<(), TransportError> {
+        let delivery = lock(&self.0).deliver(frame, route);
+        if let Some((sink, event)) = delivery {
+            // Waits while the client reads slowly: the engine's backlog limit then applies.
+            let _ = sink.send(event).await;
+        }
+        Ok(())
+    }
+
+    async fn close(&mut self) -> Result<(), TransportError> {
+        lock(&self.0).end_all();
+        Ok(())
+    }
+}
+
+/// Where a stream's events go now.
+enum Sink {
+    /// Nobody listens (a dropped connection, or a GET stream not opened yet): events wait for a resumption.
+    Detached,
+    /// An open SSE response.
+    Sse(mpsc::Sender<Bytes>),
+    /// A request answered with one JSON body: the responses collected so far and where to send them.
+    Json(Vec<String>, Option<oneshot::Sender<Vec<String>>>),
+}
+
+struct Stream {
+    /// The last events, for resumption: (sequence number, SSE text).
+    events: VecDeque<(u64, Bytes)>,
+    next_seq: u64,
+    /// Events up to this sequence number were handed to a live sink.
+    delivered: u64,
+    sink: Sink,
+    /// Requests on this stream still to be answered (the GET stream never ends on its own).
+    open: usize,
+}
+
+impl Stream {
+    fn new(sink: Sink, open: usize) -> Self {
+        Stream { events: VecDeque::new(), next_seq: 1, delivered: 0, sink, open }
+    }
+}
+
+/// The streams of one session, and which stream each request in flight belongs to.
+struct Streams {
+    streams: HashMap<u64, Stream>,
+    requests: HashMap<RequestId, u64>,
+    finished: VecDeque<u64>,
+    next: u64,
+    replay: usize,
+    legacy: bool,
+    ended: bool,
+}
+
+impl Streams {
+    fn new(replay: usize, legacy: bool) -> Self {
+        let streams = HashMap::from([(STANDALONE, Stream::new(Sink::Detached, usize::MAX))]);
+        Streams { streams, requests: HashMap::new(), finished: VecDeque::new(), next: 1, replay, legacy, ended: false }
+    }
+
+    /// No listener and no request in flight.
+    fn quiet(&self) -> bool {
+        self.requests.is_empty()
+            && self.streams.values().all(|s| match &s.sink {
+                Sink::Sse(sink) => sink.is_closed(),
+                Sink::Json(..) => false,
+                Sink::Detached => true,
+            })
+    }
+
+    /// A new response stream for `ids`; `Err` names an id already in flight on this session.
+    fn open(&mut self, ids: &[RequestId], sink: Sink) -> Result<u64, RequestId> {
+        if let Some(id) = ids.iter().find(|id| self.requests.contains_key(id)) {
+            return Err(id.clone());
+        }
+        let stream = self.next;
+        self.next += 1;
+        self.streams.insert(stream, Stream::new(sink, ids.len()));
+        for id in ids {
+            self.requests.insert(id.clone(), stream);
+        }
+        Ok(stream)
+    }
+
+    /// Records an event on the stream `route` leads to; returns where to send it now, if anywhere.
+    fn deliver(&mut self, frame: String, route: Route) -> Option<(mpsc::Sender<Bytes>, Bytes)> {
+        let (target, response) = match route {
+            _ if self.legacy => (STANDALONE, None),
+            Route::Session => (STANDALONE, None),
+            Route::Related(id) => (self.requests.get(&id).copied().unwrap_or(STANDALONE), None),
+            Route::Response(id) => match self.requests.remove(&id) {
+                Some(stream) => (stream, Some(id)),
+                None => (STANDALONE, None),
+            },
+        };
+        let json = self.streams.get(&target).is_some_and(|s| matches!(s.sink, Sink::Json(..)));
+        if !json {
+            return self.deliver_to(target, frame, response.is_some());
+        }
+        if response.is_none() {
+            // A JSON answer carries only responses; the rest goes to the GET stream.
+            return self.deliver_to(STANDALONE, frame, false);
+        }
+        let stream = self.streams.get_mut(&target)?;
+        stream.open = stream.open.saturating_sub(1);
+        if let Sink::Json(collected, reply) = &mut stream.sink {
+            collected.push(frame);
+            if stream.open == 0 {
+                if let Some(reply) = reply.take() {
+                    let _ = reply.send(std::mem::take(collected));
+                }
+                self.finish(target);
+            }
+        }
+        None
+    }
+
+    fn deliver_to(&mut self, target: u64, frame: String, response: bool) -> Option<(mpsc::Sender<Bytes>, Bytes)> {
+        let legacy = self.legacy;
+        let replay = self.replay;
+        let stream = self.streams.get_mut(&target)?;
+        let seq = stream.next_seq;
+        stream.next_seq += 1;
+        let event = if legacy {
+            Bytes::from(format!("event: message\ndata: {frame}\n\n"))
+        } else {
+            Bytes::from(format!("id: {target}.{seq}\ndata: {frame}\n\n"))
+        };
+        if replay > 0 {
+            if stream.events.len() >= replay {
+                stream.events.pop_front();
+            }
+            stream.events.push_back((seq, event.clone()));
+        }
+        let sink = match &stream.sink {
+            Sink::Sse(sink) if !sink.is_closed() => {
+                stream.delivered = seq;
+                Some(sink.clone())
+            }
+            Sink::Sse(_) => {
+                stream.sink = Sink::Detached;
+                None
+            }
+            _ => None,
+        };
+        if response {
+            stream.open = stream.open.saturating_sub(1);
+            if stream.open == 0 {
+                self.finish(target);
+            }
+        }
+        sink.map(|sink| (sink, event))
+    }
+
+    /// A response stream got its last response: it ends (its sink is dropped once the caller has sent the
+    /// last event) and stays resumable for a while.
+    fn finish(&mut self, stream: u64) {
+        if let Some(s) = self.streams.get_mut(&stream)
+            && !matches!(s.sink, Sink::Detached)
+        {
+            // Dropping the sender here would lose the event in the caller's hands; the caller holds a clone.
+            s.sink = Sink::Detached;
+        }
+        self.finished.push_back(stream);
+        while self.finished.len() > FINISHED_KEPT {
+            if let Some(old) = self.finished.pop_front() {
+                self.streams.remove(&old);
+            }
+        }
+    }
+
+    /// Attaches an SSE listener to `stream` after queueing the events it has not seen: those after `after`,
+    /// or, without it, those never delivered. A finished stream only replays (the listener ends after).
+    /// `false` when the stream is unknown.
+    fn attach(&mut self, stream: u64, after: Option<u64>, sink: &mpsc::Sender<Bytes>) -> bool {
+        let ended = self.ended;
+        let Some(s) = self.streams.get_mut(&stream) else { return false };
+        let from = after.unwrap_or(s.delivered);
+        for (seq, event) in s.events.iter().filter(|(seq, _)| *seq > from) {
+            // The channel has room for a whole replay buffer (see `listener`).
+            if sink.try_send(event.clone()).is_err() {
+                break;
+            }
+            s.delivered = s.delivered.max(*seq);
+        }
+        if !ended && (stream == STANDALONE || s.open > 0) {
+            s.sink = Sink::Sse(sink.clone());
+        }
+        true
+    }
+
+    /// Allocates a sequence number for a priming event (an id with no data) on `stream`.
+    fn priming(&mut self, stream: u64) -> Option<Bytes> {
+        let s = self.streams.get_mut(&stream)?;
+        let seq = s.next_seq;
+        s.next_seq += 1;
+        Some(Bytes::from(format!("id: {stream}.{seq}\ndata:\n\n")))
+    }
+
+    /// The connection ended: every stream ends.
+    fn end_all(&mut self) {
+        self.ended = true;
+        for stream in self.streams.values_mut() {
+            if let Sink::Json(collected, reply) = &mut stream.sink
+                && let Some(reply) = reply.take()
+            {
+                let _ = reply.send(std::mem::take(collected));
+            }
+            stream.sink = Sink::Detached;
+        }
+    }
+}
+
+/// What one element of a POST body is.
+enum Kind {
+    Request(RequestId, bool),
+    Other,
+}
+
+/// Classifies the elements of a POST body: requests (with whether it is `initialize`), or notifications
+/// and responses. `Err` for an element that is none of these.
+fn classify(value: &Value) -> Result<Kind, &'static str> {
+    let Value::Object(object) = value else { return Err("a JSON-RPC message must be an object") };
+    match (object.get("method"), object.get("id")) {
+        (Some(Value::String(method)), Some(id)) => match serde_json::from_value::<RequestId>(id.clone()) {
+            Ok(id) => Ok(Kind::Request(id, method == "initialize")),
+            Err(_) => Err("`id` must be a string or an integer"),
+        },
+        (Some(Value::String(_)), None) => Ok(Kind::Other),
+        (None, Some(_)) if object.contains_key("result") || object.contains_key("error") => Ok(Kind::Other),
+        _ => Err("not a JSON-RPC request, notification or response"),
+    }
+}
+
+/// The MCP endpoint: POST, GET and DELETE.
+async fn endpoint(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    if let Err(response) = shared.check_origin(&parts.headers) {
+        return response;
+    }
+    let allow = if shared.options.stateless { "POST" } else { "GET, POST, DELETE" };
+    match parts.method {
+        Method::POST => post(&shared, &parts.headers, body).await.unwrap_or_else(|r| r),
+        Method::GET if !shared.options.stateless => get(&shared, &parts.headers).unwrap_or_else(|r| r),
+        Method::DELETE if !shared.options.stateless => delete(&shared, &parts.headers).await.unwrap_or_else(|r| r),
+        _ => {
+            let mut response =
+                error(StatusCode::METHOD_NOT_ALLOWED, ErrorObject::INVALID_REQUEST, "method not allowed");
+            response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+            response
+        }
+    }
+}
+
+async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<Response, Response> {
+    if shared.shutdown.is_cancelled() {
+        return Err(unavailable());
+    }
+    let json_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+    if !json_type {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorObject::INVALID_REQUEST,
+            "Content-Type must be application/json",
+        ));
+    }
+    if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {
+        return Err(error(
+            StatusCode::NOT_ACCEPTABLE,
+            ErrorObject::INVALID_REQUEST,
+            "Accept must list application/json and text/event-stream",
+        ));
+    }
+    let bytes = shared.read_body(body).await?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorObject::PARSE_ERROR, format!("parse error: {e}")))?;
+    let (messages, batch) = match value {
+        Value::Array(items) if items.is_empty() => {
+            return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "empty batch"));
+        }
+        Value::Array(items) => (items, true),
+        value => (vec![value], false),
+    };
+    let mut ids = Vec::new();
+    let mut initialize = false;
+    for message in &messages {
+        match classify(message) {
+            Ok(Kind::Request(id, init)) => {
+                initialize |= init;
+                ids.push(id);
+            }
+            Ok(Kind::Other) => {}
+            Err(why) => return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, why)),
+        }
+    }
+    if initialize && batch {
+        return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "initialize must not be in a batch"));
+    }
+    let frames: Vec<String> = if batch {
+        messages.iter().map(Value::to_string).collect()
+    } else {
+        // A single message is forwarded as received.
+        vec![String::from_utf8_lossy(&bytes).into_owned()]
+    };
+
+    let (session, created) = if shared.options.stateless {
+        let version = match headers.get(PROTOCOL_VERSION) {
+            // `initialize` is answered by a session of its own (uninitialized), thrown away afterwards.
+            _ if initialize => None,
+            None => Some(stateless_default(shared)),
+            Some(value) => match value.to_str().ok().and_then(ProtocolVersion::parse) {
+                Some(version) if shared.server.protocol_versions().contains(&version) => Some(version),
+                _ => {
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        ErrorObject::INVALID_REQUEST,
+                        format!("unsupported MCP-Protocol-Version {value:?}"),
+                    ));
+                }
+            },
+        };
+        (shared.open_session(false, Some(version))?, true)
+    } else if headers.get(SESSION_ID).is_none() && initialize {
+        (shared.open_session(false, None)?, true)
+    } else {
+        let session = shared.session(headers)?;
+        if session.legacy {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                ErrorObject::INVALID_REQUEST,
+                "an HTTP+SSE session; POST to its endpoint",
+            ));
+        }
+        if !initialize {
+            session.check_version(headers)?;
+        }
+        if batch {
+            ProtocolVersion::accepts_batches(session.handle.protocol_version())
+                .map_err(|why| error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, why))?;
+        }
+        (session, false)
+    };
+    let ephemeral = shared.options.stateless;
+
+    if ids.is_empty() {
+        session.forward(frames).await?;
+        if ephemeral {
+            session.handle.close().await;
+        }
+        return Ok(StatusCode::ACCEPTED.into_response());
+    }
+
+    let mut response_headers = HeaderMap::new();
+    if created
+        && !ephemeral
+        && let Ok(value) = HeaderValue::from_str(&session.id)
+    {
+        response_headers.insert(SESSION_ID, value);
+    }
+    if shared.options.json_response {
+        let (reply, answer) = oneshot::channel();
+        let opened = lock(&session.streams).open(&ids, Sink::Json(Vec::new(), Some(reply)));
+        if let Err(id) = opened {
+            return Err(duplicate(&id));
+        }
+        session.forward(frames).await?;
+        let responses = answer.await.unwrap_or_default();
+        if ephemeral {
+            session.handle.close().await;
+        }
+        let body = match responses.len() {
+            0 => return Err(error(StatusCode::INTERNAL_SERVER_ERROR, ErrorObject::INTERNAL_ERROR, "no response")),
+            1 if !batch => responses.into_iter().next().unwrap_or_default(),
+            _ => format!("[{}]", responses.join(",")),
+        };
+        response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        return Ok((StatusCode::OK, response_headers, body).into_response());
+    }
+
+    let (sink, events) = listener(&shared.options);
+    let stream = lock(&session.streams).open(&ids, Sink::Sse(sink.clone())).map_err(|id| duplicate(&id))?;
+    // 2025-11-25: an event id first, so that a client whose connection drops can resume.
+    let version = session.handle.protocol_version();
+    if !ephemeral && !initialize && version.is_some_and(|v| v.as_str() >= "2025-11-25") {
+        let priming = lock(&session.streams).priming(stream);
+        if let Some(priming) = priming {
+            let _ = sink.try_send(priming);
+        }
+    }
+    drop(sink);
+    session.forward(frames).await?;
+    let guard = ephemeral.then(|| EndOnDrop(Arc::clone(&session)));
+    Ok(sse_response(response_headers, events, shared.options.keep_alive, guard))
+}
+
+/// The channel of one SSE response: room for a whole replay buffer and then some.
+fn listener(options: &HttpOptions) -> (mpsc::Sender<Bytes>, mpsc::Receiver<Bytes>) {
+    mpsc::channel(options.replay_events + 256)
+}
+
+fn duplicate(id: &RequestId) -> Response {
+    rpc_error(
+        StatusCode::BAD_REQUEST,
+        Some(id),
+        ErrorObject::new(
+            ErrorObject::INVALID_REQUEST,
+            format!("request id {id} is already in use by a request in flight"),
+        ),
+    )
+}
+
+/// The revision assumed for a stateless request without `MCP-Protocol-Version`: 2025-03-26 per the spec,
+/// when this server speaks it.
+fn stateless_default(shared: &Shared) -> ProtocolVersion {
+    let versions = shared.server.protocol_versions();
+    ProtocolVersion::parse("2025-03-26")
+        .filter(|v| versions.contains(v))
+        .or_else(|| versions.first().copied())
+        .unwrap_or_else(ProtocolVersion::newest)
+}
+
+/// Closes a stateless request's session when its response stream is done with.
+struct EndOnDrop(Arc<HttpSession>);
+
+impl Drop for EndOnDrop {
+    fn drop(&mut self) {
+        self.0.handle.shutdown();
+    }
+}
+
+/// GET: the session's standalone stream, or a resumed stream with `Last-Event-ID`.
+fn get(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, Response> {
+    if shared.shutdown.is_cancelled() {
+        return Err(unavailable());
+    }
+    if !accepts(headers, "text/event-stream") {
+        return Err(error(
+            StatusCode::NOT_ACCEPTABLE,
+            ErrorObject::INVALID_REQUEST,
+            "Accept must list text/event-stream",
+        ));
+    }
+    let session = shared.session(headers)?;
+    session.check_version(headers)?;
+    let (stream, after) = match headers.get(LAST_EVENT_ID) {
+        None => (STANDALONE, None),
+        Some(value) => {
+            let parsed = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.split_once('.'))
+                .and_then(|(s, q)| Some((s.parse().ok()?, q.parse().ok()?)));
+            match parsed {
+                Some((stream, seq)) => (stream, Some(seq)),
+                None => {
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        ErrorObject::INVALID_REQUEST,
+                        "malformed Last-Event-ID",
+                    ));
+                }
+            }
+        }
+    };
+    let (sink, events) = listener(&shared.options);
+    if !lock(&session.streams).attach(stream, after, &sink) {
+        return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "unknown or expired Last-Event-ID"));
+    }
+    drop(sink);
+    Ok(sse_response(HeaderMap::new(), events, shared.options.keep_alive, None))
+}
+
+/// DELETE: ends the session.
+async fn delete(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, Response> {
+    let session = shared.session(headers)?;
+    session.check_version(headers)?;
+    shared.sessions().remove(&session.id);
+    session.handle.close().await;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// An SSE response whose events come from `events`, with keep-alive comments; it ends when every sender
+/// is gone or the server shuts down.
+fn sse_response(
+    mut headers: HeaderMap,
+    events: mpsc::Receiver<Bytes>,
+    keep_alive: Option<Duration>,
+    guard: Option<EndOnDrop>,
+) -> Response {
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    let ticks = keep_alive.map(|period| tokio::time::interval_at(Instant::now() + period, period));
+    let state = (events, ticks, guard);
+    // The body ends when every sender is gone: the stream's last response was sent, or the session ended.
+    let body = futures_util::stream::unfold(state, |(mut events, mut ticks, guard)| async move {
+        let tick = async {
+            match &mut ticks {
+                Some(ticks) => {
+                    ticks.tick().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let next = tokio::select! {
+            event = events.recv() => event,
+            () = tick => Some(Bytes::from_static(b": keep-alive\n\n")),
+        }?;
+        Some((Ok::<_, Infallible>(next), (events, ticks, guard)))
+    });
+    (StatusCode::OK, headers, Body::from_stream(body)).into_response()
+}
+
+/// The 2024-11-05 HTTP+SSE stream: announces the POST endpoint, then carries every server message. The
+/// session ends when the client drops this stream.
+async fn legacy_stream(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Err(response) = shared.check_origin(&headers) {
+        return response;
+    }
+    if !accepts(&headers, "text/event-stream") {
+        return error(StatusCode::NOT_ACCEPTABLE, ErrorObject::INVALID_REQUEST, "Accept must list text/event-stream");
+    }
+    let session = match shared.open_session(true, None) {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let Some((_, messages)) = &shared.options.legacy_sse else { return StatusCode::NOT_FOUND.into_response() };
+    let (sink, events) = listener(&shared.options);
+    let endpoint = Bytes::from(format!("event: endpoint\ndata: {messages}?sessionId={}\n\n", session.id));
+    let _ = sink.try_send(endpoint);
+    lock(&session.streams).attach(STANDALONE, None, &sink);
+    drop(sink);
+    // The client dropping the stream ends the session.
+    let guard = Some(EndOnDrop(Arc::clone(&session)));
+    sse_response(HeaderMap::new(), events, shared.options.keep_alive, guard)
+}
+
+/// A POST of the 2024-11-05 HTTP+SSE transport: the message is handed to the session, whose answer goes
+/// out on the session's stream; `202 Accepted` at once.
+async fn legacy_message(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let outcome = async {
+        shared.check_origin(&parts.headers)?;
+        if shared.shutdown.is_cancelled() {
+            return Err(unavailable());
+        }
+        let id = parts.uri.query().unwrap_or_default().split('&').find_map(|pair| pair.strip_prefix("sessionId="));
+        let found = id.and_then(|id| shared.sessions().get(id).cloned()).filter(|s| s.legacy);
+        let Some(session) = found else {
+            return Err(error(StatusCode::NOT_FOUND, ErrorObject::INVALID_REQUEST, "unknown or terminated session"));
+        };
+        session.touch();
+        let bytes = shared.read_body(body).await?;
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| error(StatusCode::BAD_REQUEST, ErrorObject::PARSE_ERROR, "the body is not UTF-8"))?;
+        // The engine classifies the message and answers errors on the stream, as over stdio.
+        session.forward(vec![text]).await?;
+        Ok(StatusCode::ACCEPTED.into_response())
+    };
+    outcome.await.unwrap_or_else(|r: Response| r)
 }

@@ -211,6 +211,20 @@ impl Server {
         ServerHandle { peer, session, task }
     }
 
+    /// Serves one request-scoped connection whose client skipped `initialize` (stateless HTTP), as if it
+    /// had negotiated `version` and declared no capabilities.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn serve_initialized<T: Transport>(&self, transport: T, version: ProtocolVersion) -> ServerHandle {
+        let session = Arc::new(Session::initialized(Arc::clone(&self.inner), version));
+        let (peer, task) = engine::spawn(transport, session.clone(), self.inner.options.clone());
+        ServerHandle { peer, session, task }
+    }
+
+    /// The protocol revisions this server speaks, newest first.
+    pub fn protocol_versions(&self) -> &[ProtocolVersion] {
+        &self.inner.versions
+    }
+
     /// Serves this process's stdin and stdout until the client closes stdin.
     #[cfg(feature = "stdio")]
     pub async fn serve_stdio(&self) -> Result<(), Error> {
@@ -398,6 +412,28 @@ impl ServerHandle {
             Ok(outcome) => outcome,
             Err(e) => Err(Error::Protocol(format!("the connection task failed: {e}"))),
         }
+    }
+
+    /// Waits until the connection has ended, without consuming the handle.
+    pub async fn closed(&self) {
+        self.peer.closed().await;
+    }
+
+    /// Whether the connection has ended.
+    pub fn is_closed(&self) -> bool {
+        self.peer.is_closed()
+    }
+
+    /// Starts closing without waiting (for `Drop` impls).
+    #[cfg(feature = "http-server")]
+    pub(crate) fn shutdown(&self) {
+        self.peer.shutdown();
+    }
+
+    /// A token that fires when the connection has ended.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn ended(&self) -> tokio_util::sync::CancellationToken {
+        self.peer.connection_token()
     }
 
     /// Stops reading, lets in-flight requests finish, and closes the transport.

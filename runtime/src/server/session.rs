@@ -63,6 +63,19 @@ impl Session {
         Session { server, state: Mutex::new(State::default()) }
     }
 
+    /// A session that starts initialized at `version`, for one request of a client that did not keep a
+    /// session (stateless Streamable HTTP): its capabilities are unknown, so none are assumed.
+    pub(crate) fn initialized(server: Arc<Inner>, version: ProtocolVersion) -> Self {
+        let negotiated = Negotiated {
+            version,
+            client_capabilities: hub::ClientCapabilities::default(),
+            client_info: hub::Implementation::default(),
+            capabilities: server.capabilities(),
+        };
+        let state = State { negotiated: Some(Arc::new(negotiated)), initialized: true, ..State::default() };
+        Session { server, state: Mutex::new(state) }
+    }
+
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         // The lock guards plain data and is never held across an await or user code.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
