@@ -6,6 +6,9 @@
 //! it — the response stream of the request it answers or was sent for, else the session's GET stream.
 //! Every stream keeps its last events so a client can resume with `Last-Event-ID`.
 
+// Handlers refuse with the HTTP response to send, as axum handlers do; it is not worth boxing.
+#![allow(clippy::result_large_err)]
+
 use super::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
 use crate::revision::ProtocolVersion;
 use crate::server::{Server, ServerHandle};
@@ -57,8 +60,11 @@ pub struct HttpOptions {
     /// Answer requests with one JSON body instead of an SSE stream; messages sent while handling them go
     /// to the session's GET stream instead.
     pub json_response: bool,
-    /// How many events each stream keeps for resumption (default 512).
+    /// How many events each stream keeps for resumption (default 512)…
     pub replay_events: usize,
+    /// …and how many bytes of them (default 1 MiB; the newest event is kept whatever its size). A
+    /// session keeps its open streams and its last 16 finished ones.
+    pub replay_bytes: usize,
     /// How often an idle SSE stream gets a comment line, so proxies keep it open (default 15 s).
     pub keep_alive: Option<Duration>,
 }
@@ -77,6 +83,7 @@ impl Default for HttpOptions {
             stateless: false,
             json_response: false,
             replay_events: 512,
+            replay_bytes: 1024 * 1024,
             keep_alive: Some(Duration::from_secs(15)),
         }
     }
@@ -84,7 +91,7 @@ impl Default for HttpOptions {
 
 const LOCAL_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 /// How many finished response streams a session keeps for resumption.
-const FINISHED_KEPT: usize = 32;
+const FINISHED_KEPT: usize = 16;
 /// The stream of server messages not tied to a request (the GET stream).
 const STANDALONE: u64 = 0;
 
@@ -256,7 +263,7 @@ impl Shared {
             return Err(error(StatusCode::SERVICE_UNAVAILABLE, ErrorObject::INTERNAL_ERROR, "too many sessions"));
         }
         let id = if stateless { String::new() } else { session_id()? };
-        let replay = if stateless { 0 } else { self.options.replay_events };
+        let replay = if stateless { (0, 0) } else { (self.options.replay_events, self.options.replay_bytes) };
         let streams = Arc::new(Mutex::new(Streams::new(replay, legacy)));
         let (inbound, frames) = mpsc::channel(64);
         let transport = Channels { frames, streams: Arc::clone(&streams) };
@@ -511,6 +518,8 @@ enum Sink {
 struct Stream {
     /// The last events, for resumption: (sequence number, SSE text).
     events: VecDeque<(u64, Bytes)>,
+    /// The size of `events`.
+    bytes: usize,
     next_seq: u64,
     /// Events up to this sequence number were handed to a live sink.
     delivered: u64,
@@ -521,7 +530,7 @@ struct Stream {
 
 impl Stream {
     fn new(sink: Sink, open: usize) -> Self {
-        Stream { events: VecDeque::new(), next_seq: 1, delivered: 0, sink, open }
+        Stream { events: VecDeque::new(), bytes: 0, next_seq: 1, delivered: 0, sink, open }
     }
 }
 
@@ -531,13 +540,14 @@ struct Streams {
     requests: HashMap<RequestId, u64>,
     finished: VecDeque<u64>,
     next: u64,
-    replay: usize,
+    /// The replay limits of each stream: events, bytes.
+    replay: (usize, usize),
     legacy: bool,
     ended: bool,
 }
 
 impl Streams {
-    fn new(replay: usize, legacy: bool) -> Self {
+    fn new(replay: (usize, usize), legacy: bool) -> Self {
         let streams = HashMap::from([(STANDALONE, Stream::new(Sink::Detached, usize::MAX))]);
         Streams { streams, requests: HashMap::new(), finished: VecDeque::new(), next: 1, replay, legacy, ended: false }
     }
@@ -610,11 +620,15 @@ impl Streams {
         } else {
             Bytes::from(format!("id: {target}.{seq}\ndata: {frame}\n\n"))
         };
-        if replay > 0 {
-            if stream.events.len() >= replay {
-                stream.events.pop_front();
-            }
+        let (max_events, max_bytes) = replay;
+        if max_events > 0 {
+            stream.bytes += event.len();
             stream.events.push_back((seq, event.clone()));
+            while stream.events.len() > 1 && (stream.events.len() > max_events || stream.bytes > max_bytes) {
+                if let Some((_, old)) = stream.events.pop_front() {
+                    stream.bytes -= old.len();
+                }
+            }
         }
         let sink = match &stream.sink {
             Sink::Sse(sink) if !sink.is_closed() => {
