@@ -409,12 +409,19 @@ async fn read_frames<R: FrameReader>(mut reader: R, frames: mpsc::Sender<Result<
 /// Writes frames until the connection drops its sender, then closes the transport.
 async fn write_frames<W: FrameWriter>(
     mut writer: W,
-    mut out: mpsc::UnboundedReceiver<(String, Route)>,
+    mut out: mpsc::UnboundedReceiver<Out>,
     backlog: Arc<AtomicUsize>,
     drained: Arc<Notify>,
     stop: CancellationToken,
 ) -> Result<(), Error> {
-    while let Some((frame, route)) = out.recv().await {
+    while let Some(next) = out.recv().await {
+        let (frame, route) = match next {
+            Out::Frame(frame, route) => (frame, route),
+            Out::Unanswered(id) => {
+                writer.unanswered(id).await;
+                continue;
+            }
+        };
         let len = frame.len();
         let sent = tokio::select! {
             sent = writer.send_routed(frame, route) => sent,
@@ -437,6 +444,13 @@ async fn write_frames<W: FrameWriter>(
     writer.close().await.map_err(Error::from)
 }
 
+/// What the connection hands the writer task.
+enum Out {
+    Frame(String, Route),
+    /// The peer's request `id` ended without a response (it was cancelled).
+    Unanswered(RequestId),
+}
+
 struct Pending {
     reply: oneshot::Sender<Result<Value, Error>>,
     progress: Option<mpsc::UnboundedSender<Value>>,
@@ -457,7 +471,7 @@ type Done = (RequestId, Option<u64>, Option<Outcome>);
 
 struct Connection {
     frames: mpsc::Receiver<Result<String, TransportError>>,
-    out: mpsc::UnboundedSender<(String, Route)>,
+    out: mpsc::UnboundedSender<Out>,
     /// Bytes queued for the writer and not yet written.
     backlog: Arc<AtomicUsize>,
     /// Signalled by the writer when the backlog falls below [`WRITE_BEHIND`].
@@ -623,7 +637,7 @@ impl Connection {
     async fn write(&mut self, frame: String, route: Route) -> Result<(), Error> {
         self.largest = self.largest.max(frame.len());
         self.backlog.fetch_add(frame.len(), Ordering::Relaxed);
-        self.out.send((frame, route)).map_err(|_| Error::Closed)
+        self.out.send(Out::Frame(frame, route)).map_err(|_| Error::Closed)
     }
 
     /// Answers a frame whose request id could not be read.
@@ -802,7 +816,7 @@ impl Connection {
             // Cancelled: no response, per the spec.
             None => match batch {
                 Some(batch) => self.settle(batch).await,
-                None => Ok(()),
+                None => self.out.send(Out::Unanswered(id)).map_err(|_| Error::Closed),
             },
             Some(outcome) => self.answer(batch, Some(id), outcome, true).await,
         }

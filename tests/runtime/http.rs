@@ -2,7 +2,7 @@
 //! lifecycle, headers and statuses, resumption, routing of server requests to the call's stream, limits,
 //! the stateless and JSON modes, the 2024-11-05 transport, and graceful shutdown.
 
-use crate::support::{server, server_with, within};
+use crate::support::{full_client, rev, server, server_with, text_of, within};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -11,6 +11,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use mcpgen::http::{HttpOptions, HttpServer};
+use mcpgen::runtime::ProtocolVersion;
 use mcpgen::runtime::server::{Context, Server, Tool, ToolError};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -74,6 +75,7 @@ impl Reply {
 pub(crate) struct Event {
     pub(crate) id: Option<String>,
     pub(crate) event: Option<String>,
+    pub(crate) retry: Option<String>,
     pub(crate) data: String,
 }
 
@@ -103,6 +105,7 @@ impl Events {
                     match field {
                         "id" => event.id = Some(value),
                         "event" => event.event = Some(value),
+                        "retry" => event.retry = Some(value),
                         "data" => event.data = value,
                         _ => continue,
                     }
@@ -230,6 +233,7 @@ async fn session_lifecycle_create_use_delete_then_404() {
         let mut events = reply.events();
         let priming = events.next().await.expect("a priming event");
         assert!(priming.id.is_some() && priming.data.is_empty(), "{priming:?}");
+        assert_eq!(priming.retry.as_deref(), Some("1000"), "the reconnection delay");
         let listed = events.next().await.expect("the response").json();
         assert_eq!(listed["id"], 2);
         assert!(listed["result"]["tools"].as_array().is_some_and(|t| !t.is_empty()));
@@ -363,6 +367,9 @@ async fn host_and_origin_are_checked_against_the_allowlist() {
     .await;
 }
 
+/// Extra headers, a body, the expected status and JSON-RPC error code.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, StatusCode, Option<i64>);
+
 #[tokio::test]
 async fn bad_http_requests_get_the_right_status_and_the_session_goes_on() {
     within(async {
@@ -373,7 +380,7 @@ async fn bad_http_requests_get_the_right_status_and_the_session_goes_on() {
         let s = session.as_str();
         let big = request(1, "tools/call", call_tool("add", json!({"a": 1, "b": 2, "pad": "x".repeat(2048)})));
         assert_eq!(served.post(Some(s), big).await.status, StatusCode::PAYLOAD_TOO_LARGE);
-        let cases: [(&[(&str, &str)], &str, StatusCode, Option<i64>); 6] = [
+        let cases: [Case; 6] = [
             (
                 &[("content-type", "text/plain")],
                 r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#,
@@ -615,6 +622,109 @@ async fn shutdown_lets_calls_in_flight_finish_then_refuses() {
         let refused = served.send_to(&url, Method::POST, &[], Some(initialize("2025-11-25").to_string())).await;
         assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
         app.abort();
+    })
+    .await;
+}
+
+/// Everything a session does, through the client over `transport`: list, call, a server request on the
+/// call's stream (sampling, roots, elicitation where the revision has it), progress, resources, prompts.
+async fn exercise(transport: mcpgen::http::HttpTransport, version: ProtocolVersion, probe: &mut crate::support::Probe) {
+    let client = full_client(version).connect(transport).await.expect("the handshake over HTTP");
+    assert_eq!(client.protocol_version(), version);
+    let tools = client.list_all_tools().await.expect("tools/list");
+    assert!(tools.iter().any(|t| t.name == "add"), "{version:?}");
+    let added = client.call_tool("add", json!({"a": 40, "b": 2})).await.expect("tools/call");
+    assert_eq!(text_of(&added), "42");
+    client.call_tool("sample", json!({})).await.expect("the sampling tool");
+    assert_eq!(probe.sampled().await.expect("sampled through the call's stream").model, "test-model");
+    client.call_tool("roots", json!({})).await.expect("the roots tool");
+    assert_eq!(probe.roots().await.expect("the client's roots").roots[0].uri, "file:///work");
+    if version.has_elicitation() {
+        client.call_tool("elicit", json!({})).await.expect("the elicitation tool");
+        assert!(probe.elicited().await.is_ok());
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    client.call_tool_with_progress("progress", json!({"steps": 3}), tx).await.expect("progress");
+    let mut steps = Vec::new();
+    while let Ok(update) = rx.try_recv() {
+        steps.push(update.progress.as_f64().unwrap_or(-1.0));
+    }
+    assert_eq!(steps, [1.0, 2.0, 3.0], "{version:?}");
+    let read = client.read_resource("mem://users/7/profile").await.expect("resources/read");
+    assert_eq!(read.contents.len(), 1);
+    client.ping().await.expect("ping");
+    client.close().await.expect("a clean close (DELETE)");
+}
+
+#[tokio::test]
+async fn each_legacy_revision_through_the_client_over_streamable_http() {
+    within(async {
+        let (server, mut probe) = server();
+        let served = serve(server, HttpOptions::default()).await;
+        for &version in ProtocolVersion::ENABLED.iter().filter(|v| v.as_str() >= "2025-03-26") {
+            let transport = mcpgen::http::HttpTransport::new(&served.url).expect("an http URL");
+            exercise(transport, version, &mut probe).await;
+        }
+        // Each client ended its session with DELETE.
+        for _ in 0..100 {
+            if served.http.session_count() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(served.http.session_count(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_2024_11_05_client_over_http_sse_directly_and_by_fallback() {
+    within(async {
+        let (server, mut probe) = server();
+        let served = serve(server, HttpOptions::default()).await;
+        let sse = format!("{}/sse", served.base);
+        let version = rev("2024-11-05");
+        exercise(mcpgen::http::HttpTransport::legacy_sse(&sse).expect("a URL"), version, &mut probe).await;
+        // Given the old server's URL, the Streamable HTTP client's initialize POST gets 405 and it falls
+        // back to the GET stream and the endpoint it announces.
+        exercise(mcpgen::http::HttpTransport::new(&sse).expect("a URL"), version, &mut probe).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_cancelled_call_ends_its_stream_and_the_session_stays_usable() {
+    within(async {
+        let (server, mut probe) = server();
+        let served = serve(server, HttpOptions::default()).await;
+        let (session, _) = served.initialize("2025-11-25").await;
+        let mut events =
+            served.post(Some(&session), request(3, "tools/call", call_tool("gated", json!({})))).await.events();
+        probe.started().await;
+        let cancel = json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 3}});
+        assert_eq!(served.post(Some(&session), cancel).await.status, StatusCode::ACCEPTED);
+        probe.cancelled().await;
+        // No response is sent for a cancelled request: its stream ends without one.
+        while let Some(event) = events.next().await {
+            assert!(event.data.is_empty(), "nothing but the priming event: {event:?}");
+        }
+        // The id is free again, and the session answers.
+        let again = served.call(&session, 3, "tools/call", call_tool("add", json!({"a": 1, "b": 1}))).await;
+        assert_eq!(again["result"]["content"][0]["text"], "2");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_batch_with_a_repeated_id_is_refused() {
+    within(async {
+        let served = serve(server().0, HttpOptions::default()).await;
+        let (session, _) = served.initialize("2025-03-26").await;
+        let batch = json!([request(1, "ping", json!({})), request(1, "ping", json!({}))]);
+        let reply = served.post(Some(&session), batch).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert_eq!(reply.json().await["id"], 1);
+        assert_eq!(served.call(&session, 2, "ping", json!({})).await["result"], json!({}));
     })
     .await;
 }

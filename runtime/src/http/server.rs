@@ -65,6 +65,9 @@ pub struct HttpOptions {
     /// …and how many bytes of them (default 1 MiB; the newest event is kept whatever its size). A
     /// session keeps its open streams and its last 16 finished ones.
     pub replay_bytes: usize,
+    /// The reconnection delay announced (SSE `retry`) in the priming event of each stream (2025-11-25), so a
+    /// client whose stream drops knows when to resume (default 1 s).
+    pub retry: Duration,
     /// How often an idle SSE stream gets a comment line, so proxies keep it open (default 15 s).
     pub keep_alive: Option<Duration>,
 }
@@ -84,6 +87,7 @@ impl Default for HttpOptions {
             json_response: false,
             replay_events: 512,
             replay_bytes: 1024 * 1024,
+            retry: Duration::from_secs(1),
             keep_alive: Some(Duration::from_secs(15)),
         }
     }
@@ -176,7 +180,9 @@ impl HttpServer {
     /// finish (up to the server's drain time) and deliver their responses, then ends every stream.
     pub async fn shutdown(&self) {
         self.shared.shutdown.cancel();
-        let sessions: Vec<_> = self.shared.sessions().drain().map(|(_, s)| s).collect();
+        // Sessions stay reachable while they drain: a handler may wait for the client's answer to its
+        // request. Each one leaves the map when its connection has ended.
+        let sessions = self.shared.live_sessions();
         for session in &sessions {
             session.handle.close().await;
         }
@@ -259,11 +265,9 @@ impl Shared {
         }
         let version = stateless.flatten();
         let stateless = stateless.is_some();
-        if !stateless && self.sessions().len() >= self.options.max_sessions {
-            return Err(error(StatusCode::SERVICE_UNAVAILABLE, ErrorObject::INTERNAL_ERROR, "too many sessions"));
-        }
         let id = if stateless { String::new() } else { session_id()? };
-        let replay = if stateless { (0, 0) } else { (self.options.replay_events, self.options.replay_bytes) };
+        // Nothing can resume a stateless or an HTTP+SSE stream: they keep no events.
+        let replay = if stateless || legacy { (0, 0) } else { (self.options.replay_events, self.options.replay_bytes) };
         let streams = Arc::new(Mutex::new(Streams::new(replay, legacy)));
         let (inbound, frames) = mpsc::channel(64);
         let transport = Channels { frames, streams: Arc::clone(&streams) };
@@ -277,10 +281,28 @@ impl Shared {
             inbound,
             streams,
             last_active: Mutex::new(Instant::now()),
+            created: Instant::now(),
             legacy,
         });
         if !stateless {
-            self.sessions().insert(id.clone(), Arc::clone(&session));
+            {
+                // Checked and inserted under one lock, so neither the limit nor shutdown can be raced past
+                // (shutdown raises its flag before it collects the sessions).
+                let mut sessions = self.sessions();
+                if self.shutdown.is_cancelled() {
+                    session.handle.shutdown();
+                    return Err(unavailable());
+                }
+                if sessions.len() >= self.options.max_sessions {
+                    session.handle.shutdown();
+                    return Err(error(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorObject::INTERNAL_ERROR,
+                        "too many sessions",
+                    ));
+                }
+                sessions.insert(id.clone(), Arc::clone(&session));
+            }
             let shared = Arc::downgrade(self);
             let ended = session.handle.ended();
             tokio::spawn(async move {
@@ -307,14 +329,16 @@ impl Shared {
                     if shared.shutdown.is_cancelled() {
                         return;
                     }
-                    let idle: Vec<_> = shared
-                        .sessions()
-                        .values()
-                        .filter(|s| s.idle_for(shared.options.idle_timeout))
-                        .cloned()
-                        .collect();
+                    let idle: Vec<_> = {
+                        let mut sessions = shared.sessions();
+                        let idle: Vec<String> = sessions
+                            .values()
+                            .filter(|s| s.idle_for(shared.options.idle_timeout))
+                            .map(|s| s.id.clone())
+                            .collect();
+                        idle.iter().filter_map(|id| sessions.remove(id)).collect()
+                    };
                     for session in idle {
-                        shared.sessions().remove(&session.id);
                         session.handle.close().await;
                     }
                 }
@@ -323,16 +347,19 @@ impl Shared {
     }
 
     /// The DNS-rebinding and browser-origin checks (`403` when they fail).
-    fn check_origin(&self, headers: &HeaderMap) -> Result<(), Response> {
+    fn check_origin(&self, headers: &HeaderMap, uri: &axum::http::Uri) -> Result<(), Response> {
         if let Some(allowed) = &self.options.allowed_hosts {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(host_name);
+            // HTTP/2 carries the authority in the URI instead of a Host header.
+            let authority =
+                headers.get(header::HOST).and_then(|h| h.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()));
+            let host = authority.and_then(host_name);
             if !host.is_some_and(|host| allowed.iter().any(|a| a.eq_ignore_ascii_case(host))) {
                 return Err(error(StatusCode::FORBIDDEN, ErrorObject::INVALID_REQUEST, "forbidden: Host not allowed"));
             }
         }
         if let (Some(allowed), Some(origin)) = (&self.options.allowed_origins, headers.get(header::ORIGIN)) {
             let origin = origin.to_str().unwrap_or_default();
-            let host = origin.split_once("://").map(|(_, rest)| host_name(rest));
+            let host = origin.split_once("://").and_then(|(_, rest)| host_name(rest));
             let ok = allowed
                 .iter()
                 .any(|a| a.eq_ignore_ascii_case(origin) || host.is_some_and(|h| a.eq_ignore_ascii_case(h)));
@@ -360,13 +387,22 @@ impl Shared {
     }
 }
 
-/// The host part of a `Host` header value or an origin's authority: `[::1]` or `name`, without the port.
-fn host_name(authority: &str) -> &str {
-    let authority = authority.split('/').next().unwrap_or_default();
-    if authority.starts_with('[') {
-        return authority.split_inclusive(']').next().unwrap_or(authority);
-    }
-    authority.rsplit_once(':').map_or(authority, |(host, _)| host)
+/// The host part of a `Host` header value or an origin's authority (`[::1]` or `name`, without the port);
+/// `None` when it is not `host` or `host:digits`.
+fn host_name(authority: &str) -> Option<&str> {
+    let (host, port) = if authority.starts_with('[') {
+        let end = authority.find(']')? + 1;
+        let rest = &authority[end..];
+        (&authority[..end], if rest.is_empty() { None } else { Some(rest.strip_prefix(':')?) })
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let host_ok = !host.is_empty() && !host.contains(['@', '/', '?', '#', ' ']);
+    (port_ok && host_ok).then_some(host)
 }
 
 /// A session id: 128 random bits from the operating system, as 32 hex digits.
@@ -418,17 +454,43 @@ struct HttpSession {
     inbound: mpsc::Sender<String>,
     streams: Arc<Mutex<Streams>>,
     last_active: Mutex<Instant>,
+    created: Instant,
     /// A 2024-11-05 HTTP+SSE session: everything goes to its one stream.
     legacy: bool,
 }
 
+/// How long a session may stay without a successful `initialize` before the reaper closes it.
+const INITIALIZE_GRACE: Duration = Duration::from_secs(10);
+
 impl HttpSession {
+    /// Refuses a 2024-11-05 HTTP+SSE session on the Streamable HTTP endpoint.
+    fn not_legacy(self: Arc<Self>) -> Result<Arc<Self>, Response> {
+        if self.legacy {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                ErrorObject::INVALID_REQUEST,
+                "an HTTP+SSE session: use its stream and the endpoint it announced",
+            ));
+        }
+        Ok(self)
+    }
+
     fn touch(&self) {
         *lock(&self.last_active) = Instant::now();
     }
 
+    /// Whether the reaper may close the session: nothing open, nothing in flight and no activity for
+    /// `timeout` — or never initialized, a while after it was made.
     fn idle_for(&self, timeout: Duration) -> bool {
-        !self.legacy && lock(&self.last_active).elapsed() >= timeout && lock(&self.streams).quiet()
+        if self.legacy {
+            return false;
+        }
+        if self.handle.protocol_version().is_none() && self.created.elapsed() >= INITIALIZE_GRACE.min(timeout) {
+            return true;
+        }
+        let streams = lock(&self.streams);
+        let last = (*lock(&self.last_active)).max(streams.last_change);
+        last.elapsed() >= timeout && streams.quiet()
     }
 
     /// Checks `MCP-Protocol-Version` against the negotiated revision (`400` when it names another).
@@ -491,12 +553,12 @@ impl FrameWriter for Outbound {
     }
 
     async fn send_routed(&mut self, frame: String, route: Route) -> Result<(), TransportError> {
-        let delivery = lock(&self.0).deliver(frame, route);
-        if let Some((sink, event)) = delivery {
-            // Waits while the client reads slowly: the engine's backlog limit then applies.
-            let _ = sink.send(event).await;
-        }
+        lock(&self.0).deliver(frame, route);
         Ok(())
+    }
+
+    async fn unanswered(&mut self, id: RequestId) {
+        lock(&self.0).unanswered(&id);
     }
 
     async fn close(&mut self) -> Result<(), TransportError> {
@@ -509,7 +571,9 @@ impl FrameWriter for Outbound {
 enum Sink {
     /// Nobody listens (a dropped connection, or a GET stream not opened yet): events wait for a resumption.
     Detached,
-    /// An open SSE response.
+    /// An open SSE response. Events are queued without waiting: a client that lets the queue fill up is
+    /// cut off (its events stay in the replay store) and can resume with `Last-Event-ID`, so one slow
+    /// reader never holds up the session's other streams.
     Sse(mpsc::Sender<Bytes>),
     /// A request answered with one JSON body: the responses collected so far and where to send them.
     Json(Vec<String>, Option<oneshot::Sender<Vec<String>>>),
@@ -521,7 +585,7 @@ struct Stream {
     /// The size of `events`.
     bytes: usize,
     next_seq: u64,
-    /// Events up to this sequence number were handed to a live sink.
+    /// Events up to this sequence number were queued for a live sink.
     delivered: u64,
     sink: Sink,
     /// Requests on this stream still to be answered (the GET stream never ends on its own).
@@ -544,12 +608,23 @@ struct Streams {
     replay: (usize, usize),
     legacy: bool,
     ended: bool,
+    /// When a stream last finished or lost its listener (the idle clock starts there too).
+    last_change: Instant,
 }
 
 impl Streams {
     fn new(replay: (usize, usize), legacy: bool) -> Self {
         let streams = HashMap::from([(STANDALONE, Stream::new(Sink::Detached, usize::MAX))]);
-        Streams { streams, requests: HashMap::new(), finished: VecDeque::new(), next: 1, replay, legacy, ended: false }
+        Streams {
+            streams,
+            requests: HashMap::new(),
+            finished: VecDeque::new(),
+            next: 1,
+            replay,
+            legacy,
+            ended: false,
+            last_change: Instant::now(),
+        }
     }
 
     /// No listener and no request in flight.
@@ -576,43 +651,69 @@ impl Streams {
         Ok(stream)
     }
 
-    /// Records an event on the stream `route` leads to; returns where to send it now, if anywhere.
-    fn deliver(&mut self, frame: String, route: Route) -> Option<(mpsc::Sender<Bytes>, Bytes)> {
+    /// Records an event on the stream `route` leads to and queues it for that stream's listener.
+    fn deliver(&mut self, frame: String, route: Route) {
         let (target, response) = match route {
-            _ if self.legacy => (STANDALONE, None),
-            Route::Session => (STANDALONE, None),
-            Route::Related(id) => (self.requests.get(&id).copied().unwrap_or(STANDALONE), None),
+            _ if self.legacy => (STANDALONE, false),
+            Route::Session => (STANDALONE, false),
+            Route::Related(id) => (self.requests.get(&id).copied().unwrap_or(STANDALONE), false),
             Route::Response(id) => match self.requests.remove(&id) {
-                Some(stream) => (stream, Some(id)),
-                None => (STANDALONE, None),
+                Some(stream) => (stream, true),
+                // The request's stream is gone (the session ended); nothing waits for this.
+                None => return,
             },
         };
-        let json = self.streams.get(&target).is_some_and(|s| matches!(s.sink, Sink::Json(..)));
-        if !json {
-            return self.deliver_to(target, frame, response.is_some());
-        }
-        if response.is_none() {
+        let Some(stream) = self.streams.get_mut(&target) else { return };
+        match &mut stream.sink {
+            Sink::Json(collected, _) if response => collected.push(frame),
             // A JSON answer carries only responses; the rest goes to the GET stream.
-            return self.deliver_to(STANDALONE, frame, false);
+            Sink::Json(..) => return self.record(STANDALONE, frame),
+            _ => self.record(target, frame),
         }
-        let stream = self.streams.get_mut(&target)?;
-        stream.open = stream.open.saturating_sub(1);
-        if let Sink::Json(collected, reply) = &mut stream.sink {
-            collected.push(frame);
-            if stream.open == 0 {
-                if let Some(reply) = reply.take() {
-                    let _ = reply.send(std::mem::take(collected));
-                }
-                self.finish(target);
-            }
+        if response {
+            self.settle(target);
         }
-        None
     }
 
-    fn deliver_to(&mut self, target: u64, frame: String, response: bool) -> Option<(mpsc::Sender<Bytes>, Bytes)> {
+    /// The peer's request `id` was cancelled: its stream stops waiting for it.
+    fn unanswered(&mut self, id: &RequestId) {
+        if let Some(stream) = self.requests.remove(id) {
+            self.settle(stream);
+        }
+    }
+
+    /// Counts one request of `target` as done; a stream whose requests are all done ends.
+    fn settle(&mut self, target: u64) {
+        let Some(stream) = self.streams.get_mut(&target) else { return };
+        stream.open = stream.open.saturating_sub(1);
+        if stream.open > 0 {
+            return;
+        }
+        self.last_change = Instant::now();
+        if let Sink::Json(collected, reply) = &mut stream.sink {
+            if let Some(reply) = reply.take() {
+                let _ = reply.send(std::mem::take(collected));
+            }
+            // Nothing can resume a JSON answer.
+            self.streams.remove(&target);
+            return;
+        }
+        // Dropping the sink ends the response once the queued events are written; the stream stays
+        // resumable for a while.
+        stream.sink = Sink::Detached;
+        self.finished.push_back(target);
+        while self.finished.len() > FINISHED_KEPT {
+            if let Some(old) = self.finished.pop_front() {
+                self.streams.remove(&old);
+            }
+        }
+    }
+
+    /// Appends an event to `target`'s replay store and queues it for its listener.
+    fn record(&mut self, target: u64, frame: String) {
         let legacy = self.legacy;
-        let replay = self.replay;
-        let stream = self.streams.get_mut(&target)?;
+        let (max_events, max_bytes) = self.replay;
+        let Some(stream) = self.streams.get_mut(&target) else { return };
         let seq = stream.next_seq;
         stream.next_seq += 1;
         let event = if legacy {
@@ -620,7 +721,6 @@ impl Streams {
         } else {
             Bytes::from(format!("id: {target}.{seq}\ndata: {frame}\n\n"))
         };
-        let (max_events, max_bytes) = replay;
         if max_events > 0 {
             stream.bytes += event.len();
             stream.events.push_back((seq, event.clone()));
@@ -630,52 +730,36 @@ impl Streams {
                 }
             }
         }
-        let sink = match &stream.sink {
-            Sink::Sse(sink) if !sink.is_closed() => {
-                stream.delivered = seq;
-                Some(sink.clone())
-            }
-            Sink::Sse(_) => {
-                stream.sink = Sink::Detached;
-                None
-            }
-            _ => None,
-        };
-        if response {
-            stream.open = stream.open.saturating_sub(1);
-            if stream.open == 0 {
-                self.finish(target);
-            }
-        }
-        sink.map(|sink| (sink, event))
-    }
-
-    /// A response stream got its last response: it ends (its sink is dropped once the caller has sent the
-    /// last event) and stays resumable for a while.
-    fn finish(&mut self, stream: u64) {
-        if let Some(s) = self.streams.get_mut(&stream)
-            && !matches!(s.sink, Sink::Detached)
-        {
-            // Dropping the sender here would lose the event in the caller's hands; the caller holds a clone.
-            s.sink = Sink::Detached;
-        }
-        self.finished.push_back(stream);
-        while self.finished.len() > FINISHED_KEPT {
-            if let Some(old) = self.finished.pop_front() {
-                self.streams.remove(&old);
+        if let Sink::Sse(sink) = &stream.sink {
+            match sink.try_send(event) {
+                Ok(()) => stream.delivered = seq,
+                Err(e) => {
+                    if let mpsc::error::TrySendError::Full(_) = e {
+                        tracing::debug!(stream = target, "an SSE listener fell behind; cut off until it resumes");
+                    }
+                    stream.sink = Sink::Detached;
+                    self.last_change = Instant::now();
+                }
             }
         }
     }
 
     /// Attaches an SSE listener to `stream` after queueing the events it has not seen: those after `after`,
     /// or, without it, those never delivered. A finished stream only replays (the listener ends after).
-    /// `false` when the stream is unknown.
-    fn attach(&mut self, stream: u64, after: Option<u64>, sink: &mpsc::Sender<Bytes>) -> bool {
+    fn attach(&mut self, stream: u64, after: Option<u64>, sink: &mpsc::Sender<Bytes>) -> Result<(), Attach> {
         let ended = self.ended;
-        let Some(s) = self.streams.get_mut(&stream) else { return false };
+        let Some(s) = self.streams.get_mut(&stream) else { return Err(Attach::Unknown) };
+        if after.is_none() && matches!(&s.sink, Sink::Sse(live) if !live.is_closed()) {
+            return Err(Attach::Busy);
+        }
         let from = after.unwrap_or(s.delivered);
+        if let Some((oldest, _)) = s.events.front()
+            && *oldest > from + 1
+        {
+            tracing::warn!(stream, from, oldest, "resumed past the replay store; events in between are lost");
+        }
         for (seq, event) in s.events.iter().filter(|(seq, _)| *seq > from) {
-            // The channel has room for a whole replay buffer (see `listener`).
+            // The channel has room for a whole replay store (see `listener`).
             if sink.try_send(event.clone()).is_err() {
                 break;
             }
@@ -684,20 +768,22 @@ impl Streams {
         if !ended && (stream == STANDALONE || s.open > 0) {
             s.sink = Sink::Sse(sink.clone());
         }
-        true
+        Ok(())
     }
 
-    /// Allocates a sequence number for a priming event (an id with no data) on `stream`.
-    fn priming(&mut self, stream: u64) -> Option<Bytes> {
+    /// A priming event for `stream`: an id (a sequence number of its own) with no data, and the delay
+    /// before reconnecting.
+    fn priming(&mut self, stream: u64, retry: Duration) -> Option<Bytes> {
         let s = self.streams.get_mut(&stream)?;
         let seq = s.next_seq;
         s.next_seq += 1;
-        Some(Bytes::from(format!("id: {stream}.{seq}\ndata:\n\n")))
+        Some(Bytes::from(format!("id: {stream}.{seq}\nretry: {}\ndata:\n\n", retry.as_millis())))
     }
 
     /// The connection ended: every stream ends.
     fn end_all(&mut self) {
         self.ended = true;
+        self.requests.clear();
         for stream in self.streams.values_mut() {
             if let Sink::Json(collected, reply) = &mut stream.sink
                 && let Some(reply) = reply.take()
@@ -707,6 +793,14 @@ impl Streams {
             stream.sink = Sink::Detached;
         }
     }
+}
+
+/// Why a listener could not attach to a stream.
+enum Attach {
+    /// No such stream (never made, or expired).
+    Unknown,
+    /// The GET stream already has a live listener.
+    Busy,
 }
 
 /// What one element of a POST body is.
@@ -733,7 +827,7 @@ fn classify(value: &Value) -> Result<Kind, &'static str> {
 /// The MCP endpoint: POST, GET and DELETE.
 async fn endpoint(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    if let Err(response) = shared.check_origin(&parts.headers) {
+    if let Err(response) = shared.check_origin(&parts.headers, &parts.uri) {
         return response;
     }
     let allow = if shared.options.stateless { "POST" } else { "GET, POST, DELETE" };
@@ -751,9 +845,6 @@ async fn endpoint(State(shared): State<Arc<Shared>>, request: Request) -> Respon
 }
 
 async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<Response, Response> {
-    if shared.shutdown.is_cancelled() {
-        return Err(unavailable());
-    }
     let json_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -797,6 +888,18 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
     if initialize && batch {
         return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "initialize must not be in a batch"));
     }
+    if let Some(id) = ids.iter().enumerate().find_map(|(i, id)| ids[..i].contains(id).then_some(id)) {
+        return Err(rpc_error(
+            StatusCode::BAD_REQUEST,
+            Some(id),
+            ErrorObject::new(ErrorObject::INVALID_REQUEST, format!("request id {id} appears twice in the batch")),
+        ));
+    }
+    // While shutting down, answers and notifications still reach the sessions that drain (a handler may
+    // wait for the client's answer); new requests do not.
+    if shared.shutdown.is_cancelled() && !ids.is_empty() {
+        return Err(unavailable());
+    }
     let frames: Vec<String> = if batch {
         messages.iter().map(Value::to_string).collect()
     } else {
@@ -805,6 +908,10 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
     };
 
     let (session, created) = if shared.options.stateless {
+        if ids.is_empty() {
+            // No session holds state for a notification or an answer to refer to.
+            return Ok(StatusCode::ACCEPTED.into_response());
+        }
         let version = match headers.get(PROTOCOL_VERSION) {
             // `initialize` is answered by a session of its own (uninitialized), thrown away afterwards.
             _ if initialize => None,
@@ -820,18 +927,15 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
                 }
             },
         };
+        if batch {
+            ProtocolVersion::accepts_batches(version)
+                .map_err(|why| error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, why))?;
+        }
         (shared.open_session(false, Some(version))?, true)
     } else if headers.get(SESSION_ID).is_none() && initialize {
         (shared.open_session(false, None)?, true)
     } else {
-        let session = shared.session(headers)?;
-        if session.legacy {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                ErrorObject::INVALID_REQUEST,
-                "an HTTP+SSE session; POST to its endpoint",
-            ));
-        }
+        let session = shared.session(headers)?.not_legacy()?;
         if !initialize {
             session.check_version(headers)?;
         }
@@ -870,7 +974,8 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
             session.handle.close().await;
         }
         let body = match responses.len() {
-            0 => return Err(error(StatusCode::INTERNAL_SERVER_ERROR, ErrorObject::INTERNAL_ERROR, "no response")),
+            // Cancelled: no response, as over any transport.
+            0 => return Ok(StatusCode::NO_CONTENT.into_response()),
             1 if !batch => responses.into_iter().next().unwrap_or_default(),
             _ => format!("[{}]", responses.join(",")),
         };
@@ -883,7 +988,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
     // 2025-11-25: an event id first, so that a client whose connection drops can resume.
     let version = session.handle.protocol_version();
     if !ephemeral && !initialize && version.is_some_and(|v| v.as_str() >= "2025-11-25") {
-        let priming = lock(&session.streams).priming(stream);
+        let priming = lock(&session.streams).priming(stream, shared.options.retry);
         if let Some(priming) = priming {
             let _ = sink.try_send(priming);
         }
@@ -941,7 +1046,7 @@ fn get(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, Response> 
             "Accept must list text/event-stream",
         ));
     }
-    let session = shared.session(headers)?;
+    let session = shared.session(headers)?.not_legacy()?;
     session.check_version(headers)?;
     let (stream, after) = match headers.get(LAST_EVENT_ID) {
         None => (STANDALONE, None),
@@ -964,8 +1069,29 @@ fn get(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, Response> 
         }
     };
     let (sink, events) = listener(&shared.options);
-    if !lock(&session.streams).attach(stream, after, &sink) {
-        return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "unknown or expired Last-Event-ID"));
+    // 2025-11-25: a new GET stream starts with an event id too, so that it can be resumed.
+    if after.is_none()
+        && session.handle.protocol_version().is_some_and(|v| v.as_str() >= "2025-11-25")
+        && let Some(priming) = lock(&session.streams).priming(STANDALONE, shared.options.retry)
+    {
+        let _ = sink.try_send(priming);
+    }
+    match lock(&session.streams).attach(stream, after, &sink) {
+        Ok(()) => {}
+        Err(Attach::Unknown) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                ErrorObject::INVALID_REQUEST,
+                "unknown or expired Last-Event-ID",
+            ));
+        }
+        Err(Attach::Busy) => {
+            return Err(error(
+                StatusCode::CONFLICT,
+                ErrorObject::INVALID_REQUEST,
+                "the session's GET stream is already open",
+            ));
+        }
     }
     drop(sink);
     Ok(sse_response(HeaderMap::new(), events, shared.options.keep_alive, None))
@@ -973,7 +1099,7 @@ fn get(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, Response> 
 
 /// DELETE: ends the session.
 async fn delete(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, Response> {
-    let session = shared.session(headers)?;
+    let session = shared.session(headers)?.not_legacy()?;
     session.check_version(headers)?;
     shared.sessions().remove(&session.id);
     session.handle.close().await;
@@ -1014,8 +1140,8 @@ fn sse_response(
 
 /// The 2024-11-05 HTTP+SSE stream: announces the POST endpoint, then carries every server message. The
 /// session ends when the client drops this stream.
-async fn legacy_stream(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Err(response) = shared.check_origin(&headers) {
+async fn legacy_stream(State(shared): State<Arc<Shared>>, uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    if let Err(response) = shared.check_origin(&headers, &uri) {
         return response;
     }
     if !accepts(&headers, "text/event-stream") {
@@ -1029,7 +1155,7 @@ async fn legacy_stream(State(shared): State<Arc<Shared>>, headers: HeaderMap) ->
     let (sink, events) = listener(&shared.options);
     let endpoint = Bytes::from(format!("event: endpoint\ndata: {messages}?sessionId={}\n\n", session.id));
     let _ = sink.try_send(endpoint);
-    lock(&session.streams).attach(STANDALONE, None, &sink);
+    let _ = lock(&session.streams).attach(STANDALONE, None, &sink);
     drop(sink);
     // The client dropping the stream ends the session.
     let guard = Some(EndOnDrop(Arc::clone(&session)));
@@ -1041,10 +1167,7 @@ async fn legacy_stream(State(shared): State<Arc<Shared>>, headers: HeaderMap) ->
 async fn legacy_message(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let outcome = async {
-        shared.check_origin(&parts.headers)?;
-        if shared.shutdown.is_cancelled() {
-            return Err(unavailable());
-        }
+        shared.check_origin(&parts.headers, &parts.uri)?;
         let id = parts.uri.query().unwrap_or_default().split('&').find_map(|pair| pair.strip_prefix("sessionId="));
         let found = id.and_then(|id| shared.sessions().get(id).cloned()).filter(|s| s.legacy);
         let Some(session) = found else {
@@ -1059,4 +1182,65 @@ async fn legacy_message(State(shared): State<Arc<Shared>>, request: Request) -> 
         Ok(StatusCode::ACCEPTED.into_response())
     };
     outcome.await.unwrap_or_else(|r: Response| r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: i64) -> RequestId {
+        RequestId::Number(n)
+    }
+
+    #[test]
+    fn host_names_are_parsed_strictly() {
+        assert_eq!(host_name("localhost:8080"), Some("localhost"));
+        assert_eq!(host_name("localhost"), Some("localhost"));
+        assert_eq!(host_name("[::1]:3000"), Some("[::1]"));
+        assert_eq!(host_name("[::1]"), Some("[::1]"));
+        assert_eq!(host_name("127.0.0.1:1"), Some("127.0.0.1"));
+        for bad in ["[::1]junk", "localhost:80@evil.com", "localhost:", "localhost:x", "", ":80", "a@b"] {
+            assert_eq!(host_name(bad), None, "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_listener_that_falls_behind_is_cut_off_and_resumes_from_the_store() {
+        let mut streams = Streams::new((100, 1 << 20), false);
+        let (sink, mut events) = mpsc::channel(2);
+        let stream = streams.open(&[id(1)], Sink::Sse(sink)).map_err(drop).expect("a new stream");
+        for n in 0..5 {
+            streams.deliver(format!("{{\"n\":{n}}}"), Route::Related(id(1)));
+        }
+        // Two fitted; the third found the queue full and detached the listener instead of waiting.
+        assert!(matches!(streams.streams[&stream].sink, Sink::Detached));
+        let mut seen = Vec::new();
+        while let Some(event) = events.recv().await {
+            seen.push(event);
+        }
+        assert_eq!(seen.len(), 2);
+        streams.deliver("{\"done\":true}".into(), Route::Response(id(1)));
+        let (sink, mut events) = mpsc::channel(16);
+        streams.attach(stream, Some(2), &sink).map_err(|_| ()).expect("resumable");
+        drop(sink);
+        let mut resumed = Vec::new();
+        while let Some(event) = events.recv().await {
+            resumed.push(String::from_utf8_lossy(&event).into_owned());
+        }
+        assert_eq!(resumed.len(), 4, "events 3, 4, 5 and the response: {resumed:?}");
+        assert!(resumed[3].contains("done"));
+    }
+
+    #[test]
+    fn a_cancelled_request_ends_its_stream_and_frees_its_id() {
+        let mut streams = Streams::new((100, 1 << 20), false);
+        let (sink, _events) = mpsc::channel(8);
+        let stream = streams.open(&[id(7)], Sink::Sse(sink)).map_err(drop).expect("a new stream");
+        assert!(!streams.quiet());
+        streams.unanswered(&id(7));
+        assert!(matches!(streams.streams[&stream].sink, Sink::Detached));
+        assert!(streams.quiet(), "nothing in flight, nobody listening");
+        let (sink, _events) = mpsc::channel(8);
+        assert!(streams.open(&[id(7)], Sink::Sse(sink)).is_ok(), "the id can be used again");
+    }
 }

@@ -65,6 +65,7 @@ impl Session {
 
     /// A session that starts initialized at `version`, for one request of a client that did not keep a
     /// session (stateless Streamable HTTP): its capabilities are unknown, so none are assumed.
+    #[cfg(feature = "http-server")]
     pub(crate) fn initialized(server: Arc<Inner>, version: ProtocolVersion) -> Self {
         let negotiated = Negotiated {
             version,

@@ -53,6 +53,13 @@ pub trait FrameWriter: Send + 'static {
         self.send(frame)
     }
 
+    /// Says that the peer's request `id` ended without a response (it was cancelled), for transports that
+    /// wait for one (a Streamable HTTP response stream ends). The default does nothing.
+    fn unanswered(&mut self, id: RequestId) -> impl Future<Output = ()> + Send {
+        let _ = id;
+        async {}
+    }
+
     /// Closes the channel: flushes, closes the write side and, for a child process, shuts the process
     /// down as the spec prescribes. Called once, after the last `send`.
     fn close(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send {
