@@ -16,8 +16,8 @@ use serde_json::Value;
 /// The handler revision: the generated types every handler, tool and client call is written against.
 pub use mcpgen_types::v2026_07_28 as hub;
 
-/// A legacy (handshake) protocol revision this build can negotiate. Only revisions whose cargo feature is
-/// enabled exist as variants.
+/// A protocol revision this build speaks: the legacy (handshake) revisions whose cargo feature is enabled,
+/// and 2026-07-28, the stateless revision, which every build speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum ProtocolVersion {
@@ -32,10 +32,13 @@ pub enum ProtocolVersion {
     V2025_06_18,
     /// MCP 2025-11-25 (always built: it is the step between the handler revision and every older one).
     V2025_11_25,
+    /// MCP 2026-07-28: stateless, no `initialize`; each request carries its revision and the client's
+    /// capabilities in `_meta`. The handler revision itself.
+    V2026_07_28,
 }
 
 impl ProtocolVersion {
-    /// Every enabled legacy revision, newest first.
+    /// Every enabled legacy revision (what `initialize` can negotiate), newest first.
     pub const ENABLED: &'static [ProtocolVersion] = &[
         ProtocolVersion::V2025_11_25,
         #[cfg(feature = "2025-06-18")]
@@ -45,6 +48,9 @@ impl ProtocolVersion {
         #[cfg(feature = "2024-11-05")]
         ProtocolVersion::V2024_11_05,
     ];
+
+    /// The stateless revisions, newest first (what `server/discover` lists).
+    pub const MODERN: &'static [ProtocolVersion] = &[ProtocolVersion::V2026_07_28];
 
     /// The newest legacy revision (2025-11-25).
     pub fn newest() -> ProtocolVersion {
@@ -56,9 +62,20 @@ impl ProtocolVersion {
         at_rev!(self, m => <m::Revision as mcpgen_types::adapt::Revision>::VERSION)
     }
 
-    /// Parses a wire string; `None` for revisions this build does not speak.
+    /// Parses the wire string of a legacy revision; `None` for 2026-07-28 and for revisions this build
+    /// does not speak.
     pub fn parse(version: &str) -> Option<ProtocolVersion> {
         Self::ENABLED.iter().copied().find(|v| v.as_str() == version)
+    }
+
+    /// Parses the wire string of a stateless revision.
+    pub fn parse_modern(version: &str) -> Option<ProtocolVersion> {
+        Self::MODERN.iter().copied().find(|v| v.as_str() == version)
+    }
+
+    /// Whether this is a stateless revision (2026-07-28).
+    pub fn is_modern(self) -> bool {
+        self == ProtocolVersion::V2026_07_28
     }
 
     /// Whether JSON-RPC batches are part of this revision (2025-03-26 only).
@@ -76,9 +93,9 @@ impl ProtocolVersion {
         }
     }
 
-    /// Whether `elicitation/create` exists (2025-06-18 and later).
+    /// Whether the server can ask for elicitation (2025-06-18 and later; on 2026-07-28 as an input request).
     pub fn has_elicitation(self) -> bool {
-        mcpgen_types::revisions::has_method(self.as_str(), "elicitation/create")
+        self.is_modern() || mcpgen_types::revisions::has_method(self.as_str(), "elicitation/create")
     }
 
     /// Whether invalid tool arguments are reported as a tool result with `isError` (2025-11-25 and later)
@@ -94,9 +111,16 @@ impl std::fmt::Display for ProtocolVersion {
     }
 }
 
-/// Runs `$body` with `$m` naming the generated module of the revision `$rev`.
+/// Runs `$body` with `$m` naming the generated module of the revision `$rev`; with `modern => $modern`, runs
+/// that instead for 2026-07-28 (for legacy-only types).
 macro_rules! at_rev {
     ($rev:expr, $m:ident => $body:expr) => {
+        $crate::revision::at_rev!($rev, $m => $body; modern => {
+            use mcpgen_types::v2026_07_28 as $m;
+            $body
+        })
+    };
+    ($rev:expr, $m:ident => $body:expr; modern => $modern:expr) => {
         match $rev {
             #[cfg(feature = "2024-11-05")]
             $crate::revision::ProtocolVersion::V2024_11_05 => {
@@ -117,6 +141,7 @@ macro_rules! at_rev {
                 use mcpgen_types::v2025_11_25 as $m;
                 $body
             }
+            $crate::revision::ProtocolVersion::V2026_07_28 => $modern,
         }
     };
 }
@@ -134,10 +159,10 @@ macro_rules! wire {
     ($($t:ident),* $(,)?) => {$(
         impl Wire for hub::$t {
             fn to_rev(self, rev: ProtocolVersion) -> Result<Value, AdaptError> {
-                at_rev!(rev, m => down::<_, m::Revision>(self))
+                at_rev!(rev, m => down::<_, m::Revision>(self); modern => encode(self))
             }
             fn from_rev(value: &Value, rev: ProtocolVersion) -> Result<Self, ErrorObject> {
-                at_rev!(rev, m => up::<m::$t>(value))
+                at_rev!(rev, m => up::<m::$t>(value); modern => validate(value))
             }
         }
     )*};
@@ -173,6 +198,7 @@ macro_rules! wire_elicitation {
         impl Wire for hub::$t {
             fn to_rev(self, rev: ProtocolVersion) -> Result<Value, AdaptError> {
                 match rev.as_str() {
+                    _ if rev.is_modern() => encode(self),
                     #[cfg(feature = "2025-06-18")]
                     "2025-06-18" => down::<_, mcpgen_types::v2025_06_18::Revision>(self),
                     "2025-11-25" => down::<_, mcpgen_types::v2025_11_25::Revision>(self),
@@ -184,6 +210,7 @@ macro_rules! wire_elicitation {
             }
             fn from_rev(value: &Value, rev: ProtocolVersion) -> Result<Self, ErrorObject> {
                 match rev.as_str() {
+                    _ if rev.is_modern() => validate(value),
                     #[cfg(feature = "2025-06-18")]
                     "2025-06-18" => up::<mcpgen_types::v2025_06_18::$t>(value),
                     "2025-11-25" => up::<mcpgen_types::v2025_11_25::$t>(value),
@@ -199,10 +226,24 @@ macro_rules! wire_elicitation {
 
 wire_elicitation!(ElicitRequestParams, ElicitResult);
 
+/// The `-32601` for a method 2026-07-28 removed (`initialize`, `ping`, `logging/setLevel`, subscriptions).
+pub(crate) fn removed(method: &str) -> ErrorObject {
+    ErrorObject::new(ErrorObject::METHOD_NOT_FOUND, format!("method not found: {method} is not part of MCP 2026-07-28"))
+}
+
 /// Decodes `value` as `T` (a revision's type) only to validate it, with the offending field named.
 pub(crate) fn validate<T: DeserializeOwned>(value: &Value) -> Result<T, ErrorObject> {
     from_value_with_path::<T>(value)
         .map_err(|e| ErrorObject::new(ErrorObject::INVALID_PARAMS, format!("invalid params: {e}")))
+}
+
+/// A handler-revision value as JSON (2026-07-28 needs no conversion).
+fn encode<T: Serialize>(value: T) -> Result<Value, AdaptError> {
+    serde_json::to_value(value).map_err(|e| AdaptError::Unrepresentable {
+        path: String::new(),
+        revision: "2026-07-28",
+        reason: format!("does not encode as JSON: {e}"),
+    })
 }
 
 fn down<T, R>(value: T) -> Result<Value, AdaptError>

@@ -9,6 +9,7 @@ mod downgrade;
 mod http;
 mod load;
 mod methods;
+mod modern;
 mod negotiation;
 mod robustness;
 mod shutdown;

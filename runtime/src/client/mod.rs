@@ -3,7 +3,7 @@
 
 use crate::engine::{self, BoxFuture, ConnectionOptions, Incoming, Outcome, Peer, RequestOptions, Service};
 use crate::error::{Error, internal};
-use crate::revision::{ProtocolVersion, Wire, at_rev, hub, validate};
+use crate::revision::{ProtocolVersion, Wire, at_rev, hub, removed, validate};
 use crate::transport::Transport;
 use mcpgen_types::rpc::{ErrorObject, JsonObject, RequestId};
 use serde::Deserialize;
@@ -198,7 +198,7 @@ impl ClientBuilder {
                     supported: ProtocolVersion::ENABLED.iter().map(|v| v.as_str()).collect(),
                 });
             };
-            at_rev!(version, m => validate::<m::InitializeResult>(&result).map(drop))?;
+            at_rev!(version, m => validate::<m::InitializeResult>(&result).map(drop); modern => Err(removed("initialize")))?;
             let server = InitializeInfo {
                 info: hub::Implementation::from_rev(&result["serverInfo"], version)?,
                 capabilities: hub::ServerCapabilities::from_rev(&result["capabilities"], version)?,

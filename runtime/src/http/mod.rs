@@ -22,5 +22,10 @@ pub use server::{HttpOptions, HttpServer};
 pub const SESSION_ID: &str = "mcp-session-id";
 /// The negotiated revision, sent by the client on every request after `initialize`.
 pub const PROTOCOL_VERSION: &str = "mcp-protocol-version";
+/// 2026-07-28: the request's method, on every POST.
+pub const MCP_METHOD: &str = "mcp-method";
+/// 2026-07-28: the tool or prompt name, or the resource URI, of `tools/call`, `prompts/get` and
+/// `resources/read`.
+pub const MCP_NAME: &str = "mcp-name";
 /// The SSE resumption header.
 pub const LAST_EVENT_ID: &str = "last-event-id";

@@ -9,8 +9,9 @@
 // Handlers refuse with the HTTP response to send, as axum handlers do; it is not worth boxing.
 #![allow(clippy::result_large_err)]
 
-use super::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
+use super::{LAST_EVENT_ID, MCP_METHOD, MCP_NAME, PROTOCOL_VERSION, SESSION_ID};
 use crate::revision::ProtocolVersion;
+use crate::server::modern::{self, looks_modern};
 use crate::server::{Server, ServerHandle};
 use crate::transport::{FrameReader, FrameWriter, Route, Transport, TransportError};
 use axum::body::Body;
@@ -272,6 +273,7 @@ impl Shared {
         let (inbound, frames) = mpsc::channel(64);
         let transport = Channels { frames, streams: Arc::clone(&streams) };
         let handle = match version {
+            Some(version) if version.is_modern() => self.server.serve_modern(transport),
             Some(version) => self.server.serve_initialized(transport, version),
             None => self.server.serve(transport),
         };
@@ -900,6 +902,20 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
     if shared.shutdown.is_cancelled() && !ids.is_empty() {
         return Err(unavailable());
     }
+    // A 2026-07-28 request (or one naming a revision no legacy session speaks) is served on its own.
+    let modern = match headers.get(PROTOCOL_VERSION).map(|v| v.to_str().unwrap_or_default()) {
+        Some(named) => ProtocolVersion::parse(named).is_none(),
+        None => {
+            headers.get(SESSION_ID).is_none()
+                && !batch
+                && messages.first().is_some_and(|m| {
+                    m.get("method").and_then(Value::as_str).is_some_and(|method| looks_modern(method, m.get("params")))
+                })
+        }
+    };
+    if modern {
+        return modern_post(shared, headers, messages, batch, bytes).await;
+    }
     let frames: Vec<String> = if batch {
         messages.iter().map(Value::to_string).collect()
     } else {
@@ -997,6 +1013,114 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
     session.forward(frames).await?;
     let guard = ephemeral.then(|| EndOnDrop(Arc::clone(&session)));
     Ok(sse_response(response_headers, events, shared.options.keep_alive, guard))
+}
+
+/// A 2026-07-28 POST: the header checks and `_meta` validation answered with the statuses the spec names
+/// (`400` for `-32602`/`-32020`/`-32022`, `404` for `-32601`), then the request served by a stateless
+/// session on an SSE stream (progress and log messages first, then the result).
+async fn modern_post(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    messages: Vec<Value>,
+    batch: bool,
+    bytes: Bytes,
+) -> Result<Response, Response> {
+    let Some(message) = messages.into_iter().next().filter(|_| !batch) else {
+        return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "MCP 2026-07-28 has no batches"));
+    };
+    let Some(id) = message.get("id").and_then(|id| serde_json::from_value::<RequestId>(id.clone()).ok()) else {
+        // Notifications change nothing on a stateless server.
+        return Ok(StatusCode::ACCEPTED.into_response());
+    };
+    let refuse = |status: StatusCode, error: ErrorObject| rpc_error(status, Some(&id), error);
+    let mismatch = |what: String| refuse(StatusCode::BAD_REQUEST, ErrorObject::new(modern::HEADER_MISMATCH, what));
+    let method = message.get("method").and_then(Value::as_str).unwrap_or_default();
+    let params = message.get("params");
+    let named = params.and_then(|p| p.get("_meta")).and_then(|m| m.get(modern::META_VERSION)).and_then(Value::as_str);
+    let header = headers.get(PROTOCOL_VERSION).map(|v| v.to_str().unwrap_or_default());
+    match (named, header) {
+        (None, _) => {
+            let error = modern::version(params)
+                .err()
+                .unwrap_or_else(|| ErrorObject::new(ErrorObject::INVALID_PARAMS, "invalid params"));
+            return Err(refuse(StatusCode::BAD_REQUEST, error));
+        }
+        (Some(_), None) => return Err(mismatch("the MCP-Protocol-Version header is required".into())),
+        (Some(named), Some(header)) if named != header => {
+            return Err(mismatch(format!("MCP-Protocol-Version {header:?} differs from _meta's {named:?}")));
+        }
+        _ => {}
+    }
+    match headers.get(MCP_METHOD).map(|v| v.to_str().unwrap_or_default()) {
+        Some(header) if header == method => {}
+        Some(header) => return Err(mismatch(format!("Mcp-Method {header:?} differs from the method {method:?}"))),
+        None => return Err(mismatch("the Mcp-Method header is required".into())),
+    }
+    let name_field = match method {
+        "tools/call" | "prompts/get" => Some("name"),
+        "resources/read" => Some("uri"),
+        _ => None,
+    };
+    if let Some(field) = name_field {
+        let expected = params.and_then(|p| p.get(field)).and_then(Value::as_str).unwrap_or_default();
+        match headers.get(MCP_NAME).map(|v| decode_header_value(v.as_bytes())) {
+            Some(Some(header)) if header == expected => {}
+            Some(_) => return Err(mismatch(format!("Mcp-Name differs from params.{field} {expected:?}"))),
+            None => return Err(mismatch("the Mcp-Name header is required".into())),
+        }
+    }
+    let capabilities = shared.server.capabilities();
+    modern::negotiate(params, capabilities.clone()).map_err(|e| refuse(StatusCode::BAD_REQUEST, e))?;
+    let offered = match method {
+        "server/discover" | "completion/complete" => true,
+        "tools/list" | "tools/call" => capabilities.tools.is_some(),
+        "resources/list" | "resources/templates/list" | "resources/read" => capabilities.resources.is_some(),
+        "prompts/list" | "prompts/get" => capabilities.prompts.is_some(),
+        _ => false,
+    };
+    if !offered {
+        let error = ErrorObject::new(ErrorObject::METHOD_NOT_FOUND, format!("method not found: {method}"));
+        return Err(refuse(StatusCode::NOT_FOUND, error));
+    }
+    let session = shared.open_session(false, Some(Some(ProtocolVersion::V2026_07_28)))?;
+    let (sink, events) = listener(&shared.options);
+    lock(&session.streams).open(std::slice::from_ref(&id), Sink::Sse(sink)).map_err(|id| duplicate(&id))?;
+    session.forward(vec![String::from_utf8_lossy(&bytes).into_owned()]).await?;
+    let guard = Some(EndOnDrop(Arc::clone(&session)));
+    Ok(sse_response(HeaderMap::new(), events, shared.options.keep_alive, guard))
+}
+
+/// A header value as sent: plain visible ASCII, or `=?base64?…?=` for anything else (2026-07-28).
+fn decode_header_value(raw: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let Some(encoded) = text.strip_prefix("=?base64?").and_then(|t| t.strip_suffix("?=")) else {
+        return Some(text.to_owned());
+    };
+    String::from_utf8(base64_decode(encoded)?).ok()
+}
+
+/// Standard base64 (with or without padding).
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for byte in text.bytes().filter(|b| *b != b'=') {
+        let value = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// The channel of one SSE response: room for a whole replay buffer and then some.

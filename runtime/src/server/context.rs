@@ -115,7 +115,7 @@ impl Context {
 
     /// Sends a log message (`notifications/message`) if the client's level lets it through.
     pub async fn log(&self, level: hub::LoggingLevel, logger: Option<&str>, data: Value) -> Result<(), Error> {
-        self.session.log(&self.peer, level, logger, data).await
+        self.session.log(&self.peer, Some(&self.negotiated), level, logger, data).await
     }
 
     /// This context with other options (timeouts) for its requests to the client; a person answering an
@@ -195,6 +195,12 @@ impl Context {
 
     /// Sends a request to the client, raced against this request's cancellation.
     async fn ask(&self, method: &str, params: Option<Value>) -> Result<Value, Error> {
+        if self.negotiated.version.is_modern() {
+            // 2026-07-28 servers send no requests; input requests (MRTR) are not supported yet.
+            return Err(Error::Protocol(format!(
+                "`{method}`: MCP 2026-07-28 has no server-to-client requests, and input requests are not supported yet"
+            )));
+        }
         let request = async {
             match &self.options {
                 Some(options) => self.peer.request_with(method, params, None, options).await,

@@ -4,6 +4,7 @@
 //! revision with its client and the runtime converts on the wire.
 
 mod context;
+pub mod modern;
 mod session;
 mod tool;
 pub mod uri_template;
@@ -216,6 +217,14 @@ impl Server {
     #[cfg(feature = "http-server")]
     pub(crate) fn serve_initialized<T: Transport>(&self, transport: T, version: ProtocolVersion) -> ServerHandle {
         let session = Arc::new(Session::initialized(Arc::clone(&self.inner), version));
+        let (peer, task) = engine::spawn(transport, session.clone(), self.inner.options.clone());
+        ServerHandle { peer, session, task }
+    }
+
+    /// Serves one request-scoped connection of a 2026-07-28 client: every request is validated on its own.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn serve_modern<T: Transport>(&self, transport: T) -> ServerHandle {
+        let session = Arc::new(Session::modern_only(Arc::clone(&self.inner)));
         let (peer, task) = engine::spawn(transport, session.clone(), self.inner.options.clone());
         ServerHandle { peer, session, task }
     }
@@ -483,6 +492,6 @@ impl ServerHandle {
         logger: Option<&str>,
         data: serde_json::Value,
     ) -> Result<(), Error> {
-        self.session.log(&self.peer, level, logger, data).await
+        self.session.log(&self.peer, None, level, logger, data).await
     }
 }

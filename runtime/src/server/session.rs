@@ -5,7 +5,7 @@ use super::tool::{ToolFailure, error_result};
 use super::{ClientHandle, Context, Inner};
 use crate::engine::{BoxFuture, Incoming, Outcome, Peer, Service};
 use crate::error::{Error, internal};
-use crate::revision::{ProtocolVersion, Wire, at_rev, hub, validate};
+use crate::revision::{ProtocolVersion, Wire, at_rev, hub, removed, validate};
 use mcpgen_types::rpc::{Const, ErrorObject, RequestId};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +38,9 @@ pub(crate) struct Negotiated {
     pub(crate) client_info: hub::Implementation,
     /// What this server declared: requests are checked against this, not the live registry.
     pub(crate) capabilities: hub::ServerCapabilities,
+    /// 2026-07-28: the log level this request asked for (`None`: no log messages). Legacy sessions use the
+    /// level set with `logging/setLevel` instead.
+    pub(crate) log_level: Option<hub::LoggingLevel>,
 }
 
 #[derive(Default)]
@@ -46,6 +49,8 @@ struct State {
     initialized: bool,
     log_level: Option<hub::LoggingLevel>,
     subscriptions: BTreeSet<String>,
+    /// Every request is a 2026-07-28 one (a stateless HTTP request of that revision).
+    modern_only: bool,
 }
 
 /// How many resources one session may subscribe to.
@@ -72,9 +77,58 @@ impl Session {
             client_capabilities: hub::ClientCapabilities::default(),
             client_info: hub::Implementation::default(),
             capabilities: server.capabilities(),
+            log_level: None,
         };
         let state = State { negotiated: Some(Arc::new(negotiated)), initialized: true, ..State::default() };
         Session { server, state: Mutex::new(state) }
+    }
+
+    /// A session whose every request is a 2026-07-28 one, validated on its own.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn modern_only(server: Arc<Inner>) -> Self {
+        Session { server, state: Mutex::new(State { modern_only: true, ..State::default() }) }
+    }
+
+    /// Serves one 2026-07-28 request: its `_meta` stands in for `initialize`.
+    fn modern(self: Arc<Self>, request: Incoming, cancel: CancellationToken, peer: Peer) -> BoxFuture<Outcome> {
+        let negotiated = match super::modern::negotiate(request.params.as_ref(), self.server.capabilities()) {
+            Ok(negotiated) => Arc::new(negotiated),
+            Err(error) => return Box::pin(async move { Err(error) }),
+        };
+        let progress_token =
+            request.params.as_ref().and_then(|p| p.get("_meta")).and_then(|m| m.get("progressToken")).cloned();
+        let info = self.server.info.clone();
+        match request.method.as_str() {
+            "server/discover" => {
+                let result = hub::DiscoverResult {
+                    supported_versions: ProtocolVersion::MODERN.iter().map(|v| v.as_str().to_owned()).collect(),
+                    capabilities: negotiated.capabilities.clone(),
+                    instructions: self.server.instructions.clone(),
+                    cache_scope: hub::DiscoverResultCacheScope::Private,
+                    ttl_ms: 0,
+                    result_type: Const::new(),
+                    meta: None,
+                    extra: Default::default(),
+                };
+                let outcome = serde_json::to_value(result).map_err(internal);
+                return Box::pin(async move { outcome.map(|r| super::modern::with_server_info(r, &info)) });
+            }
+            "initialize" | "ping" | "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe" => {
+                let error = removed(&request.method);
+                return Box::pin(async move { Err(error) });
+            }
+            _ => {}
+        }
+        let cx = Context {
+            id: request.id.clone(),
+            cancel,
+            peer,
+            session: Arc::clone(&self),
+            progress_token,
+            negotiated,
+            options: None,
+        };
+        Box::pin(async move { self.operate(request, cx).await.map(|r| super::modern::with_server_info(r, &info)) })
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -110,14 +164,22 @@ impl Session {
         Ok(true)
     }
 
+    /// Sends a log message if the client's level lets it through: the level of the request (`request`,
+    /// 2026-07-28) or of the session (`logging/setLevel`).
     pub(crate) async fn log(
         &self,
         peer: &Peer,
+        request: Option<&Negotiated>,
         level: hub::LoggingLevel,
         logger: Option<&str>,
         data: Value,
     ) -> Result<(), Error> {
-        let version = {
+        let version = if let Some(request) = request.filter(|n| n.version.is_modern()) {
+            match request.log_level {
+                Some(min) if severity(level) >= severity(min) => request.version,
+                _ => return Ok(()),
+            }
+        } else {
             let state = self.state();
             let Some(version) = state.negotiated.as_ref().map(|n| n.version) else { return Ok(()) };
             if state.log_level.is_some_and(|min| severity(level) < severity(min)) {
@@ -150,12 +212,13 @@ impl Session {
         else {
             return Err(ErrorObject::new(ErrorObject::INTERNAL_ERROR, "this server has no protocol revision enabled"));
         };
-        at_rev!(version, m => validate::<m::InitializeRequestParams>(&params).map(drop))?;
+        at_rev!(version, m => validate::<m::InitializeRequestParams>(&params).map(drop); modern => Err(removed("initialize")))?;
         let negotiated = Arc::new(Negotiated {
             version,
             client_capabilities: hub::ClientCapabilities::from_rev(&params["capabilities"], version)?,
             client_info: hub::Implementation::from_rev(&params["clientInfo"], version)?,
             capabilities: self.server.capabilities(),
+            log_level: None,
         });
         {
             let mut state = self.state();
@@ -265,7 +328,8 @@ impl Session {
                 if caps.resources.as_ref().and_then(|r| r.subscribe) != Some(true) {
                     return Err(refuse());
                 }
-                let uri = at_rev!(version, m => validate::<m::SubscribeRequestParams>(&params).map(|p| p.uri))?;
+                let uri = at_rev!(version, m => validate::<m::SubscribeRequestParams>(&params).map(|p| p.uri);
+                    modern => Err(removed(&request.method)))?;
                 if subscribe {
                     if uri.len() > MAX_SUBSCRIBED_URI {
                         return Err(ErrorObject::new(
@@ -331,15 +395,13 @@ impl Session {
             }
             "logging/setLevel" => {
                 caps.logging.as_ref().ok_or_else(refuse)?;
-                let level =
-                    at_rev!(version, m => validate::<m::SetLevelRequestParams>(&params).map(drop)).and_then(|()| {
-                        serde_json::from_value::<hub::LoggingLevel>(params["level"].clone()).map_err(|e| {
-                            ErrorObject::new(
-                                ErrorObject::INVALID_PARAMS,
-                                format!("invalid params: `params.level`: {e}"),
-                            )
-                        })
-                    })?;
+                let level = at_rev!(version, m => validate::<m::SetLevelRequestParams>(&params).map(drop);
+                        modern => Err(removed("logging/setLevel")))
+                .and_then(|()| {
+                    serde_json::from_value::<hub::LoggingLevel>(params["level"].clone()).map_err(|e| {
+                        ErrorObject::new(ErrorObject::INVALID_PARAMS, format!("invalid params: `params.level`: {e}"))
+                    })
+                })?;
                 self.state().log_level = Some(level);
                 Ok(json!({}))
             }
@@ -353,6 +415,16 @@ const RESOURCE_NOT_FOUND: i64 = -32002;
 
 impl Service for Session {
     fn request(self: Arc<Self>, request: Incoming, cancel: CancellationToken, peer: Peer) -> BoxFuture<Outcome> {
+        // A 2026-07-28 request is served on its own, on a stateless session or on one (stdio) that has not
+        // negotiated a legacy revision: both eras on one server.
+        let modern = {
+            let state = self.state();
+            state.modern_only
+                || (state.negotiated.is_none() && super::modern::looks_modern(&request.method, request.params.as_ref()))
+        };
+        if modern {
+            return self.modern(request, cancel, peer);
+        }
         // `ping` is allowed at any time, `initialize` only first; everything else after `initialized`.
         match request.method.as_str() {
             "ping" => return Box::pin(async { Ok(json!({})) }),
