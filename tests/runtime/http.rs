@@ -10,10 +10,12 @@ use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use mcpgen::http::sse::{Event, SseParser};
 use mcpgen::http::{HttpOptions, HttpServer};
 use mcpgen::runtime::ProtocolVersion;
 use mcpgen::runtime::server::{Context, Server, Tool, ToolError};
 use serde_json::{Value, json};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -66,59 +68,40 @@ impl Reply {
     /// The body as SSE events.
     pub(crate) fn events(self) -> Events {
         assert_eq!(self.content_type(), "text/event-stream", "an SSE answer (status {})", self.status);
-        Events { body: self.body, buffer: String::new() }
+        Events { body: self.body, parser: SseParser::new(), ready: VecDeque::new() }
     }
 }
 
-/// One SSE event.
-#[derive(Debug, Default)]
-pub(crate) struct Event {
-    pub(crate) id: Option<String>,
-    pub(crate) event: Option<String>,
-    pub(crate) retry: Option<String>,
-    pub(crate) data: String,
+/// The JSON message an SSE event carries.
+pub(crate) trait EventJson {
+    fn json(&self) -> Value;
 }
 
-impl Event {
-    pub(crate) fn json(&self) -> Value {
+impl EventJson for Event {
+    fn json(&self) -> Value {
         serde_json::from_str(&self.data).unwrap_or_else(|e| panic!("JSON data ({e}): {:?}", self.data))
     }
 }
 
-/// The events of an SSE body (a minimal reader: the server writes `\n` line ends and one `data` line).
+/// The events of an SSE body, read with the runtime's own parser.
 pub(crate) struct Events {
     body: Incoming,
-    buffer: String,
+    parser: SseParser,
+    ready: VecDeque<Event>,
 }
 
 impl Events {
     /// The next event (comments skipped), or `None` at the end of the stream.
     pub(crate) async fn next(&mut self) -> Option<Event> {
         loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut event = Event::default();
-                let mut fields = 0;
-                for line in block.lines() {
-                    let (field, value) = line.split_once(':').unwrap_or((line, ""));
-                    let value = value.strip_prefix(' ').unwrap_or(value).to_owned();
-                    match field {
-                        "id" => event.id = Some(value),
-                        "event" => event.event = Some(value),
-                        "retry" => event.retry = Some(value),
-                        "data" => event.data = value,
-                        _ => continue,
-                    }
-                    fields += 1;
-                }
-                if fields > 0 {
-                    return Some(event);
-                }
-                continue;
+            if let Some(event) = self.ready.pop_front() {
+                return Some(event);
             }
             let frame = self.body.frame().await?.expect("a readable SSE body");
             if let Ok(data) = frame.into_data() {
-                self.buffer.push_str(std::str::from_utf8(&data).expect("UTF-8 events"));
+                for event in self.parser.feed(&data) {
+                    self.ready.push_back(event.expect("events within the size limit"));
+                }
             }
         }
     }
@@ -233,7 +216,7 @@ async fn session_lifecycle_create_use_delete_then_404() {
         let mut events = reply.events();
         let priming = events.next().await.expect("a priming event");
         assert!(priming.id.is_some() && priming.data.is_empty(), "{priming:?}");
-        assert_eq!(priming.retry.as_deref(), Some("1000"), "the reconnection delay");
+        assert_eq!(priming.retry, Some(Duration::from_millis(1000)), "the reconnection delay");
         let listed = events.next().await.expect("the response").json();
         assert_eq!(listed["id"], 2);
         assert!(listed["result"]["tools"].as_array().is_some_and(|t| !t.is_empty()));

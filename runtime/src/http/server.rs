@@ -1069,18 +1069,11 @@ async fn modern_post(
             None => return Err(mismatch("the Mcp-Name header is required".into())),
         }
     }
+    // Validated here for the HTTP status; the session validates again when it serves the request.
     let capabilities = shared.server.capabilities();
     modern::negotiate(params, capabilities.clone()).map_err(|e| refuse(StatusCode::BAD_REQUEST, e))?;
-    let offered = match method {
-        "server/discover" | "completion/complete" => true,
-        "tools/list" | "tools/call" => capabilities.tools.is_some(),
-        "resources/list" | "resources/templates/list" | "resources/read" => capabilities.resources.is_some(),
-        "prompts/list" | "prompts/get" => capabilities.prompts.is_some(),
-        _ => false,
-    };
-    if !offered {
-        let error = ErrorObject::new(ErrorObject::METHOD_NOT_FOUND, format!("method not found: {method}"));
-        return Err(refuse(StatusCode::NOT_FOUND, error));
+    if !modern::serves(method, &capabilities) {
+        return Err(refuse(StatusCode::NOT_FOUND, crate::revision::removed(method)));
     }
     let session = shared.open_session(false, Some(Some(ProtocolVersion::V2026_07_28)))?;
     let (sink, events) = listener(&shared.options);

@@ -207,24 +207,24 @@ impl Server {
 
     /// Serves one connection on `transport`. The returned handle sends notifications and waits for the end.
     pub fn serve<T: Transport>(&self, transport: T) -> ServerHandle {
-        let session = Arc::new(Session::new(Arc::clone(&self.inner)));
-        let (peer, task) = engine::spawn(transport, session.clone(), self.inner.options.clone());
-        ServerHandle { peer, session, task }
+        self.serve_session(transport, Session::new(Arc::clone(&self.inner)))
     }
 
     /// Serves one request-scoped connection whose client skipped `initialize` (stateless HTTP), as if it
     /// had negotiated `version` and declared no capabilities.
     #[cfg(feature = "http-server")]
     pub(crate) fn serve_initialized<T: Transport>(&self, transport: T, version: ProtocolVersion) -> ServerHandle {
-        let session = Arc::new(Session::initialized(Arc::clone(&self.inner), version));
-        let (peer, task) = engine::spawn(transport, session.clone(), self.inner.options.clone());
-        ServerHandle { peer, session, task }
+        self.serve_session(transport, Session::initialized(Arc::clone(&self.inner), version))
     }
 
     /// Serves one request-scoped connection of a 2026-07-28 client: every request is validated on its own.
     #[cfg(feature = "http-server")]
     pub(crate) fn serve_modern<T: Transport>(&self, transport: T) -> ServerHandle {
-        let session = Arc::new(Session::modern_only(Arc::clone(&self.inner)));
+        self.serve_session(transport, Session::modern_only(Arc::clone(&self.inner)))
+    }
+
+    fn serve_session<T: Transport>(&self, transport: T, session: Session) -> ServerHandle {
+        let session = Arc::new(session);
         let (peer, task) = engine::spawn(transport, session.clone(), self.inner.options.clone());
         ServerHandle { peer, session, task }
     }

@@ -31,6 +31,19 @@ pub(crate) fn looks_modern(method: &str, params: Option<&Value>) -> bool {
         || params.and_then(|p| p.get("_meta")).is_some_and(|m| m.get(META_VERSION).is_some())
 }
 
+/// Whether a 2026-07-28 server with `capabilities` serves `method`: the methods 2026-07-28 removed
+/// (`initialize`, `ping`, `logging/setLevel`, resource subscriptions), unknown ones and those of a capability
+/// the server does not offer are `-32601` (HTTP `404`).
+pub(crate) fn serves(method: &str, capabilities: &hub::ServerCapabilities) -> bool {
+    match method {
+        "server/discover" | "completion/complete" => true,
+        "tools/list" | "tools/call" => capabilities.tools.is_some(),
+        "resources/list" | "resources/templates/list" | "resources/read" => capabilities.resources.is_some(),
+        "prompts/list" | "prompts/get" => capabilities.prompts.is_some(),
+        _ => false,
+    }
+}
+
 /// The revision named by a request's `_meta` (`-32602` when missing, `-32022` when not spoken here).
 pub(crate) fn version(params: Option<&Value>) -> Result<ProtocolVersion, ErrorObject> {
     let meta = params.and_then(|p| p.get("_meta"));

@@ -113,8 +113,8 @@ impl Session {
                 let outcome = serde_json::to_value(result).map_err(internal);
                 return Box::pin(async move { outcome.map(|r| super::modern::with_server_info(r, &info)) });
             }
-            "initialize" | "ping" | "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe" => {
-                let error = removed(&request.method);
+            method if !super::modern::serves(method, &negotiated.capabilities) => {
+                let error = removed(method);
                 return Box::pin(async move { Err(error) });
             }
             _ => {}
