@@ -9,6 +9,7 @@
 //!   2025-11-25. Handlers and calls use the handler revision's types ([`hub`]); the runtime converts to
 //!   the negotiated revision with the generated adapters.
 
+mod base64;
 pub mod client;
 pub mod engine;
 mod error;

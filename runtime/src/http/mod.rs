@@ -29,3 +29,51 @@ pub const MCP_METHOD: &str = "mcp-method";
 pub const MCP_NAME: &str = "mcp-name";
 /// The SSE resumption header.
 pub const LAST_EVENT_ID: &str = "last-event-id";
+
+/// The sentinel form of a 2026-07-28 header value that is not plain visible ASCII: `=?base64?…?=`.
+const SENTINEL: (&str, &str) = ("=?base64?", "?=");
+
+/// A header value as 2026-07-28 clients send `Mcp-Name` and `Mcp-Param-*`: as is when it is visible ASCII
+/// (tab allowed inside) without leading or trailing whitespace and does not itself look like the sentinel;
+/// otherwise the UTF-8 bytes in base64 inside the sentinel.
+pub fn encode_header_value(value: &str) -> String {
+    let plain = value.bytes().all(|b| b == b'\t' || (0x20..=0x7e).contains(&b))
+        && value.trim() == value
+        && !(value.starts_with(SENTINEL.0) && value.ends_with(SENTINEL.1));
+    if plain {
+        value.to_owned()
+    } else {
+        format!("{}{}{}", SENTINEL.0, crate::base64::encode(value.as_bytes()), SENTINEL.1)
+    }
+}
+
+/// Reads a header value written by [`encode_header_value`]; `None` for a sentinel that is not base64 of
+/// UTF-8, or bytes that are not UTF-8.
+pub fn decode_header_value(raw: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let Some(encoded) = text.strip_prefix(SENTINEL.0).and_then(|t| t.strip_suffix(SENTINEL.1)) else {
+        return Some(text.to_owned());
+    };
+    String::from_utf8(crate::base64::decode(encoded)?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_use_the_sentinel_only_when_needed() {
+        for (value, sent) in [
+            ("plain-name", "plain-name"),
+            ("with space inside", "with space inside"),
+            (" leading", "=?base64?IGxlYWRpbmc=?="),
+            ("caf\u{e9}", "=?base64?Y2Fmw6k=?="),
+            ("line\nbreak", "=?base64?bGluZQpicmVhaw==?="),
+            ("=?base64?abc?=", "=?base64?PT9iYXNlNjQ/YWJjPz0=?="),
+        ] {
+            assert_eq!(encode_header_value(value), sent, "{value:?}");
+            assert_eq!(decode_header_value(sent.as_bytes()).as_deref(), Some(value));
+        }
+        assert_eq!(decode_header_value(b"=?base64?not base64?="), None);
+    }
+}

@@ -1063,7 +1063,7 @@ async fn modern_post(
     };
     if let Some(field) = name_field {
         let expected = params.and_then(|p| p.get(field)).and_then(Value::as_str).unwrap_or_default();
-        match headers.get(MCP_NAME).map(|v| decode_header_value(v.as_bytes())) {
+        match headers.get(MCP_NAME).map(|v| super::decode_header_value(v.as_bytes())) {
             Some(Some(header)) if header == expected => {}
             Some(_) => return Err(mismatch(format!("Mcp-Name differs from params.{field} {expected:?}"))),
             None => return Err(mismatch("the Mcp-Name header is required".into())),
@@ -1081,39 +1081,6 @@ async fn modern_post(
     session.forward(vec![String::from_utf8_lossy(&bytes).into_owned()]).await?;
     let guard = Some(EndOnDrop(Arc::clone(&session)));
     Ok(sse_response(HeaderMap::new(), events, shared.options.keep_alive, guard))
-}
-
-/// A header value as sent: plain visible ASCII, or `=?base64?…?=` for anything else (2026-07-28).
-fn decode_header_value(raw: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(raw).ok()?;
-    let Some(encoded) = text.strip_prefix("=?base64?").and_then(|t| t.strip_suffix("?=")) else {
-        return Some(text.to_owned());
-    };
-    String::from_utf8(base64_decode(encoded)?).ok()
-}
-
-/// Standard base64 (with or without padding).
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for byte in text.bytes().filter(|b| *b != b'=') {
-        let value = match byte {
-            b'A'..=b'Z' => byte - b'A',
-            b'a'..=b'z' => byte - b'a' + 26,
-            b'0'..=b'9' => byte - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        buffer = (buffer << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 /// The channel of one SSE response: room for a whole replay buffer and then some.
