@@ -1,5 +1,5 @@
 //! The server the official MCP conformance suite tests (`@modelcontextprotocol/conformance`, requirement
-//! set 2025-11-25): its fixture tools, resources, prompts and completion, served over Streamable HTTP.
+//! sets 2025-11-25 and 2026-07-28): its fixture tools, resources, prompts and completion, served over Streamable HTTP.
 //!
 //! ```text
 //! cargo run --example conformance-server --features http [-- ADDRESS]   # ADDRESS defaults to 127.0.0.1:0
@@ -12,13 +12,17 @@
 //! bash ../shared/conformance/run-server.sh --url URL --requirements 2025-11-25
 //! ```
 //!
+//! and `--requirements 2026-07-28` (the stateless protocol: the diagnostic tools and the input-required
+//! fixtures are at the end of [`server`]).
+//!
 //! `test_reconnection` (SSE resumption, not scored at 2025-11-25) is not provided.
 
 use mcpgen::http::{HttpOptions, HttpServer};
 use mcpgen::hub;
 use mcpgen::rpc::{ErrorObject, JsonObject};
 use mcpgen::server::{
-    Context, Prompt, Resource, ResourceTemplate, Server, Tool, ToolError, prompt_messages, text, text_resource,
+    Context, Prompt, Resource, ResourceTemplate, Server, ServerBuilder, Tool, ToolError, prompt_messages, text,
+    text_resource,
 };
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -186,7 +190,146 @@ fn server() -> Result<Server, serde_json::Error> {
             .description("A prompt that includes image content"),
         )
         .completion(|params: hub::CompleteRequestParams, _| async move { Ok(complete(&params)) });
-    Ok(builder.build())
+    Ok(modern_fixtures(builder).build())
+}
+
+/// The fixtures of the 2026-07-28 scenarios: diagnostic tools of `server-stateless`, and the tools and the
+/// prompt of the `input-required-result-*` scenarios. They ask for input through the same `Context` calls
+/// as the legacy fixtures; for a 2026-07-28 client the runtime turns the asks into input requests.
+fn modern_fixtures(builder: ServerBuilder) -> ServerBuilder {
+    builder
+        .tool(Tool::no_args(
+            "test_missing_capability",
+            "Needs the client's sampling capability (-32021 without it)",
+            |cx| async move { Ok::<_, ToolError>(format!("sampled: {}", ask_model(&cx, "Say hello").await?)) },
+        ))
+        .tool(Tool::no_args(
+            "test_streaming_elicitation",
+            "Asks the user for input (2026-07-28: as an input request, never a request on the stream)",
+            |cx| async move {
+                let name = ask_name(&cx.input("user_name"), "What is your name?", "name").await?;
+                Ok::<_, ToolError>(format!("Hello, {name}!"))
+            },
+        ))
+        .tool(Tool::no_args(
+            "test_logging_tool",
+            "Logs three messages (sent only when the request names a log level)",
+            logging,
+        ))
+        .tool(Tool::no_args("test_trigger_tool_change", "Announces a tool list change", |cx| async move {
+            cx.tools_changed().await?;
+            Ok::<_, ToolError>("tools/list_changed sent")
+        }))
+        .tool(Tool::no_args("test_trigger_prompt_change", "Announces a prompt list change", |cx| async move {
+            cx.server().prompts_changed();
+            Ok::<_, ToolError>("prompts/list_changed sent")
+        }))
+        .tool(Tool::no_args("test_input_required_result_elicitation", "Asks the user's name", |cx| async move {
+            let name = ask_name(&cx.input("user_name"), "What is your name?", "name").await?;
+            Ok::<_, ToolError>(format!("Hello, {name}!"))
+        }))
+        .tool(Tool::no_args("test_input_required_result_sampling", "Asks the model a question", |cx| async move {
+            let answer = ask_model(&cx.input("capital_question"), "What is the capital of France?").await?;
+            Ok::<_, ToolError>(format!("LLM response: {answer}"))
+        }))
+        .tool(Tool::no_args("test_input_required_result_list_roots", "Asks for the client's roots", |cx| async move {
+            let roots = cx.input("client_roots").list_roots().await?;
+            let uris: Vec<&str> = roots.roots.iter().map(|r| r.uri.as_str()).collect();
+            Ok::<_, ToolError>(format!("Client roots: {}", uris.join(", ")))
+        }))
+        .tool(Tool::no_args(
+            "test_input_required_result_request_state",
+            "Asks for a confirmation; the answer comes back with the request state",
+            |cx| async move {
+                let answer = ask(&cx.input("confirm"), "Please confirm", "ok", "boolean").await?;
+                Ok::<_, ToolError>(format!("state-ok: confirmed = {answer}"))
+            },
+        ))
+        .tool(Tool::no_args(
+            "test_input_required_result_multiple_inputs",
+            "Asks for a name, a greeting and the roots in one round",
+            |cx| async move {
+                let (user, model, client) = (cx.input("user_name"), cx.input("greeting"), cx.input("client_roots"));
+                let (name, greeting, roots) = tokio::join!(
+                    ask_name(&user, "What is your name?", "name"),
+                    ask_model(&model, "Generate a greeting"),
+                    client.list_roots(),
+                );
+                let roots = roots?.roots.len();
+                Ok::<_, ToolError>(format!("{} {}! ({roots} roots)", greeting?, name?))
+            },
+        ))
+        .tool(Tool::no_args("test_input_required_result_multi_round", "Asks two questions in turn", |cx| async move {
+            let name = ask_name(&cx.input("step1"), "Step 1: What is your name?", "name").await?;
+            let color = ask_name(&cx.input("step2"), "Step 2: What is your favorite color?", "color").await?;
+            Ok::<_, ToolError>(format!("{name} likes {color}"))
+        }))
+        .tool(Tool::no_args(
+            "test_input_required_result_tampered_state",
+            "Asks for a confirmation (a tampered request state is refused)",
+            |cx| async move {
+                let answer = ask(&cx.input("confirm"), "Please confirm", "ok", "boolean").await?;
+                Ok::<_, ToolError>(format!("confirmed = {answer}"))
+            },
+        ))
+        .tool(Tool::no_args(
+            "test_input_required_result_capabilities",
+            "Asks only for what the client declared: the user when it can elicit, else its model",
+            |cx| async move {
+                if cx.client_capabilities().elicitation.is_some() {
+                    let name = ask_name(&cx.input("user_name"), "What is your name?", "name").await?;
+                    return Ok::<_, ToolError>(format!("Hello, {name}!"));
+                }
+                Ok(format!("LLM response: {}", ask_model(&cx.input("question"), "What is your name?").await?))
+            },
+        ))
+        .prompt(
+            Prompt::new("test_input_required_result_prompt", |_, cx| async move {
+                let context = ask_name(&cx.input("user_context"), "What context should the prompt use?", "context")
+                    .await
+                    .map_err(|e| ErrorObject::new(ErrorObject::INTERNAL_ERROR, e.message().to_owned()))?;
+                Ok(prompt_messages([(hub::Role::User, format!("Use this context: {context}").as_str())]))
+            })
+            .description("A prompt that asks the user for its context first"),
+        )
+}
+
+/// Asks the user for one string (`field`) and returns it.
+async fn ask_name(cx: &Context, message: &str, field: &str) -> Result<String, ToolError> {
+    let answer = ask(cx, message, field, "string").await?;
+    Ok(answer.as_str().map_or_else(|| answer.to_string(), str::to_owned))
+}
+
+/// Asks the user for one value of a JSON Schema `kind`; a declined form is an error.
+async fn ask(cx: &Context, message: &str, field: &str, kind: &str) -> Result<Value, ToolError> {
+    let schema = json!({"type": "object", "properties": {field: {"type": kind}}, "required": [field]});
+    let answer = cx.elicit(decode(json!({"message": message, "requestedSchema": schema}))?).await?;
+    let answer = serde_json::to_value(answer)?;
+    if answer["action"] != "accept" {
+        return Err(ToolError::new(format!("the user did not answer ({})", answer["action"])));
+    }
+    Ok(answer["content"][field].clone())
+}
+
+/// Asks the client's model `question` (100 tokens at most) and returns the text of its answer.
+async fn ask_model(cx: &Context, question: &str) -> Result<String, ToolError> {
+    let params = decode(json!({
+        "messages": [{"role": "user", "content": {"type": "text", "text": question}}],
+        "maxTokens": 100,
+    }))?;
+    let result = cx.create_message(params).await?;
+    let blocks = match result.content {
+        hub::CreateMessageResultContent::Single(block) => vec![block],
+        hub::CreateMessageResultContent::Multiple(blocks) => blocks,
+        _ => Vec::new(),
+    };
+    Ok(blocks
+        .iter()
+        .filter_map(|block| match block {
+            hub::SamplingMessageContentBlock::Text(t) => Some(t.text.as_str()),
+            _ => None,
+        })
+        .collect())
 }
 
 #[derive(Deserialize, JsonSchema)]
@@ -226,24 +369,7 @@ async fn logging(cx: Context) -> Result<String, ToolError> {
 
 /// `test_sampling`: asks the client's model to answer `prompt` and returns its text.
 async fn sampling(args: SamplingArgs, cx: Context) -> Result<String, ToolError> {
-    let params = decode(json!({
-        "messages": [{"role": "user", "content": {"type": "text", "text": args.prompt}}],
-        "maxTokens": 100,
-    }))?;
-    let result = cx.create_message(params).await?;
-    let blocks = match result.content {
-        hub::CreateMessageResultContent::Single(block) => vec![block],
-        hub::CreateMessageResultContent::Multiple(blocks) => blocks,
-        _ => Vec::new(),
-    };
-    let answer: String = blocks
-        .iter()
-        .filter_map(|block| match block {
-            hub::SamplingMessageContentBlock::Text(t) => Some(t.text.as_str()),
-            _ => None,
-        })
-        .collect();
-    Ok(format!("LLM response: {answer}"))
+    Ok(format!("LLM response: {}", ask_model(&cx, &args.prompt).await?))
 }
 
 /// `test_elicitation`: asks the user for a username and an email.

@@ -258,6 +258,12 @@ impl Peer {
         self.closed.child_token()
     }
 
+    /// A token that fires when the connection starts closing (new requests are refused from then on), for
+    /// requests that run until told to stop, such as 2026-07-28 listen streams.
+    pub(crate) fn closing_token(&self) -> CancellationToken {
+        self.shutdown.child_token()
+    }
+
     /// The connection's default request options.
     pub(crate) fn defaults(&self) -> &RequestOptions {
         &self.defaults

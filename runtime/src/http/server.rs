@@ -197,29 +197,35 @@ impl HttpServer {
         self.shared.sessions().len()
     }
 
-    /// Sends `notifications/tools/list_changed` to every session (after [`Server::add_tool`]).
+    /// Sends `notifications/tools/list_changed` to every legacy session and every 2026-07-28 listen stream
+    /// that asked for it (after [`Server::add_tool`]).
     pub async fn tools_changed(&self) {
+        self.shared.server.tools_changed();
         for session in self.shared.live_sessions() {
             let _ = session.handle.tools_changed().await;
         }
     }
 
-    /// Sends `notifications/prompts/list_changed` to every session.
+    /// Sends `notifications/prompts/list_changed` to every legacy session and listen stream that asked for it.
     pub async fn prompts_changed(&self) {
+        self.shared.server.prompts_changed();
         for session in self.shared.live_sessions() {
             let _ = session.handle.prompts_changed().await;
         }
     }
 
-    /// Sends `notifications/resources/list_changed` to every session.
+    /// Sends `notifications/resources/list_changed` to every legacy session and listen stream that asked for it.
     pub async fn resources_changed(&self) {
+        self.shared.server.resources_changed();
         for session in self.shared.live_sessions() {
             let _ = session.handle.resources_changed().await;
         }
     }
 
-    /// Sends `notifications/resources/updated` to every session subscribed to `uri`; returns how many.
+    /// Sends `notifications/resources/updated` to every session and listen stream subscribed to `uri`; returns
+    /// how many legacy sessions it reached.
     pub async fn resource_updated(&self, uri: &str) -> usize {
+        self.shared.server.resource_updated(uri);
         let mut count = 0;
         for session in self.shared.live_sessions() {
             if session.handle.resource_updated(uri).await.unwrap_or(false) {
@@ -273,7 +279,7 @@ impl Shared {
         let (inbound, frames) = mpsc::channel(64);
         let transport = Channels { frames, streams: Arc::clone(&streams) };
         let handle = match version {
-            Some(version) if version.is_modern() => self.server.serve_modern(transport),
+            Some(version) if version.is_modern() => self.server.serve_modern(transport, self.shutdown.child_token()),
             Some(version) => self.server.serve_initialized(transport, version),
             None => self.server.serve(transport),
         };
@@ -1012,7 +1018,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
     drop(sink);
     session.forward(frames).await?;
     let guard = ephemeral.then(|| EndOnDrop(Arc::clone(&session)));
-    Ok(sse_response(response_headers, events, shared.options.keep_alive, guard))
+    Ok(sse_response(response_headers, None, events, shared.options.keep_alive, guard))
 }
 
 /// A 2026-07-28 POST: the header checks and `_meta` validation answered with the statuses the spec names
@@ -1076,11 +1082,55 @@ async fn modern_post(
         return Err(refuse(StatusCode::NOT_FOUND, crate::revision::removed(method)));
     }
     let session = shared.open_session(false, Some(Some(ProtocolVersion::V2026_07_28)))?;
-    let (sink, events) = listener(&shared.options);
+    let (sink, mut events) = listener(&shared.options);
     lock(&session.streams).open(std::slice::from_ref(&id), Sink::Sse(sink)).map_err(|id| duplicate(&id))?;
     session.forward(vec![String::from_utf8_lossy(&bytes).into_owned()]).await?;
-    let guard = Some(EndOnDrop(Arc::clone(&session)));
-    Ok(sse_response(HeaderMap::new(), events, shared.options.keep_alive, guard))
+    let guard = EndOnDrop(Arc::clone(&session));
+    // A request that fails before it sends anything gets the HTTP status of its error (400 for -32021 …);
+    // one that takes longer starts its stream, whose status is 200 whatever comes.
+    let wait = shared.options.keep_alive.unwrap_or(FIRST_EVENT_WAIT).min(FIRST_EVENT_WAIT);
+    let first = match tokio::time::timeout(wait, events.recv()).await {
+        Ok(Some(first)) => Some(first),
+        // The session ended before answering.
+        Ok(None) => {
+            return Err(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorObject::INTERNAL_ERROR,
+                "the server is shutting down",
+            ));
+        }
+        Err(_) => None,
+    };
+    if let Some(first) = &first
+        && let Some(response) = first_error(first)
+    {
+        return Ok(response);
+    }
+    Ok(sse_response(HeaderMap::new(), first, events, shared.options.keep_alive, Some(guard)))
+}
+
+/// How long a 2026-07-28 request may take to send its first message before its SSE stream starts.
+const FIRST_EVENT_WAIT: Duration = Duration::from_secs(5);
+
+/// A JSON answer with the error's status when `event` is an error response whose code has one
+/// (`-32020`, `-32021`, `-32022` and `-32602` → 400, `-32601` → 404).
+fn first_error(event: &Bytes) -> Option<Response> {
+    let text = std::str::from_utf8(event).ok()?;
+    let data = text.lines().find_map(|line| line.strip_prefix("data:"))?.trim_start();
+    let message: Value = serde_json::from_str(data).ok()?;
+    let code = message.get("error")?.get("code")?.as_i64()?;
+    let status = match code {
+        ErrorObject::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+        modern::HEADER_MISMATCH
+        | modern::MISSING_REQUIRED_CLIENT_CAPABILITY
+        | modern::UNSUPPORTED_PROTOCOL_VERSION
+        | ErrorObject::INVALID_PARAMS => StatusCode::BAD_REQUEST,
+        _ => return None,
+    };
+    Some(
+        (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], data.to_owned())
+            .into_response(),
+    )
 }
 
 /// The channel of one SSE response: room for a whole replay buffer and then some.
@@ -1178,7 +1228,7 @@ fn get(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, Response> 
         }
     }
     drop(sink);
-    Ok(sse_response(HeaderMap::new(), events, shared.options.keep_alive, None))
+    Ok(sse_response(HeaderMap::new(), None, events, shared.options.keep_alive, None))
 }
 
 /// DELETE: ends the session.
@@ -1194,6 +1244,7 @@ async fn delete(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, R
 /// is gone or the server shuts down.
 fn sse_response(
     mut headers: HeaderMap,
+    first: Option<Bytes>,
     events: mpsc::Receiver<Bytes>,
     keep_alive: Option<Duration>,
     guard: Option<EndOnDrop>,
@@ -1202,9 +1253,12 @@ fn sse_response(
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     let ticks = keep_alive.map(|period| tokio::time::interval_at(Instant::now() + period, period));
-    let state = (events, ticks, guard);
+    let state = (first, events, ticks, guard);
     // The body ends when every sender is gone: the stream's last response was sent, or the session ended.
-    let body = futures_util::stream::unfold(state, |(mut events, mut ticks, guard)| async move {
+    let body = futures_util::stream::unfold(state, |(first, mut events, mut ticks, guard)| async move {
+        if let Some(first) = first {
+            return Some((Ok::<_, Infallible>(first), (None, events, ticks, guard)));
+        }
         let tick = async {
             match &mut ticks {
                 Some(ticks) => {
@@ -1217,7 +1271,7 @@ fn sse_response(
             event = events.recv() => event,
             () = tick => Some(Bytes::from_static(b": keep-alive\n\n")),
         }?;
-        Some((Ok::<_, Infallible>(next), (events, ticks, guard)))
+        Some((Ok::<_, Infallible>(next), (None, events, ticks, guard)))
     });
     (StatusCode::OK, headers, Body::from_stream(body)).into_response()
 }
@@ -1243,7 +1297,7 @@ async fn legacy_stream(State(shared): State<Arc<Shared>>, uri: axum::http::Uri, 
     drop(sink);
     // The client dropping the stream ends the session.
     let guard = Some(EndOnDrop(Arc::clone(&session)));
-    sse_response(HeaderMap::new(), events, shared.options.keep_alive, guard)
+    sse_response(HeaderMap::new(), None, events, shared.options.keep_alive, guard)
 }
 
 /// A POST of the 2024-11-05 HTTP+SSE transport: the message is handed to the session, whose answer goes

@@ -1,11 +1,14 @@
 //! What a handler knows about its request and session, and what it may ask of the client.
 
+use super::mrtr::Round;
 use super::session::{Negotiated, Session};
 use crate::engine::Peer;
 use crate::engine::RequestOptions;
 use crate::error::Error;
 use crate::revision::{ProtocolVersion, Wire, hub};
 use mcpgen_types::rpc::RequestId;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -63,6 +66,11 @@ pub struct Context {
     pub(crate) negotiated: Arc<Negotiated>,
     /// Options for requests to the client made through this context (default: the connection's).
     pub(crate) options: Option<Arc<RequestOptions>>,
+    /// 2026-07-28 `tools/call`, `prompts/get` and `resources/read`: where asks find their answers or
+    /// become input requests.
+    pub(crate) round: Option<Arc<Round>>,
+    /// The key of the next input request asked through this context ([`Context::input`]).
+    pub(crate) input_key: Option<Arc<str>>,
 }
 
 impl Context {
@@ -125,6 +133,45 @@ impl Context {
         self
     }
 
+    /// This context with a key for the input requests asked through it: with a 2026-07-28 client, the
+    /// key under which [`Context::elicit`], [`Context::create_message`] and [`Context::list_roots`] appear in
+    /// the `input_required` result's `inputRequests` (default: `input-1`, `input-2`, … in the order asked).
+    /// Legacy sessions send requests and ignore the key.
+    ///
+    /// # Writing a handler that asks for input, for both eras
+    /// With a legacy client an ask is a request on the connection and the handler waits for the answer.
+    /// With a 2026-07-28 client the runtime stops the handler at the first ask it has no answer to and
+    /// answers `input_required`; when the client sends the request again with the answers, the handler
+    /// runs again **from the start**, and every ask it made before now returns at once. So:
+    /// - ask in the same order each run (branch on answers, not on time or randomness), or name the asks
+    ///   with `input`;
+    /// - keep side effects after the last ask, or make them idempotent; keep values that must not change
+    ///   between runs (generated ids, expensive results) with [`Context::remember`];
+    /// - asks started together (`tokio::join!`) become one round with several input requests.
+    pub fn input(&self, key: impl Into<String>) -> Context {
+        let mut cx = self.clone();
+        cx.input_key = Some(Arc::from(key.into()));
+        cx
+    }
+
+    /// A value that stays the same across the rounds of a 2026-07-28 request that asks for input: the one
+    /// made in an earlier round (carried, integrity-protected, in `requestState`), else `make()`'s. In a
+    /// legacy session, and in requests that cannot ask, it is `make()`'s.
+    pub fn remember<T: Serialize + DeserializeOwned>(&self, key: &str, make: impl FnOnce() -> T) -> Result<T, Error> {
+        let Some(round) = &self.round else { return Ok(make()) };
+        let mut made = None;
+        let value = round.remember(key, || {
+            let value = serde_json::to_value(make());
+            let stored = value.as_ref().cloned().unwrap_or(Value::Null);
+            made = Some(value);
+            stored
+        });
+        if let Some(Err(e)) = made {
+            return Err(Error::Protocol(format!("remembered value `{key}` does not encode: {e}")));
+        }
+        serde_json::from_value(value).map_err(|e| Error::Protocol(format!("remembered value `{key}`: {e}")))
+    }
+
     /// Asks the client to sample its model (`sampling/createMessage`). Fails with
     /// [`Error::MissingCapability`] when the client did not declare `sampling`, or `sampling.tools` for a
     /// request with `tools` or `toolChoice`, or (2025-11-25) `sampling.context` for an `includeContext`
@@ -134,7 +181,7 @@ impl Context {
         params: hub::CreateMessageRequestParams,
     ) -> Result<hub::CreateMessageResult, Error> {
         let Some(sampling) = &self.client_capabilities().sampling else {
-            return Err(Error::MissingCapability("sampling"));
+            return Err(self.missing("sampling"));
         };
         if params.tools.is_some() || params.tool_choice.is_some() {
             self.require(sampling.tools.is_some(), "sampling.tools")?;
@@ -163,7 +210,7 @@ impl Context {
     pub async fn elicit(&self, params: hub::ElicitRequestParams) -> Result<hub::ElicitResult, Error> {
         let elicitation = &self.client_capabilities().elicitation;
         let Some(declared) = elicitation.as_ref().filter(|_| self.negotiated.version.has_elicitation()) else {
-            return Err(Error::MissingCapability("elicitation"));
+            return Err(self.missing("elicitation"));
         };
         match &params {
             hub::ElicitRequestParams::Url(_) => self.require(declared.url.is_some(), "elicitation.url")?,
@@ -179,8 +226,14 @@ impl Context {
         self.session.resource_updated(&self.peer, uri).await
     }
 
-    /// Sends `notifications/tools/list_changed` (after [`super::Server::add_tool`] or `remove_tool`).
+    /// Sends `notifications/tools/list_changed` (after [`super::Server::add_tool`] or `remove_tool`) to this
+    /// legacy session; for a 2026-07-28 request, tells the server's listen streams
+    /// ([`super::Server::tools_changed`]).
     pub async fn tools_changed(&self) -> Result<(), Error> {
+        if self.negotiated.version.is_modern() {
+            self.server().tools_changed();
+            return Ok(());
+        }
         self.session.list_changed(&self.peer, "notifications/tools/list_changed").await
     }
 
@@ -190,16 +243,29 @@ impl Context {
     }
 
     fn require(&self, declared: bool, capability: &'static str) -> Result<(), Error> {
-        if declared { Ok(()) } else { Err(Error::MissingCapability(capability)) }
+        if declared { Ok(()) } else { Err(self.missing(capability)) }
+    }
+
+    /// The error of an ask the client's capabilities do not allow; a 2026-07-28 request that then fails
+    /// is answered with `-32021` naming the capability.
+    fn missing(&self, capability: &'static str) -> Error {
+        if let Some(round) = &self.round {
+            round.missing(capability);
+        }
+        Error::MissingCapability(capability)
     }
 
     /// Sends a request to the client, raced against this request's cancellation.
     async fn ask(&self, method: &str, params: Option<Value>) -> Result<Value, Error> {
         if self.negotiated.version.is_modern() {
-            // 2026-07-28 servers send no requests; input requests (MRTR) are not supported yet.
-            return Err(Error::Protocol(format!(
-                "`{method}`: MCP 2026-07-28 has no server-to-client requests, and input requests are not supported yet"
-            )));
+            // 2026-07-28 servers send no requests: the ask becomes an input request of the result.
+            let Some(round) = &self.round else {
+                return Err(Error::Protocol(format!(
+                    "`{method}`: MCP 2026-07-28 servers send no requests, and only tools/call, prompts/get and \
+                     resources/read may ask for input"
+                )));
+            };
+            return Ok(round.ask(self.input_key.as_deref(), method, params).await);
         }
         let request = async {
             match &self.options {

@@ -5,6 +5,7 @@
 
 mod context;
 pub mod modern;
+mod mrtr;
 mod session;
 mod tool;
 pub mod uri_template;
@@ -21,6 +22,8 @@ use session::Session;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 use uri_template::UriTemplate;
 
 /// A server definition: what it offers and how it answers. Cheap to clone; serve it on as many
@@ -40,7 +43,24 @@ pub(crate) struct Inner {
     page_size: usize,
     options: ConnectionOptions,
     versions: Vec<ProtocolVersion>,
+    /// Seals the `requestState` of 2026-07-28 input-required results.
+    pub(crate) sealer: mrtr::Sealer,
+    /// Changes announced to the 2026-07-28 listen streams (`subscriptions/listen`).
+    pub(crate) changes: tokio::sync::broadcast::Sender<Change>,
+    cache: BTreeMap<CacheableKey, CacheHint>,
 }
+
+/// A change a 2026-07-28 listen stream may have asked to hear about.
+#[derive(Clone, Debug)]
+pub(crate) enum Change {
+    Tools,
+    Prompts,
+    Resources,
+    Resource(Arc<str>),
+}
+
+/// How many changes a listen stream may fall behind by before it is told that every list changed.
+const CHANGES_BUFFERED: usize = 64;
 
 #[derive(Default)]
 pub(crate) struct Registry {
@@ -75,11 +95,79 @@ impl Registry {
     }
 }
 
+/// A 2026-07-28 caching hint: how long a client may reuse a result (`ttlMs`) and whether caches shared
+/// between users may keep it (`cacheScope`). Legacy revisions have no such fields and never see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheHint {
+    /// How long the result stays fresh; zero means revalidate every time.
+    pub ttl: Duration,
+    /// `public`: the same for every user, shareable; `private` (the default): only for the authorization
+    /// context that fetched it.
+    pub public: bool,
+}
+
+impl CacheHint {
+    /// Stale at once, private: the default, which never lets a client serve something out of date.
+    pub const NONE: CacheHint = CacheHint { ttl: Duration::ZERO, public: false };
+
+    /// Fresh for `ttl`, for this user only.
+    pub const fn private(ttl: Duration) -> CacheHint {
+        CacheHint { ttl, public: false }
+    }
+
+    /// Fresh for `ttl`, the same for every user.
+    pub const fn public(ttl: Duration) -> CacheHint {
+        CacheHint { ttl, public: true }
+    }
+
+    /// `ttlMs`, saturating at 2^53 − 1 (the largest integer every JSON reader keeps exactly).
+    pub(crate) fn ttl_ms(&self) -> u64 {
+        u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX).min((1 << 53) - 1)
+    }
+}
+
+/// The results a 2026-07-28 server gives caching hints on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Cacheable {
+    /// `server/discover`.
+    Discover,
+    /// `tools/list`.
+    Tools,
+    /// `prompts/list`.
+    Prompts,
+    /// `resources/list`.
+    Resources,
+    /// `resources/templates/list`.
+    ResourceTemplates,
+    /// `resources/read`, for resources without a hint of their own ([`Resource::cache`]).
+    ResourceRead,
+}
+
 /// A fixed resource: its listing and how to read it.
 #[derive(Clone)]
 pub struct Resource {
     def: hub::Resource,
     read: ReadFn,
+    cache: Option<CacheHint>,
+}
+
+impl Resource {
+    /// Sets the caching hint of this resource's `resources/read` results (default: the server's, see
+    /// [`ServerBuilder::cache_hint`]).
+    pub fn cache(mut self, hint: CacheHint) -> Self {
+        self.cache = Some(hint);
+        self
+    }
+}
+
+impl ResourceTemplate {
+    /// Sets the caching hint of `resources/read` results of the resources this template matches (default:
+    /// the server's, see [`ServerBuilder::cache_hint`]).
+    pub fn cache(mut self, hint: CacheHint) -> Self {
+        self.cache = Some(hint);
+        self
+    }
 }
 
 impl Resource {
@@ -91,7 +179,7 @@ impl Resource {
     {
         let read = Arc::new(read);
         let read: ReadFn = Arc::new(move |uri, _, cx| Box::pin(read(uri, cx)));
-        Resource { def: hub::Resource { uri: uri.into(), name: name.into(), ..Default::default() }, read }
+        Resource { def: hub::Resource { uri: uri.into(), name: name.into(), ..Default::default() }, read, cache: None }
     }
 }
 
@@ -101,6 +189,7 @@ pub struct ResourceTemplate {
     def: hub::ResourceTemplate,
     template: UriTemplate,
     read: ReadFn,
+    cache: Option<CacheHint>,
 }
 
 impl ResourceTemplate {
@@ -120,7 +209,7 @@ impl ResourceTemplate {
         let read = Arc::new(read);
         let read: ReadFn = Arc::new(move |uri, vars, cx| Box::pin(read(uri, vars, cx)));
         let def = hub::ResourceTemplate { uri_template: template.to_owned(), name: name.into(), ..Default::default() };
-        ResourceTemplate { def, template: parsed, read }
+        ResourceTemplate { def, template: parsed, read, cache: None }
     }
 }
 
@@ -187,7 +276,13 @@ pub struct ServerBuilder {
     page_size: usize,
     options: ConnectionOptions,
     versions: Vec<ProtocolVersion>,
+    request_state_key: Option<Vec<u8>>,
+    request_state_ttl: Duration,
+    cache: BTreeMap<CacheableKey, CacheHint>,
 }
+
+/// [`Cacheable`] as a map key (the enum is non-exhaustive and carries no order of its own).
+type CacheableKey = u8;
 
 impl Server {
     /// Starts a server definition with its name and version (`serverInfo`).
@@ -202,6 +297,9 @@ impl Server {
             page_size: 50,
             options: ConnectionOptions::default(),
             versions: ProtocolVersion::ENABLED.to_vec(),
+            request_state_key: None,
+            request_state_ttl: mrtr::DEFAULT_TTL,
+            cache: BTreeMap::new(),
         }
     }
 
@@ -218,9 +316,10 @@ impl Server {
     }
 
     /// Serves one request-scoped connection of a 2026-07-28 client: every request is validated on its own.
+    /// `ending` fires when the HTTP server shuts down, which ends the connection's listen streams.
     #[cfg(feature = "http-server")]
-    pub(crate) fn serve_modern<T: Transport>(&self, transport: T) -> ServerHandle {
-        self.serve_session(transport, Session::modern_only(Arc::clone(&self.inner)))
+    pub(crate) fn serve_modern<T: Transport>(&self, transport: T, ending: CancellationToken) -> ServerHandle {
+        self.serve_session(transport, Session::modern_only(Arc::clone(&self.inner), ending))
     }
 
     fn serve_session<T: Transport>(&self, transport: T, session: Session) -> ServerHandle {
@@ -238,6 +337,29 @@ impl Server {
     #[cfg(feature = "stdio")]
     pub async fn serve_stdio(&self) -> Result<(), Error> {
         self.serve(crate::transport::stdio()).waiting().await
+    }
+
+    /// Tells every 2026-07-28 listen stream (`subscriptions/listen`) of this server that asked for it that the
+    /// tool list changed. Legacy sessions are told per connection ([`ServerHandle::tools_changed`]) or all
+    /// at once by the HTTP server (`HttpServer::tools_changed`, which also calls this).
+    pub fn tools_changed(&self) {
+        let _ = self.inner.changes.send(Change::Tools);
+    }
+
+    /// Tells the 2026-07-28 listen streams that the prompt list changed (see [`Server::tools_changed`]).
+    pub fn prompts_changed(&self) {
+        let _ = self.inner.changes.send(Change::Prompts);
+    }
+
+    /// Tells the 2026-07-28 listen streams that the resource list changed (see [`Server::tools_changed`]).
+    pub fn resources_changed(&self) {
+        let _ = self.inner.changes.send(Change::Resources);
+    }
+
+    /// Tells the 2026-07-28 listen streams subscribed to `uri` that the resource changed (see
+    /// [`Server::tools_changed`]).
+    pub fn resource_updated(&self, uri: &str) {
+        let _ = self.inner.changes.send(Change::Resource(Arc::from(uri)));
     }
 
     /// Adds (or replaces, by name) a tool; tell connected clients with [`ServerHandle::tools_changed`].
@@ -357,8 +479,36 @@ impl ServerBuilder {
         self
     }
 
+    /// Sets the key that protects the `requestState` of 2026-07-28 input-required results (HMAC-SHA-256).
+    /// The default is a random key made when the server is built, so a retry must reach the same process;
+    /// give every instance behind a load balancer the same secret key (32 random bytes or more).
+    pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.request_state_key = Some(key.into());
+        self
+    }
+
+    /// Sets the 2026-07-28 caching hint (`ttlMs`, `cacheScope`) of one kind of result (default
+    /// [`CacheHint::NONE`] for all: stale at once, private). A server whose tool list never changes might
+    /// say `cache_hint(Cacheable::Tools, CacheHint::public(Duration::from_secs(300)))`; a list that changes
+    /// is still announced to listen streams ([`Server::tools_changed`]), which invalidates client caches.
+    pub fn cache_hint(mut self, result: Cacheable, hint: CacheHint) -> Self {
+        self.cache.insert(result as CacheableKey, hint);
+        self
+    }
+
+    /// Sets how long a `requestState` stays valid (default one hour): a client that answers later must
+    /// start the request over.
+    pub fn request_state_ttl(mut self, ttl: Duration) -> Self {
+        self.request_state_ttl = ttl;
+        self
+    }
+
     /// Finishes the definition.
     pub fn build(self) -> Server {
+        let sealer = match self.request_state_key {
+            Some(key) => mrtr::Sealer::with_key(key, self.request_state_ttl),
+            None => mrtr::Sealer::random(self.request_state_ttl),
+        };
         Server {
             inner: Arc::new(Inner {
                 info: self.info,
@@ -370,12 +520,20 @@ impl ServerBuilder {
                 page_size: self.page_size,
                 options: self.options,
                 versions: self.versions,
+                sealer,
+                changes: tokio::sync::broadcast::channel(CHANGES_BUFFERED).0,
+                cache: self.cache,
             }),
         }
     }
 }
 
 impl Inner {
+    /// The caching hint of `result`.
+    pub(crate) fn cache_hint(&self, result: Cacheable) -> CacheHint {
+        self.cache.get(&(result as CacheableKey)).copied().unwrap_or(CacheHint::NONE)
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
         // A handler never runs while the lock is held, so poisoning can only come from a panic inside
         // this module's short critical sections; the data is still consistent then.

@@ -14,6 +14,8 @@ pub(crate) const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabi
 pub(crate) const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 /// `_meta` key: the least severe log level the client wants for this request (optional; none: no logs).
 pub(crate) const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+/// Notification and result `_meta` key on a listen stream: the id of the `subscriptions/listen` request.
+pub(crate) const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 /// Result `_meta` key: the server's `Implementation`.
 pub(crate) const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 
@@ -36,7 +38,7 @@ pub(crate) fn looks_modern(method: &str, params: Option<&Value>) -> bool {
 /// the server does not offer are `-32601` (HTTP `404`).
 pub(crate) fn serves(method: &str, capabilities: &hub::ServerCapabilities) -> bool {
     match method {
-        "server/discover" | "completion/complete" => true,
+        "server/discover" | "completion/complete" | "subscriptions/listen" => true,
         "tools/list" | "tools/call" => capabilities.tools.is_some(),
         "resources/list" | "resources/templates/list" | "resources/read" => capabilities.resources.is_some(),
         "prompts/list" | "prompts/get" => capabilities.prompts.is_some(),

@@ -12,16 +12,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio_util::sync::CancellationToken;
 
-/// One page of a list result. The fields 2026-07-28 added (`ttlMs` 0, `cacheScope` private) are spec
-/// defaults that the downgrade to a legacy revision leaves out.
+/// One page of a list result, with the server's caching hint for it (2026-07-28 fields, which the downgrade
+/// to a legacy revision leaves out).
 macro_rules! list_page {
-    ($ty:ident, $field:ident, $scope:ident, $items:expr, $params:expr, $size:expr) => {{
+    ($ty:ident, $field:ident, $scope:ident, $items:expr, $params:expr, $size:expr, $hint:expr) => {{
         let ($field, next_cursor) = page($items, $params, $size)?;
+        let hint: super::CacheHint = $hint;
         hub::$ty {
             $field,
             next_cursor,
-            cache_scope: hub::$scope::Private,
-            ttl_ms: 0,
+            cache_scope: if hint.public { hub::$scope::Public } else { hub::$scope::Private },
+            ttl_ms: hint.ttl_ms(),
             result_type: Const::new(),
             meta: None,
             extra: Default::default(),
@@ -61,11 +62,14 @@ const MAX_SUBSCRIBED_URI: usize = 8 * 1024;
 pub(crate) struct Session {
     server: Arc<Inner>,
     state: Mutex<State>,
+    /// Fires when the server stops serving this session's transport (HTTP shutdown): long-running requests
+    /// such as listen streams end then. Never fires for a session that owns its transport (stdio).
+    ending: CancellationToken,
 }
 
 impl Session {
     pub(crate) fn new(server: Arc<Inner>) -> Self {
-        Session { server, state: Mutex::new(State::default()) }
+        Session { server, state: Mutex::new(State::default()), ending: CancellationToken::new() }
     }
 
     /// A session that starts initialized at `version`, for one request of a client that did not keep a
@@ -80,13 +84,13 @@ impl Session {
             log_level: None,
         };
         let state = State { negotiated: Some(Arc::new(negotiated)), initialized: true, ..State::default() };
-        Session { server, state: Mutex::new(state) }
+        Session { server, state: Mutex::new(state), ending: CancellationToken::new() }
     }
 
     /// A session whose every request is a 2026-07-28 one, validated on its own.
     #[cfg(feature = "http-server")]
-    pub(crate) fn modern_only(server: Arc<Inner>) -> Self {
-        Session { server, state: Mutex::new(State { modern_only: true, ..State::default() }) }
+    pub(crate) fn modern_only(server: Arc<Inner>, ending: CancellationToken) -> Self {
+        Session { server, state: Mutex::new(State { modern_only: true, ..State::default() }), ending }
     }
 
     /// Serves one 2026-07-28 request: its `_meta` stands in for `initialize`.
@@ -100,12 +104,17 @@ impl Session {
         let info = self.server.info.clone();
         match request.method.as_str() {
             "server/discover" => {
+                let discover_hint = self.server.cache_hint(super::Cacheable::Discover);
                 let result = hub::DiscoverResult {
                     supported_versions: ProtocolVersion::MODERN.iter().map(|v| v.as_str().to_owned()).collect(),
                     capabilities: negotiated.capabilities.clone(),
                     instructions: self.server.instructions.clone(),
-                    cache_scope: hub::DiscoverResultCacheScope::Private,
-                    ttl_ms: 0,
+                    cache_scope: if discover_hint.public {
+                        hub::DiscoverResultCacheScope::Public
+                    } else {
+                        hub::DiscoverResultCacheScope::Private
+                    },
+                    ttl_ms: discover_hint.ttl_ms(),
                     result_type: Const::new(),
                     meta: None,
                     extra: Default::default(),
@@ -113,12 +122,25 @@ impl Session {
                 let outcome = serde_json::to_value(result).map_err(internal);
                 return Box::pin(async move { outcome.map(|r| super::modern::with_server_info(r, &info)) });
             }
+            "subscriptions/listen" => {
+                let listen = self.listen(&request, &negotiated, &peer, cancel);
+                return Box::pin(async move { listen?.await.map(|r| super::modern::with_server_info(r, &info)) });
+            }
             method if !super::modern::serves(method, &negotiated.capabilities) => {
                 let error = removed(method);
                 return Box::pin(async move { Err(error) });
             }
             _ => {}
         }
+        // tools/call, prompts/get and resources/read may ask the client for input (answered in rounds).
+        let round = if super::mrtr::may_ask(&request.method) {
+            match super::mrtr::Round::open(&self.server.sealer, &request.method, request.params.as_ref()) {
+                Ok(round) => Some(Arc::new(round)),
+                Err(error) => return Box::pin(async move { Err(error) }),
+            }
+        } else {
+            None
+        };
         let cx = Context {
             id: request.id.clone(),
             cancel,
@@ -127,8 +149,106 @@ impl Session {
             progress_token,
             negotiated,
             options: None,
+            round: round.clone(),
+            input_key: None,
         };
-        Box::pin(async move { self.operate(request, cx).await.map(|r| super::modern::with_server_info(r, &info)) })
+        Box::pin(async move {
+            let server = Arc::clone(&self.server);
+            let outcome = match round {
+                None => self.operate(request, cx).await,
+                Some(round) => match round.drive(Box::pin(self.operate(request, cx))).await {
+                    Some(outcome) => round.finish(outcome),
+                    None => Ok(round.input_required(&server.sealer)),
+                },
+            };
+            outcome.map(|r| super::modern::with_server_info(r, &info))
+        })
+    }
+
+    /// `subscriptions/listen`: acknowledges the part of the filter this server can honour, then forwards the
+    /// changes the filter asks for, each tagged with the subscription id (the request id), until the client
+    /// goes away (the request is cancelled) or the server stops serving (then it answers `complete`).
+    fn listen(
+        &self,
+        request: &Incoming,
+        negotiated: &Negotiated,
+        peer: &Peer,
+        cancel: CancellationToken,
+    ) -> Result<impl std::future::Future<Output = Outcome> + Send + 'static, ErrorObject> {
+        let params = request.params.clone().unwrap_or(Value::Null);
+        let asked = validate::<hub::SubscriptionsListenRequestParams>(&params)?.notifications;
+        let caps = &negotiated.capabilities;
+        let listed =
+            |asked: Option<bool>, offered: Option<bool>| (asked == Some(true) && offered == Some(true)).then_some(true);
+        let subscribable = caps.resources.as_ref().and_then(|r| r.subscribe) == Some(true);
+        let honoured = hub::SubscriptionFilter {
+            tools_list_changed: listed(asked.tools_list_changed, caps.tools.as_ref().and_then(|t| t.list_changed)),
+            prompts_list_changed: listed(
+                asked.prompts_list_changed,
+                caps.prompts.as_ref().and_then(|p| p.list_changed),
+            ),
+            resources_list_changed: listed(
+                asked.resources_list_changed,
+                caps.resources.as_ref().and_then(|r| r.list_changed),
+            ),
+            resource_subscriptions: asked.resource_subscriptions.filter(|uris| subscribable && !uris.is_empty()),
+            extra: Default::default(),
+        };
+        let id = serde_json::to_value(&request.id).map_err(internal)?;
+        let meta = json!({ super::modern::META_SUBSCRIPTION_ID: id });
+        // Subscribed before the acknowledgement, so that no change after it is missed.
+        let mut changes = self.server.changes.subscribe();
+        let (peer, ending, closing) = (peer.clone(), self.ending.clone(), peer.closing_token());
+        Ok(async move {
+            let acknowledged = json!({ "notifications": honoured, "_meta": meta });
+            peer.notify("notifications/subscriptions/acknowledged", Some(acknowledged)).await.map_err(internal)?;
+            let send = |method: &'static str, uri: Option<&str>| {
+                let mut params = json!({ "_meta": meta });
+                if let Some(uri) = uri {
+                    params["uri"] = Value::String(uri.to_owned());
+                }
+                let peer = peer.clone();
+                async move { peer.notify(method, Some(params)).await }
+            };
+            let lists = [
+                (honoured.tools_list_changed, "notifications/tools/list_changed"),
+                (honoured.prompts_list_changed, "notifications/prompts/list_changed"),
+                (honoured.resources_list_changed, "notifications/resources/list_changed"),
+            ];
+            loop {
+                let change = tokio::select! {
+                    change = changes.recv() => change,
+                    () = cancel.cancelled() => return Err(internal("cancelled")),
+                    () = ending.cancelled() => break,
+                    () = closing.cancelled() => break,
+                };
+                let sent = match change {
+                    Ok(super::Change::Tools) if honoured.tools_list_changed.is_some() => send(lists[0].1, None).await,
+                    Ok(super::Change::Prompts) if honoured.prompts_list_changed.is_some() => {
+                        send(lists[1].1, None).await
+                    }
+                    Ok(super::Change::Resources) if honoured.resources_list_changed.is_some() => {
+                        send(lists[2].1, None).await
+                    }
+                    Ok(super::Change::Resource(uri))
+                        if honoured.resource_subscriptions.as_ref().is_some_and(|u| u.iter().any(|s| **s == *uri)) =>
+                    {
+                        send("notifications/resources/updated", Some(&uri)).await
+                    }
+                    Ok(_) => Ok(()),
+                    // Fell behind: every list the stream listens to may have changed.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        for (_, method) in lists.iter().filter(|(wanted, _)| wanted.is_some()) {
+                            send(method, None).await.map_err(internal)?;
+                        }
+                        Ok(())
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                };
+                sent.map_err(internal)?;
+            }
+            Ok(json!({ "resultType": "complete", "_meta": meta }))
+        })
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -256,7 +376,8 @@ impl Session {
                     ListToolsResultCacheScope,
                     items,
                     &params,
-                    self.server.page_size
+                    self.server.page_size,
+                    self.server.cache_hint(super::Cacheable::Tools)
                 );
                 result.to_rev(version).map_err(internal)
             }
@@ -291,7 +412,8 @@ impl Session {
                     ListResourcesResultCacheScope,
                     items,
                     &params,
-                    self.server.page_size
+                    self.server.page_size,
+                    self.server.cache_hint(super::Cacheable::Resources)
                 );
                 result.to_rev(version).map_err(internal)
             }
@@ -304,19 +426,25 @@ impl Session {
                     ListResourceTemplatesResultCacheScope,
                     items,
                     &params,
-                    self.server.page_size
+                    self.server.page_size,
+                    self.server.cache_hint(super::Cacheable::ResourceTemplates)
                 );
                 result.to_rev(version).map_err(internal)
             }
             "resources/read" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
                 let read = hub::ReadResourceRequestParams::from_rev(&params, version)?;
-                let (reader, vars) = self.resolve(&read.uri)?;
+                let (reader, vars, hint) = self.resolve(&read.uri)?;
                 let contents = reader(read.uri, vars, cx).await?;
+                let hint = hint.unwrap_or_else(|| self.server.cache_hint(super::Cacheable::ResourceRead));
                 let result = hub::ReadResourceResult {
                     contents,
-                    cache_scope: hub::ReadResourceResultCacheScope::Private,
-                    ttl_ms: 0,
+                    cache_scope: if hint.public {
+                        hub::ReadResourceResultCacheScope::Public
+                    } else {
+                        hub::ReadResourceResultCacheScope::Private
+                    },
+                    ttl_ms: hint.ttl_ms(),
                     result_type: Const::new(),
                     meta: None,
                     extra: Default::default(),
@@ -362,7 +490,8 @@ impl Session {
                     ListPromptsResultCacheScope,
                     items,
                     &params,
-                    self.server.page_size
+                    self.server.page_size,
+                    self.server.cache_hint(super::Cacheable::Prompts)
                 );
                 result.to_rev(version).map_err(internal)
             }
@@ -455,6 +584,8 @@ impl Service for Session {
             progress_token,
             negotiated,
             options: None,
+            round: None,
+            input_key: None,
         };
         Box::pin(self.operate(request, cx))
     }
@@ -479,6 +610,8 @@ impl Service for Session {
                     progress_token: None,
                     negotiated,
                     options: None,
+                    round: None,
+                    input_key: None,
                 };
                 tokio::spawn(hook(ClientHandle { cx }));
             }
@@ -494,12 +627,17 @@ impl Service for Session {
 
 impl Session {
     /// The reader of the resource at `uri`: a fixed resource, else the first template that matches
-    /// (with its variables); `-32002` when there is none.
-    fn resolve(&self, uri: &str) -> Result<(super::ReadFn, BTreeMap<String, String>), ErrorObject> {
+    /// (with its variables), and its caching hint; `-32002` when there is none.
+    #[allow(clippy::type_complexity)]
+    fn resolve(
+        &self,
+        uri: &str,
+    ) -> Result<(super::ReadFn, BTreeMap<String, String>, Option<super::CacheHint>), ErrorObject> {
         let registry = self.server.read();
-        let fixed = registry.resources.iter().find(|r| r.def.uri == uri).map(|r| (r.read.clone(), BTreeMap::new()));
+        let fixed =
+            registry.resources.iter().find(|r| r.def.uri == uri).map(|r| (r.read.clone(), BTreeMap::new(), r.cache));
         let found = fixed.or_else(|| {
-            registry.templates.iter().find_map(|t| t.template.matches(uri).map(|vars| (t.read.clone(), vars)))
+            registry.templates.iter().find_map(|t| t.template.matches(uri).map(|vars| (t.read.clone(), vars, t.cache)))
         });
         found.ok_or_else(|| ErrorObject {
             code: RESOURCE_NOT_FOUND,
