@@ -6,7 +6,7 @@ use crate::engine::Peer;
 use crate::engine::RequestOptions;
 use crate::error::Error;
 use crate::revision::{ProtocolVersion, Wire, hub};
-use mcpgen_types::rpc::RequestId;
+use mcpgen_types::rpc::{ErrorObject, RequestId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -191,16 +191,14 @@ impl Context {
             self.require(sampling.context.is_some(), "sampling.context")?;
         }
         let params = params.to_rev(self.negotiated.version)?;
-        let result = self.ask("sampling/createMessage", Some(params)).await?;
-        Ok(hub::CreateMessageResult::from_rev(&result, self.negotiated.version)?)
+        self.ask("sampling/createMessage", Some(params)).await
     }
 
     /// Asks the client for its roots (`roots/list`). Fails with [`Error::MissingCapability`] when the
     /// client did not declare `roots`.
     pub async fn list_roots(&self) -> Result<hub::ListRootsResult, Error> {
         self.require(self.client_capabilities().roots.is_some(), "roots")?;
-        let result = self.ask("roots/list", None).await?;
-        Ok(hub::ListRootsResult::from_rev(&result, self.negotiated.version)?)
+        self.ask("roots/list", None).await
     }
 
     /// Asks the client to elicit input from its user (`elicitation/create`, 2025-06-18 and later). Fails
@@ -217,8 +215,7 @@ impl Context {
             _ => self.require(declared.form.is_some() || declared.url.is_none(), "elicitation.form")?,
         }
         let params = params.to_rev(self.negotiated.version)?;
-        let result = self.ask("elicitation/create", Some(params)).await?;
-        Ok(hub::ElicitResult::from_rev(&result, self.negotiated.version)?)
+        self.ask("elicitation/create", Some(params)).await
     }
 
     /// Sends `notifications/resources/updated` if the client subscribed to `uri`; returns whether it did.
@@ -255,9 +252,11 @@ impl Context {
         Error::MissingCapability(capability)
     }
 
-    /// Sends a request to the client, raced against this request's cancellation.
-    async fn ask(&self, method: &str, params: Option<Value>) -> Result<Value, Error> {
-        if self.negotiated.version.is_modern() {
+    /// Sends a request to the client, raced against this request's cancellation, and decodes the answer;
+    /// for a 2026-07-28 request, takes the answer from the request's round or asks for it there.
+    async fn ask<T: Wire>(&self, method: &str, params: Option<Value>) -> Result<T, Error> {
+        let version = self.negotiated.version;
+        if version.is_modern() {
             // 2026-07-28 servers send no requests: the ask becomes an input request of the result.
             let Some(round) = &self.round else {
                 return Err(Error::Protocol(format!(
@@ -265,7 +264,15 @@ impl Context {
                      resources/read may ask for input"
                 )));
             };
-            return Ok(round.ask(self.input_key.as_deref(), method, params).await);
+            let (key, answer) = round.ask(self.input_key.as_deref(), method, params).await;
+            return T::from_rev(&answer, version).map_err(|e| {
+                let error = ErrorObject::new(
+                    ErrorObject::INVALID_PARAMS,
+                    format!("invalid params: `inputResponses.{key}` does not answer `{method}`: {}", e.message),
+                );
+                round.invalid(error.clone());
+                Error::Rpc(error)
+            });
         }
         let request = async {
             match &self.options {
@@ -273,10 +280,11 @@ impl Context {
                 None => self.peer.request(method, params, None).await,
             }
         };
-        tokio::select! {
+        let result = tokio::select! {
             result = request => result,
             () = self.cancel.cancelled() => Err(Error::Cancelled),
-        }
+        }?;
+        Ok(T::from_rev(&result, version)?)
     }
 }
 

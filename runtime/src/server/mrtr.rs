@@ -129,6 +129,8 @@ struct Asked {
     unnamed: u32,
     /// Capabilities an ask needed and the client did not declare.
     missing: BTreeSet<&'static str>,
+    /// The first answer that did not decode as what its ask needs.
+    invalid: Option<ErrorObject>,
     waker: Option<Waker>,
 }
 
@@ -173,14 +175,15 @@ impl Round {
 
     /// The answer to the input request `method` under `key` (or the next unnamed key); without one, the
     /// request is recorded and this never resolves: the runtime stops the handler and asks the client.
-    pub(crate) async fn ask(&self, key: Option<&str>, method: &str, params: Option<Value>) -> Value {
+    /// Returns the key with the answer.
+    pub(crate) async fn ask(&self, key: Option<&str>, method: &str, params: Option<Value>) -> (String, Value) {
         match self.answer_or_record(key, method, params) {
-            Some(answer) => answer,
-            None => std::future::pending().await,
+            Ok(answered) => answered,
+            Err(()) => std::future::pending().await,
         }
     }
 
-    fn answer_or_record(&self, key: Option<&str>, method: &str, params: Option<Value>) -> Option<Value> {
+    fn answer_or_record(&self, key: Option<&str>, method: &str, params: Option<Value>) -> Result<(String, Value), ()> {
         let mut asked = self.asked();
         let key = match key {
             Some(key) => key.to_owned(),
@@ -190,8 +193,8 @@ impl Round {
             }
         };
         if let Some(answer) = self.answers.get(&key) {
-            asked.used.insert(key);
-            return Some(answer.clone());
+            asked.used.insert(key.clone());
+            return Ok((key, answer.clone()));
         }
         let mut request = Map::new();
         request.insert("method".into(), Value::String(method.to_owned()));
@@ -202,7 +205,13 @@ impl Round {
         if let Some(waker) = asked.waker.take() {
             waker.wake();
         }
-        None
+        Err(())
+    }
+
+    /// Records that the answer under a key is not what its ask needs; a run that then fails is answered
+    /// with this error.
+    pub(crate) fn invalid(&self, error: ErrorObject) {
+        self.asked().invalid.get_or_insert(error);
     }
 
     /// Records that an ask needed `capability` (e.g. `sampling.tools`) and the client did not declare it.
@@ -256,14 +265,17 @@ impl Round {
         })
     }
 
-    /// A finished run's outcome: a failure after an ask the client's capabilities did not allow becomes
-    /// `-32021` naming them.
+    /// A finished run's outcome: a failure after an answer that did not decode becomes that `-32602`; one
+    /// after an ask the client's capabilities did not allow becomes `-32021` naming them.
     pub(crate) fn finish(&self, outcome: Result<Value, ErrorObject>) -> Result<Value, ErrorObject> {
         let asked = self.asked();
         let failed = match &outcome {
             Err(_) => true,
             Ok(result) => result.get("isError") == Some(&Value::Bool(true)),
         };
+        if let Some(invalid) = asked.invalid.clone().filter(|_| failed) {
+            return Err(invalid);
+        }
         if !failed || asked.missing.is_empty() {
             return outcome;
         }

@@ -133,6 +133,7 @@ impl Session {
             _ => {}
         }
         // tools/call, prompts/get and resources/read may ask the client for input (answered in rounds).
+        let mut request = request;
         let round = if super::mrtr::may_ask(&request.method) {
             match super::mrtr::Round::open(&self.server.sealer, &request.method, request.params.as_ref()) {
                 Ok(round) => Some(Arc::new(round)),
@@ -141,6 +142,13 @@ impl Session {
         } else {
             None
         };
+        // The round holds the answers; each is checked when an ask takes it, and unknown ones are ignored.
+        if round.is_some()
+            && let Some(Value::Object(params)) = &mut request.params
+        {
+            params.remove("inputResponses");
+            params.remove("requestState");
+        }
         let cx = Context {
             id: request.id.clone(),
             cancel,
