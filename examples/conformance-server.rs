@@ -283,6 +283,10 @@ fn modern_fixtures(builder: ServerBuilder) -> ServerBuilder {
                 Ok(format!("LLM response: {}", ask_model(&cx.input("question"), "What is your name?").await?))
             },
         ))
+        .tool(Tool::raw(mirrored_tool(), |args, _| async move {
+            let region = args.as_ref().and_then(|a| a.get("region")).cloned().unwrap_or_default();
+            Ok(hub::CallToolResult { content: vec![text(format!("region: {region}"))], ..Default::default() })
+        }))
         .prompt(
             Prompt::new("test_input_required_result_prompt", |_, cx| async move {
                 let context = ask_name(&cx.input("user_context"), "What context should the prompt use?", "context")
@@ -292,6 +296,22 @@ fn modern_fixtures(builder: ServerBuilder) -> ServerBuilder {
             })
             .description("A prompt that asks the user for its context first"),
         )
+}
+
+/// `test_mirrored_header`: an argument mirrored into the `Mcp-Param-Region` header (2026-07-28), which the
+/// server checks against the body.
+fn mirrored_tool() -> hub::Tool {
+    let schema = json!({
+        "type": "object",
+        "properties": {"region": {"type": "string", "description": "Where to run", "x-mcp-header": "Region"}},
+        "required": ["region"],
+    });
+    hub::Tool {
+        name: "test_mirrored_header".into(),
+        description: Some("Echoes an argument that 2026-07-28 clients mirror into Mcp-Param-Region".into()),
+        input_schema: serde_json::from_value(schema).unwrap_or_default(),
+        ..Default::default()
+    }
 }
 
 /// Asks the user for one string (`field`) and returns it.

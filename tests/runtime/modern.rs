@@ -500,4 +500,68 @@ mod http {
         })
         .await;
     }
+
+    #[tokio::test]
+    async fn mirrored_arguments_must_match_their_mcp_param_headers() {
+        within(async {
+            let schema = json!({"type": "object", "properties": {
+                "region": {"type": "string", "x-mcp-header": "Region"},
+                "count": {"type": "integer", "x-mcp-header": "Count"},
+                "note": {"type": "string"},
+            }});
+            let def = serde_json::from_value(json!({"name": "mirror", "inputSchema": schema})).expect("a tool");
+            let tool = mcpgen::runtime::server::Tool::raw(def, |_, _| async move {
+                Ok(mcpgen::hub::CallToolResult {
+                    content: vec![mcpgen::runtime::server::text("ok")],
+                    ..Default::default()
+                })
+            });
+            let (server, _probe) = server_with(|b| b.tool(tool));
+            let served = serve(server, HttpOptions::default()).await;
+            let call = |id: i64, arguments: serde_json::Value| {
+                modern(id, "tools/call", json!({"name": "mirror", "arguments": arguments})).to_string()
+            };
+            let base = headers("tools/call", Some("mirror"));
+            let with = |extra: &[(&'static str, &'static str)]| {
+                let mut all = base.clone();
+                all.extend_from_slice(extra);
+                all
+            };
+            let cases: Vec<(Vec<(&str, &str)>, serde_json::Value, StatusCode)> = vec![
+                (
+                    with(&[("mcp-param-region", "eu west"), ("mcp-param-count", "3")]),
+                    json!({"region": "eu west", "count": 3}),
+                    StatusCode::OK,
+                ),
+                // Encoded, and an integer written as a float.
+                (
+                    with(&[("Mcp-Param-Region", "=?base64?w6lsw6k=?="), ("mcp-param-count", "3.0")]),
+                    json!({"region": "\u{e9}l\u{e9}", "count": 3}),
+                    StatusCode::OK,
+                ),
+                // Absent arguments send no header.
+                (with(&[]), json!({"note": "x"}), StatusCode::OK),
+                (with(&[("mcp-param-count", "3")]), json!({"region": "eu", "count": 3}), StatusCode::BAD_REQUEST),
+                (
+                    with(&[("mcp-param-region", "us"), ("mcp-param-count", "3")]),
+                    json!({"region": "eu", "count": 3}),
+                    StatusCode::BAD_REQUEST,
+                ),
+                (
+                    with(&[("mcp-param-region", "=?base64?ZXU?="), ("mcp-param-count", "3")]),
+                    json!({"region": "eu", "count": 3}),
+                    StatusCode::BAD_REQUEST,
+                ),
+                (with(&[("mcp-param-region", "eu")]), json!({}), StatusCode::BAD_REQUEST),
+            ];
+            for (id, (headers, arguments, status)) in cases.into_iter().enumerate() {
+                let reply = served.send(Method::POST, &headers, Some(call(id as i64, arguments.clone()))).await;
+                assert_eq!(reply.status, status, "{arguments} with {headers:?}");
+                if status == StatusCode::BAD_REQUEST {
+                    assert_eq!(reply.json().await["error"]["code"], -32020, "{arguments}");
+                }
+            }
+        })
+        .await;
+    }
 }

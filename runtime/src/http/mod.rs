@@ -8,6 +8,7 @@
 
 #[cfg(feature = "http-client")]
 mod client;
+pub(crate) mod param_headers;
 #[cfg(feature = "http-server")]
 mod server;
 #[cfg(feature = "http-client")]

@@ -1075,6 +1075,13 @@ async fn modern_post(
             None => return Err(mismatch("the Mcp-Name header is required".into())),
         }
     }
+    if method == "tools/call" {
+        let name = params.and_then(|p| p.get("name")).and_then(Value::as_str).unwrap_or_default();
+        if let Some(schema) = shared.server.mirrored_schema(name) {
+            let arguments = params.and_then(|p| p.get("arguments")).unwrap_or(&Value::Null);
+            check_param_headers(&schema, arguments, headers).map_err(mismatch)?;
+        }
+    }
     // Validated here for the HTTP status; the session validates again when it serves the request.
     let capabilities = shared.server.capabilities();
     modern::negotiate(params, capabilities.clone()).map_err(|e| refuse(StatusCode::BAD_REQUEST, e))?;
@@ -1107,6 +1114,43 @@ async fn modern_post(
         return Ok(response);
     }
     Ok(sse_response(HeaderMap::new(), first, events, shared.options.keep_alive, Some(guard)))
+}
+
+/// Checks the `Mcp-Param-*` headers of a 2026-07-28 `tools/call` against the arguments its tool marks with
+/// `x-mcp-header` (`Err` says what disagrees). Header values are decoded from the `=?base64?…?=` form first;
+/// integers compare as numbers (`42.0` is `42`). A tool whose declarations are invalid mirrors nothing
+/// (clients drop it), so nothing is checked for it.
+fn check_param_headers(schema: &Value, arguments: &Value, headers: &HeaderMap) -> Result<(), String> {
+    let Ok(params) = super::param_headers::param_headers(schema) else { return Ok(()) };
+    for param in params {
+        let header = format!("mcp-param-{}", param.name);
+        let sent = headers.get(header.as_str()).map(|v| super::decode_header_value(v.as_bytes()));
+        let expected = super::param_headers::header_value(arguments, &param)
+            .and_then(|encoded| super::decode_header_value(encoded.as_bytes()));
+        match (expected, sent) {
+            (None, None) => {}
+            (_, Some(None)) => return Err(format!("Mcp-Param-{}: not a valid header value", param.name)),
+            (Some(_), None) => return Err(format!("the Mcp-Param-{} header is required", param.name)),
+            (None, Some(Some(_))) => {
+                return Err(format!("Mcp-Param-{} is sent but the argument is absent", param.name));
+            }
+            (Some(expected), Some(Some(sent))) => {
+                let numeric = |s: &str| s.parse::<f64>().ok().filter(|_| !s.is_empty());
+                let same = expected == sent
+                    || matches!((numeric(&expected), numeric(&sent)), (Some(a), Some(b)) if a == b)
+                        && arguments_path_is_number(arguments, &param.path);
+                if !same {
+                    return Err(format!("Mcp-Param-{} differs from the argument", param.name));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the argument at `path` is a JSON number (only numbers compare numerically).
+fn arguments_path_is_number(arguments: &Value, path: &[String]) -> bool {
+    path.iter().try_fold(arguments, |value, key| value.get(key)).is_some_and(Value::is_number)
 }
 
 /// How long a 2026-07-28 request may take to send its first message before its SSE stream starts.

@@ -89,7 +89,9 @@ type CompletionFn = Arc<
 
 impl Registry {
     /// Adds a tool, replacing one of the same name.
-    fn add_tool(&mut self, tool: Tool) {
+    fn add_tool(&mut self, mut tool: Tool) {
+        let schema = serde_json::to_value(&tool.def.input_schema).ok();
+        tool.mirrored = schema.filter(|s| s.to_string().contains("\"x-mcp-header\"")).map(Arc::new);
         self.tools.retain(|t| t.def.name != tool.def.name);
         self.tools.push(Arc::new(tool));
     }
@@ -365,6 +367,12 @@ impl Server {
     /// Adds (or replaces, by name) a tool; tell connected clients with [`ServerHandle::tools_changed`].
     pub fn add_tool(&self, tool: Tool) {
         self.inner.write().add_tool(tool);
+    }
+
+    /// The `inputSchema` of the tool `name` when it declares `x-mcp-header` arguments.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn mirrored_schema(&self, name: &str) -> Option<Arc<serde_json::Value>> {
+        self.inner.read().tools.iter().find(|t| t.def.name == name).and_then(|t| t.mirrored.clone())
     }
 
     /// Removes a tool by name; returns whether it existed.

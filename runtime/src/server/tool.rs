@@ -20,6 +20,9 @@ pub struct Tool {
     /// default dialect); `None` for tools whose schemas were given by hand.
     pub(crate) draft07: Option<(hub::ToolInputSchema, Option<hub::ToolOutputSchema>)>,
     pub(crate) handler: ToolFn,
+    /// The `inputSchema` as JSON when it declares `x-mcp-header` arguments (2026-07-28 HTTP mirrors them
+    /// into `Mcp-Param-*` headers, which the server checks); set when the tool is registered.
+    pub(crate) mirrored: Option<Arc<Value>>,
 }
 
 pub(crate) type ToolFn =
@@ -146,7 +149,7 @@ impl Tool {
             })
         });
         let def = hub::Tool { name, description: Some(description.into()), input_schema, ..Default::default() };
-        Tool { def, draft07: Some((draft07, None)), handler: call }
+        Tool { def, draft07: Some((draft07, None)), handler: call, mirrored: None }
     }
 
     /// A tool with structured output `O`: its schema becomes `outputSchema`, the value is sent as
@@ -216,7 +219,7 @@ impl Tool {
             let handler = Arc::clone(&handler);
             Box::pin(async move { handler(arguments, cx).await.map_err(ToolFailure::Rpc) })
         });
-        Tool { def, draft07: None, handler: call }
+        Tool { def, draft07: None, handler: call, mirrored: None }
     }
 
     /// Sets the display title.
