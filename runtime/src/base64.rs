@@ -24,7 +24,7 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 /// for a length that is not a multiple of 4 (missing padding).
 pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
     let data = text.trim_end_matches('=');
-    if text.len() - data.len() > 2 || text.len() % 4 != 0 {
+    if text.len() - data.len() > 2 || !text.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(data.len() * 3 / 4);

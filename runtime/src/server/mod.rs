@@ -320,7 +320,11 @@ impl Server {
     /// Serves one request-scoped connection of a 2026-07-28 client: every request is validated on its own.
     /// `ending` fires when the HTTP server shuts down, which ends the connection's listen streams.
     #[cfg(feature = "http-server")]
-    pub(crate) fn serve_modern<T: Transport>(&self, transport: T, ending: CancellationToken) -> ServerHandle {
+    pub(crate) fn serve_modern<T: Transport>(
+        &self,
+        transport: T,
+        ending: tokio_util::sync::CancellationToken,
+    ) -> ServerHandle {
         self.serve_session(transport, Session::modern_only(Arc::clone(&self.inner), ending))
     }
 
