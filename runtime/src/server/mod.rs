@@ -23,7 +23,6 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 use uri_template::UriTemplate;
 
 /// A server definition: what it offers and how it answers. Cheap to clone; serve it on as many
