@@ -10,6 +10,7 @@ mod http;
 mod load;
 mod methods;
 mod modern;
+mod modern_client;
 mod negotiation;
 mod robustness;
 mod shutdown;

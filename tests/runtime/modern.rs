@@ -151,7 +151,7 @@ async fn asks_made_together_are_one_round_and_only_declared_capabilities_are_ask
         });
         let careful = Tool::no_args("careful", "Elicits if it may, else lists roots", |cx: Context| async move {
             if cx.client_capabilities().elicitation.is_some() {
-                return Ok::<_, ToolError>(ask(&cx, "Name?", "name").await?);
+                return ask(&cx, "Name?", "name").await;
             }
             Ok(format!("{} roots", cx.list_roots().await?.roots.len()))
         });
@@ -527,7 +527,8 @@ mod http {
                 all.extend_from_slice(extra);
                 all
             };
-            let cases: Vec<(Vec<(&str, &str)>, serde_json::Value, StatusCode)> = vec![
+            type Case<'a> = (Vec<(&'a str, &'a str)>, serde_json::Value, StatusCode);
+            let cases: Vec<Case> = vec![
                 (
                     with(&[("mcp-param-region", "eu west"), ("mcp-param-count", "3")]),
                     json!({"region": "eu west", "count": 3}),

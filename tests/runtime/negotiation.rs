@@ -90,7 +90,9 @@ async fn initialize_error_fails_the_connect_and_closes_cleanly() {
             fake.send(json!({"jsonrpc": "2.0", "id": request["id"], "error": error})).await;
             fake.closed().await;
         };
-        let (outcome, ()) = tokio::join!(Client::builder("c", "1").connect(transport), fake_server);
+        // Pinned: unpinned, the client would first probe with server/discover, which this fake refuses.
+        let builder = Client::builder("c", "1").protocol_version(newest());
+        let (outcome, ()) = tokio::join!(builder.connect(transport), fake_server);
         let error = rpc_error(outcome);
         assert_eq!(error.code, -32602);
         assert_eq!(error.data.unwrap()["supported"], json!(["2030-01-01"]));

@@ -1,5 +1,5 @@
-//! The client side of Streamable HTTP (2025-03-26 … 2025-11-25), falling back to the 2024-11-05 HTTP+SSE
-//! transport for servers of that era.
+//! The client side of Streamable HTTP (2025-03-26 … 2025-11-25, and the stateless shape of 2026-07-28),
+//! falling back to the 2024-11-05 HTTP+SSE transport for servers of that era.
 //!
 //! Every outgoing frame is one POST. Requests are posted on their own tasks, so a long call never holds up
 //! later frames; notifications and responses are posted (and their `202` awaited) in order, so
@@ -11,9 +11,22 @@
 //! resumed, an expired session) is answered locally with a JSON-RPC error, code `-32603`, a message
 //! starting with `HTTP transport:` and `data: {"transport": true}`, so that its caller fails at once
 //! instead of waiting for its timeout.
+//!
+//! 2026-07-28 requests are recognised by their frame alone: a request whose `params._meta` names its
+//! revision (`io.modelcontextprotocol/protocolVersion`) is POSTed with the headers that revision requires,
+//! all derived from the frame and from earlier answers: `MCP-Protocol-Version` (the `_meta` revision),
+//! `Mcp-Method`, `Mcp-Name` (`params.name` of `tools/call` and `prompts/get`, `params.uri` of
+//! `resources/read`) and, for `tools/call`, one `Mcp-Param-{X}` per argument the tool's `inputSchema`
+//! marks with `"x-mcp-header": "X"`. The transport learns those declarations from the `tools/list`
+//! results it relays, and leaves out of them (with a warning) the tools whose declarations are invalid,
+//! as the spec has clients do; calling such a tool fails locally. Such requests carry no session id, their
+//! streams are never resumed (a broken one fails the request with `data.streamBroken`, for the client to
+//! send it again), no GET stream or DELETE is made for them, and a `notifications/cancelled` for one
+//! closes its stream instead of being POSTed.
 
+use super::param_headers::{ParamHeader, header_value, param_headers};
 use super::sse::{DEFAULT_MAX_EVENT_SIZE, SseParser};
-use super::{LAST_EVENT_ID, PROTOCOL_VERSION, SESSION_ID};
+use super::{LAST_EVENT_ID, MCP_METHOD, MCP_NAME, PROTOCOL_VERSION, SESSION_ID, encode_header_value};
 use crate::transport::{FrameReader, FrameWriter, Transport, TransportError};
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -25,9 +38,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use serde_json::Value;
 use serde_json::value::RawValue;
-use std::collections::HashMap;
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -59,6 +72,10 @@ const DELETE_TIMEOUT: Duration = Duration::from_secs(5);
 /// ```
 ///
 /// Only `http://` URLs are supported for now (no TLS).
+///
+/// In MCP 2026-07-28 the headers of a `tools/call` include `Mcp-Param-*` for the arguments the tool marks
+/// with `x-mcp-header`, which this transport learns from the `tools/list` results it carries: list the
+/// tools before calling them (the client lists them again by itself when a call is refused with `-32020`).
 #[derive(Clone)]
 pub struct HttpTransport {
     config: Config,
@@ -220,6 +237,13 @@ impl FrameWriter for HttpWriter {
             return Err(TransportError::Closed);
         }
         let outgoing = classify(&frame);
+        // 2026-07-28 over HTTP: closing the request's stream is the cancellation; one already answered
+        // needs nothing more.
+        if let Some(id) = &outgoing.cancelled
+            && (shared.abort(id) || shared.stateless())
+        {
+            return Ok(());
+        }
         let tokens = {
             let mut state = shared.state();
             if let Some(id) = &outgoing.initialize {
@@ -227,7 +251,25 @@ impl FrameWriter for HttpWriter {
             }
             outgoing.requests.iter().map(|id| state.pending.entry(id_key(id)).or_default().clone()).collect::<Vec<_>>()
         };
-        let requests = Ask { ids: outgoing.requests, tokens };
+        let modern = outgoing.modern.is_some();
+        let requests = Ask { ids: outgoing.requests, tokens, modern };
+        if let Some(request) = outgoing.modern {
+            match shared.modern_headers(&request) {
+                Ok(headers) => {
+                    let abort = CancellationToken::new();
+                    let mut state = shared.state();
+                    state.spoke_modern = true;
+                    state.modern.insert(id_key(&request.id), abort.clone());
+                    if request.method == "tools/list" {
+                        state.tool_lists.insert(id_key(&request.id));
+                    }
+                    drop(state);
+                    shared.spawn(Arc::clone(shared).request_modern(frame, requests, headers, abort));
+                }
+                Err(message) => shared.fail(&requests, &message).await,
+            }
+            return Ok(());
+        }
         let legacy = shared.state().legacy.clone();
         let endpoint = match legacy {
             Some(endpoint) => Some(endpoint),
@@ -279,7 +321,7 @@ impl FrameWriter for HttpWriter {
         };
         if session.is_some()
             && !shared.stop.is_cancelled()
-            && let Ok(request) = shared.build(Method::DELETE, &shared.config.url, None, None, None, false)
+            && let Ok(request) = shared.build(Method::DELETE, &shared.config.url, None, None, None, Headers::Session)
         {
             // 405 (the server does not let clients end sessions) and 404 (already gone) are fine too.
             match tokio::time::timeout(DELETE_TIMEOUT, shared.http.request(request)).await {
@@ -315,12 +357,34 @@ struct State {
     pending: HashMap<String, CancellationToken>,
     /// The standalone GET stream was started.
     standalone: bool,
+    /// 2026-07-28 requests in flight (by id as JSON text): cancelling the token closes the request's stream.
+    modern: HashMap<String, CancellationToken>,
+    /// A 2026-07-28 request was sent.
+    spoke_modern: bool,
+    /// 2026-07-28 `tools/list` requests in flight (by id as JSON text).
+    tool_lists: HashSet<String>,
+    /// 2026-07-28: the `x-mcp-header` declarations of every tool listed so far, by name, or why the tool is
+    /// excluded.
+    tools: HashMap<String, Result<Vec<ParamHeader>, String>>,
+}
+
+/// Which of the transport's own headers a request gets.
+#[derive(Clone, Copy)]
+enum Headers<'a> {
+    /// None (HTTP+SSE).
+    Plain,
+    /// The session and the negotiated revision, once known (Streamable HTTP, legacy revisions).
+    Session,
+    /// A 2026-07-28 request's: `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`, `Mcp-Param-*`.
+    Modern(&'a HeaderMap),
 }
 
 /// The requests of one outgoing frame, with their answered tokens.
 struct Ask {
     ids: Vec<Value>,
     tokens: Vec<CancellationToken>,
+    /// A 2026-07-28 request: its stream cannot be resumed, an id-less error body answers it.
+    modern: bool,
 }
 
 impl Ask {
@@ -370,7 +434,7 @@ impl Shared {
         body: Option<String>,
         accept: Option<&'static str>,
         last_event_id: Option<&str>,
-        legacy: bool,
+        own: Headers<'_>,
     ) -> Result<Request<Full<Bytes>>, String> {
         let mut request = Request::builder().method(method).uri(uri.clone());
         let headers = request.headers_mut().ok_or("invalid request")?;
@@ -381,13 +445,21 @@ impl Shared {
         if body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON));
         }
-        if !legacy {
-            let state = self.state();
-            if let Some(session) = &state.session {
-                headers.insert(SESSION_ID, session.clone());
+        match own {
+            Headers::Plain => {}
+            Headers::Session => {
+                let state = self.state();
+                if let Some(session) = &state.session {
+                    headers.insert(SESSION_ID, session.clone());
+                }
+                if let Some(version) = &state.version {
+                    headers.insert(PROTOCOL_VERSION, version.clone());
+                }
             }
-            if let Some(version) = &state.version {
-                headers.insert(PROTOCOL_VERSION, version.clone());
+            Headers::Modern(modern) => {
+                for (name, value) in modern {
+                    headers.insert(name, value.clone());
+                }
             }
         }
         if let Some(value) = last_event_id.and_then(|id| HeaderValue::from_str(id).ok()) {
@@ -404,21 +476,22 @@ impl Shared {
         body: Option<String>,
         accept: Option<&'static str>,
         last_event_id: Option<&str>,
-        legacy: bool,
+        own: Headers<'_>,
     ) -> Result<Response<Incoming>, String> {
-        let request = self.build(method, uri, body, accept, last_event_id, legacy)?;
+        let request = self.build(method, uri, body, accept, last_event_id, own)?;
         self.http.request(request).await.map_err(|e| describe(&e))
     }
 
     /// Hands a frame to the reader, noting the answers it carries.
     async fn deliver(&self, frame: String) {
-        self.observe(&frame);
+        let frame = self.observe(frame);
         let _ = self.frames.send(Ok(frame)).await;
     }
 
-    /// Marks the requests a received frame answers, and reads the negotiated revision from the
-    /// `initialize` result.
-    fn observe(&self, frame: &str) {
+    /// Marks the requests a received frame answers, reads the negotiated revision from the `initialize`
+    /// result, and learns the `x-mcp-header` declarations of a 2026-07-28 `tools/list` result, which loses
+    /// the tools whose declarations are invalid.
+    fn observe(&self, frame: String) -> String {
         #[derive(Deserialize)]
         struct Probe<'a> {
             #[serde(default)]
@@ -434,13 +507,17 @@ impl Shared {
             protocol_version: String,
         }
         let probes: Vec<Probe<'_>> = if frame.trim_start().starts_with('[') {
-            serde_json::from_str(frame).unwrap_or_default()
+            serde_json::from_str(&frame).unwrap_or_default()
         } else {
-            serde_json::from_str(frame).map(|p| vec![p]).unwrap_or_default()
+            serde_json::from_str(&frame).map(|p| vec![p]).unwrap_or_default()
         };
         let mut state = self.state();
+        let mut tool_list = false;
         for probe in probes {
             let (Some(id), None) = (probe.id, probe.method) else { continue };
+            let key = id_key(&id);
+            state.modern.remove(&key);
+            tool_list |= state.tool_lists.remove(&key) && probe.result.is_some();
             if state.initialize.as_ref() == Some(&id) {
                 let version = probe
                     .result
@@ -450,9 +527,84 @@ impl Shared {
                     state.version = version;
                 }
             }
-            if let Some(token) = state.pending.remove(&id_key(&id)) {
+            if let Some(token) = state.pending.remove(&key) {
                 token.cancel();
             }
+        }
+        if tool_list { learn_tools(&mut state.tools, frame) } else { frame }
+    }
+
+    /// Whether this transport speaks only 2026-07-28: it sent such requests, and no `initialize`.
+    fn stateless(&self) -> bool {
+        let state = self.state();
+        state.spoke_modern && state.initialize.is_none() && state.legacy.is_none()
+    }
+
+    /// 2026-07-28: cancels the request `id` by closing its stream, if it is one in flight.
+    fn abort(&self, id: &Value) -> bool {
+        let mut state = self.state();
+        let key = id_key(id);
+        let Some(abort) = state.modern.remove(&key) else { return false };
+        state.pending.remove(&key);
+        state.tool_lists.remove(&key);
+        abort.cancel();
+        true
+    }
+
+    /// The headers of a 2026-07-28 request, or why it cannot be sent (the error message for its caller).
+    fn modern_headers(&self, request: &ModernRequest) -> Result<HeaderMap, String> {
+        let mut headers = HeaderMap::new();
+        let value = |text: &str, what: &str| {
+            HeaderValue::from_str(text)
+                .map_err(|_| format!("HTTP transport: the {what} {text:?} cannot be sent in an HTTP header"))
+        };
+        headers.insert(PROTOCOL_VERSION, value(&request.version, "protocol version")?);
+        headers.insert(MCP_METHOD, value(&request.method, "method")?);
+        let Some(name) = &request.name else { return Ok(headers) };
+        headers.insert(MCP_NAME, value(&encode_header_value(name), "name")?);
+        if request.method != "tools/call" {
+            return Ok(headers);
+        }
+        match self.state().tools.get(name) {
+            // Not listed (yet): nothing to mirror that this transport knows of.
+            None => {}
+            Some(Err(reason)) => {
+                return Err(format!(
+                    "HTTP transport: the tool {name:?} is excluded because its inputSchema declares an invalid \
+                     x-mcp-header: {reason}"
+                ));
+            }
+            Some(Ok(params)) => {
+                for param in params {
+                    let Some(text) = header_value(&request.arguments, param) else { continue };
+                    let name = HeaderName::try_from(format!("mcp-param-{}", param.name))
+                        .map_err(|_| format!("HTTP transport: invalid x-mcp-header name {:?}", param.name))?;
+                    headers.insert(name, value(&text, "argument")?);
+                }
+            }
+        }
+        Ok(headers)
+    }
+
+    /// POSTs a 2026-07-28 request with its own headers and follows the answer; `abort` (the request was
+    /// cancelled) closes the stream.
+    async fn request_modern(self: Arc<Self>, frame: String, ask: Ask, headers: HeaderMap, abort: CancellationToken) {
+        let work = async {
+            let url = &self.config.url;
+            let own = Headers::Modern(&headers);
+            match self.call(Method::POST, url, Some(frame), Some(ACCEPT_BOTH), None, own).await {
+                Ok(response) => self.answer(response, &ask).await,
+                Err(e) => self.fail(&ask, &format!("HTTP transport: cannot POST to {url}: {e}")).await,
+            }
+        };
+        tokio::select! {
+            () = abort.cancelled() => {}
+            () = work => {}
+        }
+        let mut state = self.state();
+        for id in &ask.ids {
+            state.modern.remove(&id_key(id));
+            state.tool_lists.remove(&id_key(id));
         }
     }
 
@@ -483,7 +635,7 @@ impl Shared {
     /// POSTs a notification or response and waits for its acceptance.
     async fn post_awaited(&self, frame: String) -> Result<(), TransportError> {
         let response = self
-            .call(Method::POST, &self.config.url, Some(frame), Some(ACCEPT_BOTH), None, false)
+            .call(Method::POST, &self.config.url, Some(frame), Some(ACCEPT_BOTH), None, Headers::Session)
             .await
             .map_err(|e| TransportError::Io(std::io::Error::other(format!("HTTP transport: POST failed: {e}"))))?;
         let status = response.status();
@@ -502,7 +654,8 @@ impl Shared {
     async fn request(self: Arc<Self>, frame: String, ask: Ask, initialize: bool) {
         let url = &self.config.url;
         let body = if initialize && self.config.legacy_fallback { Some(frame.clone()) } else { None };
-        let response = match self.call(Method::POST, url, Some(frame), Some(ACCEPT_BOTH), None, false).await {
+        let response = match self.call(Method::POST, url, Some(frame), Some(ACCEPT_BOTH), None, Headers::Session).await
+        {
             Ok(response) => response,
             Err(e) => return self.fail(&ask, &format!("HTTP transport: cannot POST to {url}: {e}")).await,
         };
@@ -598,9 +751,22 @@ impl Shared {
             Ok(item) => serde_json::from_value(item).into_iter().collect(),
             Err(_) => return,
         };
-        let answers = heads.into_iter().any(|h| h.method.is_none() && h.id.is_some_and(|id| ask.ids.contains(&id)));
+        let answers = heads.iter().any(|h| h.method.is_none() && h.id.as_ref().is_some_and(|id| ask.ids.contains(id)));
         if answers {
             self.deliver_body(Bytes::copy_from_slice(body)).await;
+            return;
+        }
+        // A 2026-07-28 POST carries one request: an error without an id (e.g. from an intermediary, or a
+        // header check made before the body was read) is its answer.
+        if let ([id], [head]) = (ask.ids.as_slice(), heads.as_slice())
+            && ask.modern
+            && head.method.is_none()
+            && head.id.as_ref().is_none_or(Value::is_null)
+            && let Ok(mut error) = serde_json::from_slice::<Value>(body)
+            && error.get("error").is_some_and(Value::is_object)
+        {
+            error["id"] = id.clone();
+            self.deliver(error.to_string()).await;
         }
     }
 
@@ -625,6 +791,22 @@ impl Shared {
             if ask.answered() {
                 return;
             }
+            if ask.modern {
+                let message = format!(
+                    "HTTP transport: {last_failure} before the response (MCP 2026-07-28 streams cannot be resumed)"
+                );
+                for id in &ask.ids {
+                    if self.is_pending(id) {
+                        self.deliver(synthetic_error_with(
+                            id,
+                            &message,
+                            json!({"transport": true, "streamBroken": true}),
+                        ))
+                        .await;
+                    }
+                }
+                return;
+            }
             let Some(last_id) = parser.last_event_id().map(str::to_owned) else {
                 let message = format!(
                     "HTTP transport: {last_failure} before the response, and the server gave no event id to resume from"
@@ -644,7 +826,7 @@ impl Shared {
                 () = ask.all_answered() => return,
             }
             let url = &self.config.url;
-            match self.call(Method::GET, url, None, Some(EVENT_STREAM), Some(&last_id), false).await {
+            match self.call(Method::GET, url, None, Some(EVENT_STREAM), Some(&last_id), Headers::Session).await {
                 Ok(response)
                     if response.status().is_success() && content_type(&response).as_deref() == Some(EVENT_STREAM) =>
                 {
@@ -713,12 +895,13 @@ impl Shared {
     async fn standalone(self: Arc<Self>, opened: oneshot::Sender<()>) {
         let mut opened = Some(opened);
         let mut parser = SseParser::new().max_event_size(self.config.max_event_size);
-        let none = Ask { ids: Vec::new(), tokens: Vec::new() };
+        let none = Ask { ids: Vec::new(), tokens: Vec::new(), modern: false };
         let mut attempts = 0u32;
         loop {
             let last_id = parser.last_event_id().map(str::to_owned);
             let url = &self.config.url;
-            let response = self.call(Method::GET, url, None, Some(EVENT_STREAM), last_id.as_deref(), false).await;
+            let response =
+                self.call(Method::GET, url, None, Some(EVENT_STREAM), last_id.as_deref(), Headers::Session).await;
             if let Some(opened) = opened.take() {
                 let _ = opened.send(());
             }
@@ -765,7 +948,7 @@ impl Shared {
     /// POSTed there.
     async fn connect_legacy(self: &Arc<Self>) -> Result<Uri, String> {
         let url = &self.config.url;
-        let response = self.call(Method::GET, url, None, Some(EVENT_STREAM), None, true).await?;
+        let response = self.call(Method::GET, url, None, Some(EVENT_STREAM), None, Headers::Plain).await?;
         let status = response.status();
         if !status.is_success() {
             let body = read_limited(response.into_body(), self.config.max_event_size).await.unwrap_or_default();
@@ -826,17 +1009,18 @@ impl Shared {
 
     /// POSTs a frame to the HTTP+SSE endpoint; answers arrive on the stream.
     async fn legacy_post(&self, endpoint: &Uri, frame: String, ask: &Ask) -> Result<(), TransportError> {
-        let response = match self.call(Method::POST, endpoint, Some(frame), Some(ACCEPT_BOTH), None, true).await {
-            Ok(response) => response,
-            Err(e) => {
-                let message = format!("HTTP transport: cannot POST to {endpoint}: {e}");
-                if ask.ids.is_empty() {
-                    return Err(TransportError::Io(std::io::Error::other(message)));
+        let response =
+            match self.call(Method::POST, endpoint, Some(frame), Some(ACCEPT_BOTH), None, Headers::Plain).await {
+                Ok(response) => response,
+                Err(e) => {
+                    let message = format!("HTTP transport: cannot POST to {endpoint}: {e}");
+                    if ask.ids.is_empty() {
+                        return Err(TransportError::Io(std::io::Error::other(message)));
+                    }
+                    self.fail(ask, &message).await;
+                    return Ok(());
                 }
-                self.fail(ask, &message).await;
-                return Ok(());
-            }
-        };
+            };
         let status = response.status();
         if !status.is_success() {
             let body = read_limited(response.into_body(), self.config.max_event_size).await.unwrap_or_default();
@@ -867,6 +1051,22 @@ struct Outgoing {
     initialize: Option<Value>,
     /// It holds `notifications/initialized`.
     initialized: bool,
+    /// It is a 2026-07-28 request (its `params._meta` names the revision).
+    modern: Option<ModernRequest>,
+    /// It is `notifications/cancelled` for this request id.
+    cancelled: Option<Value>,
+}
+
+/// What the headers of a 2026-07-28 request are made of.
+struct ModernRequest {
+    id: Value,
+    /// `params._meta["io.modelcontextprotocol/protocolVersion"]`.
+    version: String,
+    method: String,
+    /// `params.name` (`tools/call`, `prompts/get`) or `params.uri` (`resources/read`).
+    name: Option<String>,
+    /// `params.arguments` of `tools/call`.
+    arguments: Value,
 }
 
 fn classify(frame: &str) -> Outgoing {
@@ -876,22 +1076,44 @@ fn classify(frame: &str) -> Outgoing {
         id: Option<Value>,
         #[serde(default)]
         method: Option<String>,
+        #[serde(default)]
+        params: Option<Value>,
     }
     let heads: Vec<Head> = if frame.trim_start().starts_with('[') {
         serde_json::from_str(frame).unwrap_or_default()
     } else {
         serde_json::from_str(frame).map(|h| vec![h]).unwrap_or_default()
     };
+    let single = heads.len() == 1;
     let mut outgoing = Outgoing::default();
     for head in heads {
+        let params = head.params.unwrap_or(Value::Null);
         match (head.id, head.method) {
             (Some(id), Some(method)) => {
                 if method == "initialize" {
                     outgoing.initialize = Some(id.clone());
                 }
+                let version = params.pointer("/_meta/io.modelcontextprotocol~1protocolVersion").and_then(Value::as_str);
+                if let Some(version) = version.filter(|_| single) {
+                    let name = match method.as_str() {
+                        "tools/call" | "prompts/get" => params.get("name"),
+                        "resources/read" => params.get("uri"),
+                        _ => None,
+                    };
+                    outgoing.modern = Some(ModernRequest {
+                        id: id.clone(),
+                        version: version.to_owned(),
+                        name: name.and_then(Value::as_str).map(str::to_owned),
+                        arguments: params.get("arguments").cloned().unwrap_or(Value::Null),
+                        method,
+                    });
+                }
                 outgoing.requests.push(id);
             }
             (None, Some(method)) if method == "notifications/initialized" => outgoing.initialized = true,
+            (None, Some(method)) if method == "notifications/cancelled" => {
+                outgoing.cancelled = params.get("requestId").cloned();
+            }
             _ => {}
         }
     }
@@ -904,12 +1126,36 @@ fn id_key(id: &Value) -> String {
 
 /// The local error answering a request the transport could not get an answer for.
 fn synthetic_error(id: &Value, message: &str) -> String {
-    serde_json::json!({
+    synthetic_error_with(id, message, json!({ "transport": true }))
+}
+
+/// The same with other `data` (which keeps `"transport": true`).
+fn synthetic_error_with(id: &Value, message: &str, data: Value) -> String {
+    json!({
         "jsonrpc": "2.0",
         "id": id,
-        "error": { "code": -32603, "message": message, "data": { "transport": true } },
+        "error": { "code": -32603, "message": message, "data": data },
     })
     .to_string()
+}
+
+/// Learns the `x-mcp-header` declarations of the tools of a `tools/list` response, and leaves out of it
+/// (with a warning) those whose declarations are invalid: the spec has clients exclude them.
+fn learn_tools(known: &mut HashMap<String, Result<Vec<ParamHeader>, String>>, frame: String) -> String {
+    let Ok(mut response) = serde_json::from_str::<Value>(&frame) else { return frame };
+    let Some(tools) = response.pointer_mut("/result/tools").and_then(Value::as_array_mut) else { return frame };
+    let before = tools.len();
+    tools.retain(|tool| {
+        let Some(name) = tool.get("name").and_then(Value::as_str) else { return true };
+        let declared = param_headers(tool.get("inputSchema").unwrap_or(&Value::Null));
+        let valid = declared.is_ok();
+        if let Err(reason) = &declared {
+            tracing::warn!(tool = name, "left the tool out of tools/list: {reason}");
+        }
+        known.insert(name.to_owned(), declared);
+        valid
+    });
+    if tools.len() == before { frame } else { response.to_string() }
 }
 
 /// The media type of a response, lowercased, without parameters.
@@ -1026,6 +1272,45 @@ mod tests {
         let o = classify(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"x"}]"#);
         assert_eq!(o.requests, [Value::from(1)]);
         assert!(classify("not json").requests.is_empty());
+    }
+
+    #[test]
+    fn classification_of_2026_frames() {
+        let meta = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}"#;
+        let call = format!(
+            r#"{{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{{{meta},"name":"t","arguments":{{"a":1}}}}}}"#
+        );
+        let o = classify(&call);
+        let modern = o.modern.expect("a 2026-07-28 request");
+        assert_eq!(
+            (modern.id, modern.version.as_str(), modern.method.as_str()),
+            (Value::from(4), "2026-07-28", "tools/call")
+        );
+        assert_eq!((modern.name.as_deref(), modern.arguments), (Some("t"), json!({"a": 1})));
+        let read = format!(r#"{{"jsonrpc":"2.0","id":5,"method":"resources/read","params":{{{meta},"uri":"u"}}}}"#);
+        assert_eq!(classify(&read).modern.unwrap().name.as_deref(), Some("u"));
+        let list = format!(r#"{{"jsonrpc":"2.0","id":6,"method":"tools/list","params":{{{meta},"name":"x"}}}}"#);
+        assert_eq!(classify(&list).modern.unwrap().name, None, "only three methods have a name header");
+        assert!(classify(r#"{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{}}"#).modern.is_none());
+        assert!(classify(&format!("[{call},{call}]")).modern.is_none(), "batches are legacy");
+        let cancel = classify(r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4}}"#);
+        assert_eq!(cancel.cancelled, Some(Value::from(4)));
+    }
+
+    #[test]
+    fn tool_lists_lose_the_tools_with_invalid_header_declarations() {
+        let mut known = HashMap::new();
+        let good = json!({"name": "good", "inputSchema": {"type": "object",
+            "properties": {"r": {"type": "string", "x-mcp-header": "R"}}}});
+        let bad = json!({"name": "bad", "inputSchema": {"type": "object",
+            "properties": {"n": {"type": "number", "x-mcp-header": "N"}}}});
+        let frame = json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": [good, bad]}}).to_string();
+        let kept: Value = serde_json::from_str(&learn_tools(&mut known, frame)).unwrap();
+        assert_eq!(kept["result"]["tools"], json!([good]));
+        assert_eq!(known["good"].as_ref().unwrap()[0].name, "R");
+        assert!(known["bad"].is_err());
+        let clean = json!({"jsonrpc": "2.0", "id": 2, "result": {"tools": [good]}}).to_string();
+        assert_eq!(learn_tools(&mut known, clean.clone()), clean, "a list without invalid tools is left as sent");
     }
 
     #[test]

@@ -2,9 +2,6 @@
 //! `Mcp-Param-{Name}` HTTP headers, the validity rules for those declarations, and the header value of an
 //! argument. Shared by the client (which sends the headers) and the server (which checks them).
 
-// A server-only build has no user of these yet.
-#![cfg_attr(not(feature = "http-client"), allow(dead_code))]
-
 use serde_json::Value;
 
 /// One `x-mcp-header` declaration of a tool's `inputSchema`: the header `Mcp-Param-{name}` carries the
