@@ -227,6 +227,43 @@ async fn one_handler_serves_a_2025_06_18_client_by_requests_and_a_2026_client_by
     .await;
 }
 
+/// A client declaring elicitation that answers `interview` (name Grace, colour green), pinned to `version`
+/// or probing when `None`.
+fn interviewee(version: Option<mcpgen::ProtocolVersion>) -> mcpgen::client::ClientBuilder {
+    let builder = mcpgen::client::Client::builder("interviewee", "1")
+        .capabilities(serde_json::from_value(json!({"elicitation": {}})).expect("capabilities"))
+        .on_elicitation(|params| async move {
+            let message = serde_json::to_value(&params).expect("params")["message"].clone();
+            let (field, value) = if message == "Your name?" { ("name", "Grace") } else { ("colour", "green") };
+            let content = BTreeMap::from([(field.to_owned(), hub::ElicitResultValue::String(value.into()))]);
+            Ok(hub::ElicitResult {
+                action: hub::ElicitResultAction::Accept,
+                content: Some(content),
+                extra: Default::default(),
+            })
+        });
+    match version {
+        Some(version) => builder.protocol_version(version),
+        None => builder,
+    }
+}
+
+#[tokio::test]
+async fn the_client_answers_the_servers_asks_in_both_eras_with_the_same_code_on_both_sides() {
+    within(async {
+        for (pinned, expected) in [(None, "2026-07-28"), (Some(crate::support::rev("2025-06-18")), "2025-06-18")] {
+            let (server, _probe) = server_with(|b| b.tool(interview(Arc::new(AtomicU64::new(0)))));
+            let (c, s) = mcpgen::runtime::transport::in_process();
+            let _served = server.serve(s);
+            let client = interviewee(pinned).connect(c).await.expect("connect");
+            assert_eq!(client.protocol_version().as_str(), expected);
+            let result = client.call_tool("interview", json!({})).await.expect("interview");
+            assert_eq!(text_of(&result), "Grace likes green (ticket 100)", "{expected}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn listen_streams_are_acknowledged_first_and_get_only_what_they_asked_for() {
     within(async {
@@ -562,6 +599,21 @@ mod http {
                     assert_eq!(reply.json().await["error"]["code"], -32020, "{arguments}");
                 }
             }
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn the_client_probes_over_http_and_answers_input_rounds() {
+        within(async {
+            let (server, _probe) = server_with(|b| b.tool(interview(Arc::new(AtomicU64::new(0)))));
+            let served = serve(server, HttpOptions::default()).await;
+            let transport = mcpgen::http::HttpTransport::new(&served.url).expect("an http URL");
+            let client = super::interviewee(None).connect(transport).await.expect("connect");
+            assert_eq!(client.protocol_version().as_str(), "2026-07-28");
+            let result = client.call_tool("interview", json!({})).await.expect("interview");
+            assert_eq!(crate::support::text_of(&result), "Grace likes green (ticket 100)");
+            assert_eq!(served.http.session_count(), 0, "no session was made");
         })
         .await;
     }
