@@ -264,6 +264,12 @@ impl Peer {
         self.shutdown.child_token()
     }
 
+    /// The token that starts closing the connection (cancel it to close without waiting).
+    #[cfg(feature = "http-server")]
+    pub(crate) fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
     /// The connection's default request options.
     pub(crate) fn defaults(&self) -> &RequestOptions {
         &self.defaults
@@ -631,6 +637,8 @@ impl Connection {
     fn start_closing(&mut self) {
         let drain = self.drain;
         self.drain_deadline.get_or_insert_with(|| after(Instant::now(), drain));
+        // Requests that run until told to stop (listen streams) watch this token.
+        self.shutdown.cancel();
     }
 
     /// Fails every request awaiting the peer's answer.

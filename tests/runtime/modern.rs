@@ -125,8 +125,9 @@ async fn input_requests_take_rounds_carry_answers_in_a_sealed_state_and_refuse_t
         assert!(invalid["error"]["message"].as_str().is_some_and(|m| m.contains("inputResponses.name")), "{invalid}");
 
         // Round 3: the colour is answered; the state brought the name back, and the ticket of the first run.
-        raw.send(call(8, json!({"inputResponses": {"input-1": accepted("colour", "blue")}, "requestState": state2})))
-            .await;
+        // A response cannot replace an answer the state already carries (Mallory does not become the name).
+        let responses = json!({"input-1": accepted("colour", "blue"), "name": accepted("name", "Mallory")});
+        raw.send(call(8, json!({"inputResponses": responses, "requestState": state2}))).await;
         let done = raw.recv().await["result"].clone();
         assert_eq!(done["resultType"], "complete", "{done}");
         assert_eq!(done["content"][0]["text"], "Ada likes blue (ticket 100)");
@@ -155,7 +156,13 @@ async fn asks_made_together_are_one_round_and_only_declared_capabilities_are_ask
             }
             Ok(format!("{} roots", cx.list_roots().await?.roots.len()))
         });
-        let (server, _probe) = server_with(|b| b.tool(together).tool(careful));
+        let twice = Tool::no_args("twice", "Asks twice through one keyed context", |cx: Context| async move {
+            let keyed = cx.input("k");
+            let amount = ask(&keyed, "Amount?", "v").await?;
+            let confirm = ask(&keyed, "Sure?", "v").await?;
+            Ok::<_, ToolError>(format!("{amount} {confirm}"))
+        });
+        let (server, _probe) = server_with(|b| b.tool(together).tool(careful).tool(twice));
         let (mut raw, _handle) = raw_server(&server);
         let both = json!({"elicitation": {}, "roots": {}});
         raw.send(modern_with(1, "tools/call", json!({"name": "together", "arguments": {}}), both.clone())).await;
@@ -177,6 +184,18 @@ async fn asks_made_together_are_one_round_and_only_declared_capabilities_are_ask
         let round = raw.recv().await["result"].clone();
         let methods: Vec<&Value> = round["inputRequests"].as_object().expect("requests").values().map(|r| &r["method"]).collect();
         assert_eq!(methods, [&json!("roots/list")]);
+        // A second ask under the same key is a question of its own (`k-2`), not the first one's answer.
+        let elicit = json!({"elicitation": {}});
+        raw.send(modern_with(5, "tools/call", json!({"name": "twice", "arguments": {}}), elicit.clone())).await;
+        let round = raw.recv().await["result"].clone();
+        assert!(round["inputRequests"]["k"].is_object(), "{round}");
+        let retry = json!({"name": "twice", "arguments": {}, "inputResponses": {"k": accepted("v", "500")}, "requestState": round["requestState"]});
+        raw.send(modern_with(6, "tools/call", retry, elicit.clone())).await;
+        let round = raw.recv().await["result"].clone();
+        assert_eq!(round["inputRequests"]["k-2"]["params"]["message"], "Sure?", "{round}");
+        let retry = json!({"name": "twice", "arguments": {}, "inputResponses": {"k-2": accepted("v", "yes")}, "requestState": round["requestState"]});
+        raw.send(modern_with(7, "tools/call", retry, elicit)).await;
+        assert_eq!(raw.recv().await["result"]["content"][0]["text"], "500 yes");
         // List results never ask.
         raw.send(modern_with(4, "tools/list", json!({}), json!({"roots": {}}))).await;
         assert_eq!(raw.recv().await["result"]["resultType"], "complete");
@@ -358,6 +377,10 @@ async fn a_session_serves_2026_requests_without_initialize_and_still_takes_a_leg
         raw.send(modern(11, "tools/call", json!({"name": "sample", "arguments": {}}))).await;
         let asked = raw.recv().await;
         assert_eq!(asked["id"], 11, "no server request went out: {asked}");
+
+        // 2026-07-28 names an unknown resource with -32602 (legacy: -32002).
+        raw.send(modern(12, "resources/read", json!({"uri": "mem://nope"}))).await;
+        assert_eq!(raw.recv().await["error"]["code"], -32602);
 
         // The same connection can still become a legacy session.
         raw.send(json!({"jsonrpc": "2.0", "id": 20, "method": "initialize", "params": {
@@ -614,6 +637,40 @@ mod http {
             let result = client.call_tool("interview", json!({})).await.expect("interview");
             assert_eq!(crate::support::text_of(&result), "Grace likes green (ticket 100)");
             assert_eq!(served.http.session_count(), 0, "no session was made");
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn closing_the_stream_cancels_a_2026_request_and_shutdown_ends_one_after_the_drain() {
+        within(async {
+            let drain = mcpgen::runtime::ConnectionOptions {
+                drain: std::time::Duration::from_millis(200),
+                ..Default::default()
+            };
+            let (server, mut probe) = server_with(|b| b.connection_options(drain));
+            let served = serve(server, HttpOptions::default()).await;
+            let slow = |id: i64| {
+                modern(id, "tools/call", json!({"name": "slow", "arguments": {"millis": 60_000}})).to_string()
+            };
+            let reply = served.send(Method::POST, &headers("tools/call", Some("slow")), Some(slow(1))).await;
+            let started = probe.started().await;
+            drop(reply);
+            let cancelled = tokio::time::timeout(std::time::Duration::from_secs(2), probe.cancelled()).await;
+            assert_eq!(cancelled.expect("cancelled at once, not after the drain"), started);
+
+            let reply = served.send(Method::POST, &headers("tools/call", Some("slow")), Some(slow(2))).await;
+            let mut events = reply.events();
+            probe.started().await;
+            served.http.shutdown().await;
+            let ended = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+                while let Some(event) = events.next().await {
+                    assert!(event.data.is_empty() || !event.data.contains("\"result\""), "no answer: {}", event.data);
+                }
+            })
+            .await;
+            assert!(ended.is_ok(), "shutdown ended the request's stream after the drain");
+            probe.cancelled().await;
         })
         .await;
     }

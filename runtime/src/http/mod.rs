@@ -49,8 +49,12 @@ pub fn encode_header_value(value: &str) -> String {
 }
 
 /// Reads a header value written by [`encode_header_value`]; `None` for a sentinel that is not base64 of
-/// UTF-8, or bytes that are not UTF-8.
+/// UTF-8, or a plain value with bytes outside visible ASCII.
 pub fn decode_header_value(raw: &[u8]) -> Option<String> {
+    // Anything but visible ASCII (and tab) must come in the sentinel form.
+    if !raw.iter().all(|&b| b == b'\t' || (0x20..=0x7e).contains(&b)) {
+        return None;
+    }
     let text = std::str::from_utf8(raw).ok()?;
     let Some(encoded) = text.strip_prefix(SENTINEL.0).and_then(|t| t.strip_suffix(SENTINEL.1)) else {
         return Some(text.to_owned());
@@ -76,5 +80,6 @@ mod tests {
             assert_eq!(decode_header_value(sent.as_bytes()).as_deref(), Some(value));
         }
         assert_eq!(decode_header_value(b"=?base64?not base64?="), None);
+        assert_eq!(decode_header_value("caf\u{e9}".as_bytes()), None, "raw UTF-8 must be encoded");
     }
 }

@@ -1069,6 +1069,9 @@ async fn modern_post(
     };
     if let Some(field) = name_field {
         let expected = params.and_then(|p| p.get(field)).and_then(Value::as_str).unwrap_or_default();
+        if headers.get_all(MCP_NAME).iter().count() > 1 {
+            return Err(mismatch("Mcp-Name is sent more than once".into()));
+        }
         match headers.get(MCP_NAME).map(|v| super::decode_header_value(v.as_bytes())) {
             Some(Some(header)) if header == expected => {}
             Some(_) => return Err(mismatch(format!("Mcp-Name differs from params.{field} {expected:?}"))),
@@ -1124,6 +1127,9 @@ fn check_param_headers(schema: &Value, arguments: &Value, headers: &HeaderMap) -
     let Ok(params) = super::param_headers::param_headers(schema) else { return Ok(()) };
     for param in params {
         let header = format!("mcp-param-{}", param.name);
+        if headers.get_all(header.as_str()).iter().count() > 1 {
+            return Err(format!("Mcp-Param-{} is sent more than once", param.name));
+        }
         let sent = headers.get(header.as_str()).map(|v| super::decode_header_value(v.as_bytes()));
         let expected = super::param_headers::header_value(arguments, &param)
             .and_then(|encoded| super::decode_header_value(encoded.as_bytes()));
@@ -1153,11 +1159,13 @@ fn arguments_path_is_number(arguments: &Value, path: &[String]) -> bool {
     path.iter().try_fold(arguments, |value, key| value.get(key)).is_some_and(Value::is_number)
 }
 
-/// How long a 2026-07-28 request may take to send its first message before its SSE stream starts.
-const FIRST_EVENT_WAIT: Duration = Duration::from_secs(5);
+/// How long a 2026-07-28 request may take to send its first message before its SSE stream starts (an
+/// error that comes within it gets its own HTTP status; handlers fail on a missing capability at once).
+const FIRST_EVENT_WAIT: Duration = Duration::from_secs(1);
 
 /// A JSON answer with the error's status when `event` is an error response whose code has one
-/// (`-32020`, `-32021`, `-32022` and `-32602` → 400, `-32601` → 404).
+/// (`-32020`, `-32021`, `-32022` → 400, `-32601` → 404). Other errors (a bad tool argument's `-32602`)
+/// keep `200`, as the spec's examples do, so that the status does not depend on how soon they come.
 fn first_error(event: &Bytes) -> Option<Response> {
     let text = std::str::from_utf8(event).ok()?;
     let data = text.lines().find_map(|line| line.strip_prefix("data:"))?.trim_start();
@@ -1165,10 +1173,9 @@ fn first_error(event: &Bytes) -> Option<Response> {
     let code = message.get("error")?.get("code")?.as_i64()?;
     let status = match code {
         ErrorObject::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
-        modern::HEADER_MISMATCH
-        | modern::MISSING_REQUIRED_CLIENT_CAPABILITY
-        | modern::UNSUPPORTED_PROTOCOL_VERSION
-        | ErrorObject::INVALID_PARAMS => StatusCode::BAD_REQUEST,
+        modern::HEADER_MISMATCH | modern::MISSING_REQUIRED_CLIENT_CAPABILITY | modern::UNSUPPORTED_PROTOCOL_VERSION => {
+            StatusCode::BAD_REQUEST
+        }
         _ => return None,
     };
     Some(

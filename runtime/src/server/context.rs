@@ -136,7 +136,8 @@ impl Context {
     /// This context with a key for the input requests asked through it: with a 2026-07-28 client, the
     /// key under which [`Context::elicit`], [`Context::create_message`] and [`Context::list_roots`] appear in
     /// the `input_required` result's `inputRequests` (default: `input-1`, `input-2`, … in the order asked).
-    /// Legacy sessions send requests and ignore the key.
+    /// A second ask under the same key in one run is `key-2`, then `key-3`, …. Legacy sessions send requests
+    /// and ignore the key. Asks from tasks the handler spawns should be named: their order is not fixed.
     ///
     /// # Writing a handler that asks for input, for both eras
     /// With a legacy client an ask is a request on the connection and the handler waits for the answer.
@@ -156,19 +157,19 @@ impl Context {
 
     /// A value that stays the same across the rounds of a 2026-07-28 request that asks for input: the one
     /// made in an earlier round (carried, integrity-protected, in `requestState`), else `make()`'s. In a
-    /// legacy session, and in requests that cannot ask, it is `make()`'s.
+    /// legacy session, and in requests that cannot ask, it is `make()`'s (each call). The state is signed,
+    /// not encrypted: the client can read what is remembered, so keep secrets out of it, and keep it small
+    /// (the client sends it back with every round).
     pub fn remember<T: Serialize + DeserializeOwned>(&self, key: &str, make: impl FnOnce() -> T) -> Result<T, Error> {
         let Some(round) = &self.round else { return Ok(make()) };
-        let mut made = None;
-        let value = round.remember(key, || {
-            let value = serde_json::to_value(make());
-            let stored = value.as_ref().cloned().unwrap_or(Value::Null);
-            made = Some(value);
-            stored
-        });
-        if let Some(Err(e)) = made {
-            return Err(Error::Protocol(format!("remembered value `{key}` does not encode: {e}")));
-        }
+        let value = match round.remembered(key) {
+            Some(value) => value,
+            None => {
+                let made = serde_json::to_value(make())
+                    .map_err(|e| Error::Protocol(format!("remembered value `{key}` does not encode: {e}")))?;
+                round.remember(key, made)
+            }
+        };
         serde_json::from_value(value).map_err(|e| Error::Protocol(format!("remembered value `{key}`: {e}")))
     }
 
@@ -218,8 +219,13 @@ impl Context {
         self.ask("elicitation/create", Some(params)).await
     }
 
-    /// Sends `notifications/resources/updated` if the client subscribed to `uri`; returns whether it did.
+    /// Sends `notifications/resources/updated` if the client subscribed to `uri`; returns whether it did. For
+    /// a 2026-07-28 request, tells the server's listen streams ([`super::Server::resource_updated`]).
     pub async fn resource_updated(&self, uri: &str) -> Result<bool, Error> {
+        if self.negotiated.version.is_modern() {
+            self.server().resource_updated(uri);
+            return Ok(true);
+        }
         self.session.resource_updated(&self.peer, uri).await
     }
 
@@ -264,7 +270,9 @@ impl Context {
                      resources/read may ask for input"
                 )));
             };
-            let (key, answer) = round.ask(self.input_key.as_deref(), method, params).await;
+            let Some((key, answer)) = round.ask(self.input_key.as_deref(), method, params).await else {
+                return Err(Error::Cancelled);
+            };
             return T::from_rev(&answer, version).map_err(|e| {
                 let error = ErrorObject::new(
                     ErrorObject::INVALID_PARAMS,

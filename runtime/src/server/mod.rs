@@ -324,7 +324,23 @@ impl Server {
         transport: T,
         ending: tokio_util::sync::CancellationToken,
     ) -> ServerHandle {
-        self.serve_session(transport, Session::modern_only(Arc::clone(&self.inner), ending))
+        let session = Arc::new(Session::modern_only(Arc::clone(&self.inner), ending.clone()));
+        // The client closing its stream cancels the request at once (2026-07-28: closing is cancelling).
+        let options = ConnectionOptions { drain: Duration::ZERO, ..self.inner.options.clone() };
+        let (peer, task) = engine::spawn(transport, session.clone(), options);
+        // Server shutdown gives the request the usual drain, then ends it.
+        let (drain, stop, ended) = (self.inner.options.drain, peer.shutdown_token(), peer.connection_token());
+        tokio::spawn(async move {
+            tokio::select! {
+                () = ending.cancelled() => {}
+                () = ended.cancelled() => return,
+            }
+            tokio::select! {
+                () = tokio::time::sleep(drain) => stop.cancel(),
+                () = ended.cancelled() => {}
+            }
+        });
+        ServerHandle { peer, session, task }
     }
 
     fn serve_session<T: Transport>(&self, transport: T, session: Session) -> ServerHandle {
@@ -493,8 +509,13 @@ impl ServerBuilder {
     /// Sets the key that protects the `requestState` of 2026-07-28 input-required results (HMAC-SHA-256).
     /// The default is a random key made when the server is built, so a retry must reach the same process;
     /// give every instance behind a load balancer the same secret key (32 random bytes or more).
+    ///
+    /// # Panics
+    /// If the key is shorter than 16 bytes (a programming error found at startup).
     pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
-        self.request_state_key = Some(key.into());
+        let key = key.into();
+        assert!(key.len() >= mrtr::MIN_KEY, "request_state_key: at least {} bytes, got {}", mrtr::MIN_KEY, key.len());
+        self.request_state_key = Some(key);
         self
     }
 

@@ -28,9 +28,14 @@ pub(crate) fn may_ask(method: &str) -> bool {
 
 /// Seals and opens `requestState`: the server's MAC key and how long a state stays valid.
 pub(crate) struct Sealer {
-    key: Vec<u8>,
+    /// `None` when no random key could be made: input requests are then refused rather than sealed with a
+    /// guessable key.
+    key: Option<Vec<u8>>,
     ttl: Duration,
 }
+
+/// The shortest key [`Sealer::with_key`] takes.
+pub(crate) const MIN_KEY: usize = 16;
 
 /// The default validity of a `requestState`: long enough for a person to answer an elicitation.
 pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(3600);
@@ -39,32 +44,37 @@ impl Sealer {
     /// A sealer with a fresh random 256-bit key; states it seals are valid in this process only.
     pub(crate) fn random(ttl: Duration) -> Sealer {
         let mut key = vec![0u8; 32];
-        if let Err(e) = getrandom::fill(&mut key) {
-            // No entropy source: fall back to what the clock and the address space give, and say so.
-            tracing::error!("no random key for requestState ({e}); using a weak one");
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
-            key = Sha256::digest(format!("{now}:{:p}", &key).as_bytes()).to_vec();
+        match getrandom::fill(&mut key) {
+            Ok(()) => Sealer { key: Some(key), ttl },
+            Err(e) => {
+                tracing::error!("no random key for requestState ({e}): 2026-07-28 input requests are refused");
+                Sealer { key: None, ttl }
+            }
         }
-        Sealer { key, ttl }
     }
 
-    /// A sealer with the given key (share one key between servers behind a load balancer).
+    /// A sealer with the given key (share one key between servers behind a load balancer); at least
+    /// [`MIN_KEY`] bytes, which the builder checks.
     pub(crate) fn with_key(key: Vec<u8>, ttl: Duration) -> Sealer {
-        Sealer { key, ttl }
+        Sealer { key: Some(key), ttl }
     }
 
-    fn mac(&self, payload: &[u8]) -> Hmac<Sha256> {
+    fn mac(&self, payload: &[u8]) -> Result<Hmac<Sha256>, ErrorObject> {
+        let key = self.key.as_deref().ok_or_else(|| {
+            ErrorObject::new(ErrorObject::INTERNAL_ERROR, "this server has no key to protect requestState with")
+        })?;
         // HMAC takes keys of any length.
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
+            .map_err(|e| ErrorObject::new(ErrorObject::INTERNAL_ERROR, e.to_string()))?;
         mac.update(payload);
-        mac
+        Ok(mac)
     }
 
     /// `payload` as `base64(payload).base64(tag)`.
-    fn seal(&self, payload: &Value) -> String {
+    fn seal(&self, payload: &Value) -> Result<String, ErrorObject> {
         let bytes = serde_json::to_vec(payload).unwrap_or_default();
-        let tag = self.mac(&bytes).finalize().into_bytes();
-        format!("{}.{}", base64::encode(&bytes), base64::encode(&tag))
+        let tag = self.mac(&bytes)?.finalize().into_bytes();
+        Ok(format!("{}.{}", base64::encode(&bytes), base64::encode(&tag)))
     }
 
     /// The payload of a state this server sealed, checked against the request it came back with.
@@ -74,7 +84,7 @@ impl Sealer {
         let (Some(payload), Some(tag)) = (base64::decode(payload), base64::decode(tag)) else {
             return Err(refuse("not a state this server issued"));
         };
-        self.mac(&payload).verify_slice(&tag).map_err(|_| refuse("integrity check failed"))?;
+        self.mac(&payload)?.verify_slice(&tag).map_err(|_| refuse("integrity check failed"))?;
         let sealed: Sealed = serde_json::from_slice(&payload).map_err(|_| refuse("unreadable"))?;
         if sealed.method != method || sealed.digest != digest {
             return Err(refuse("issued for another request"));
@@ -115,6 +125,8 @@ pub(crate) struct Round {
     digest: String,
     answers: BTreeMap<String, Value>,
     asked: Mutex<Asked>,
+    /// Fires when the run ended without an answer: asks still waiting (in tasks the handler spawned) end.
+    over: tokio_util::sync::CancellationToken,
 }
 
 #[derive(Default)]
@@ -127,6 +139,8 @@ struct Asked {
     remembered: BTreeMap<String, Value>,
     /// How many asks without a key this run made (their keys are `input-1`, `input-2`, …).
     unnamed: u32,
+    /// How many asks this run made under each given key (the second is `key-2`, …).
+    named: BTreeMap<String, u32>,
     /// Capabilities an ask needed and the client did not declare.
     missing: BTreeSet<&'static str>,
     /// The first answer that did not decode as what its ask needs.
@@ -156,7 +170,12 @@ impl Round {
         }
         match params.and_then(|p| p.get("inputResponses")) {
             None | Some(Value::Null) => {}
-            Some(Value::Object(responses)) => answers.extend(responses.iter().map(|(k, v)| (k.clone(), v.clone()))),
+            Some(Value::Object(responses)) => {
+                // Answers sealed in an earlier round stand; a response cannot replace them.
+                for (key, value) in responses {
+                    answers.entry(key.clone()).or_insert_with(|| value.clone());
+                }
+            }
             Some(_) => {
                 return Err(ErrorObject::new(
                     ErrorObject::INVALID_PARAMS,
@@ -165,7 +184,7 @@ impl Round {
             }
         }
         let asked = Mutex::new(Asked { remembered, ..Asked::default() });
-        Ok(Round { method: method.to_owned(), digest, answers, asked })
+        Ok(Round { method: method.to_owned(), digest, answers, asked, over: Default::default() })
     }
 
     fn asked(&self) -> MutexGuard<'_, Asked> {
@@ -175,18 +194,25 @@ impl Round {
 
     /// The answer to the input request `method` under `key` (or the next unnamed key); without one, the
     /// request is recorded and this never resolves: the runtime stops the handler and asks the client.
-    /// Returns the key with the answer.
-    pub(crate) async fn ask(&self, key: Option<&str>, method: &str, params: Option<Value>) -> (String, Value) {
+    /// Returns the key with the answer; `None` when the run ended first (an ask from a spawned task).
+    pub(crate) async fn ask(&self, key: Option<&str>, method: &str, params: Option<Value>) -> Option<(String, Value)> {
         match self.answer_or_record(key, method, params) {
-            Ok(answered) => answered,
-            Err(()) => std::future::pending().await,
+            Ok(answered) => Some(answered),
+            Err(()) => {
+                self.over.cancelled().await;
+                None
+            }
         }
     }
 
     fn answer_or_record(&self, key: Option<&str>, method: &str, params: Option<Value>) -> Result<(String, Value), ()> {
         let mut asked = self.asked();
         let key = match key {
-            Some(key) => key.to_owned(),
+            Some(key) => {
+                let count = asked.named.entry(key.to_owned()).or_insert(0);
+                *count += 1;
+                if *count == 1 { key.to_owned() } else { format!("{key}-{count}") }
+            }
             None => {
                 asked.unnamed += 1;
                 format!("input-{}", asked.unnamed)
@@ -219,18 +245,25 @@ impl Round {
         self.asked().missing.insert(capability);
     }
 
-    /// The value remembered under `key` in an earlier round, else `make()`'s, remembered from now on.
-    pub(crate) fn remember(&self, key: &str, make: impl FnOnce() -> Value) -> Value {
-        if let Some(value) = self.asked().remembered.get(key) {
-            return value.clone();
-        }
-        let value = make();
+    /// The value remembered under `key`, from an earlier round or this run.
+    pub(crate) fn remembered(&self, key: &str) -> Option<Value> {
+        self.asked().remembered.get(key).cloned()
+    }
+
+    /// Remembers `value` under `key` (the first value stands).
+    pub(crate) fn remember(&self, key: &str, value: Value) -> Value {
         self.asked().remembered.entry(key.to_owned()).or_insert(value).clone()
+    }
+
+    /// Whether this run used any answer (its result then depends on what this user answered).
+    pub(crate) fn answered(&self) -> bool {
+        !self.asked().used.is_empty()
     }
 
     /// Runs the handler until it finishes or asks for input it has no answer to.
     pub(crate) async fn drive<T>(&self, handler: Pin<Box<dyn Future<Output = T> + Send + '_>>) -> Option<T> {
         let mut handler = handler;
+        let _end = self.over.clone().drop_guard();
         std::future::poll_fn(move |cx| {
             if let Poll::Ready(outcome) = handler.as_mut().poll(cx) {
                 return Poll::Ready(Some(outcome));
@@ -246,7 +279,7 @@ impl Round {
     }
 
     /// The `input_required` result of a run that asked for input.
-    pub(crate) fn input_required(&self, sealer: &Sealer) -> Value {
+    pub(crate) fn input_required(&self, sealer: &Sealer) -> Result<Value, ErrorObject> {
         let asked = self.asked();
         let answers =
             asked.used.iter().filter_map(|k| self.answers.get_key_value(k)).map(|(k, v)| (k.clone(), v.clone()));
@@ -258,11 +291,11 @@ impl Round {
             remembered: asked.remembered.clone(),
         };
         let state = serde_json::to_value(&sealed).unwrap_or_default();
-        json!({
+        Ok(json!({
             "resultType": "input_required",
             "inputRequests": asked.requests,
-            "requestState": sealer.seal(&state),
-        })
+            "requestState": sealer.seal(&state)?,
+        }))
     }
 
     /// A finished run's outcome: a failure after an answer that did not decode becomes that `-32602`; one
@@ -357,7 +390,7 @@ mod tests {
         let params = json!({"name": "t", "arguments": {"b": 1, "a": [1, 2]}});
         let round = Round::open(&sealer, "tools/call", Some(&params)).expect("round");
         round.asked().requests.insert("k".into(), json!({"method": "roots/list"}));
-        let state = round.input_required(&sealer)["requestState"].as_str().expect("state").to_owned();
+        let state = round.input_required(&sealer).expect("sealed")["requestState"].as_str().expect("state").to_owned();
         // The same request, keys reordered and with round fields, opens it.
         let again = json!({"arguments": {"a": [1, 2], "b": 1}, "name": "t", "_meta": {"x": 1}, "requestState": state});
         assert!(Round::open(&sealer, "tools/call", Some(&again)).is_ok());
@@ -385,7 +418,7 @@ mod tests {
             answers: BTreeMap::new(),
             remembered: BTreeMap::new(),
         };
-        let state = sealer.seal(&serde_json::to_value(payload).expect("payload"));
+        let state = sealer.seal(&serde_json::to_value(payload).expect("payload")).expect("sealed");
         let error = sealer.open(&state, "tools/call", &digest(None)).err().expect("expired");
         assert!(error.message.contains("expired"), "{}", error.message);
     }

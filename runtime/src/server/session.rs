@@ -166,7 +166,7 @@ impl Session {
                 None => self.operate(request, cx).await,
                 Some(round) => match round.drive(Box::pin(self.operate(request, cx))).await {
                     Some(outcome) => round.finish(outcome),
-                    None => Ok(round.input_required(&server.sealer)),
+                    None => round.input_required(&server.sealer),
                 },
             };
             outcome.map(|r| super::modern::with_server_info(r, &info))
@@ -202,6 +202,16 @@ impl Session {
             resource_subscriptions: asked.resource_subscriptions.filter(|uris| subscribable && !uris.is_empty()),
             extra: Default::default(),
         };
+        let nothing = honoured.tools_list_changed.is_none()
+            && honoured.prompts_list_changed.is_none()
+            && honoured.resources_list_changed.is_none()
+            && honoured.resource_subscriptions.is_none();
+        if honoured.resource_subscriptions.as_ref().is_some_and(|uris| uris.len() > MAX_SUBSCRIPTIONS) {
+            return Err(ErrorObject::new(
+                ErrorObject::INVALID_PARAMS,
+                format!("at most {MAX_SUBSCRIPTIONS} resource subscriptions per listen stream"),
+            ));
+        }
         let id = serde_json::to_value(&request.id).map_err(internal)?;
         let meta = json!({ super::modern::META_SUBSCRIPTION_ID: id });
         // Subscribed before the acknowledgement, so that no change after it is missed.
@@ -210,6 +220,10 @@ impl Session {
         Ok(async move {
             let acknowledged = json!({ "notifications": honoured, "_meta": meta });
             peer.notify("notifications/subscriptions/acknowledged", Some(acknowledged)).await.map_err(internal)?;
+            if nothing {
+                // Nothing this server offers was asked for: the stream would stay silent forever.
+                return Ok(json!({ "resultType": "complete", "_meta": meta }));
+            }
             let send = |method: &'static str, uri: Option<&str>| {
                 let mut params = json!({ "_meta": meta });
                 if let Some(uri) = uri {
@@ -244,10 +258,13 @@ impl Session {
                         send("notifications/resources/updated", Some(&uri)).await
                     }
                     Ok(_) => Ok(()),
-                    // Fell behind: every list the stream listens to may have changed.
+                    // Fell behind: every list and resource the stream listens to may have changed.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         for (_, method) in lists.iter().filter(|(wanted, _)| wanted.is_some()) {
                             send(method, None).await.map_err(internal)?;
+                        }
+                        for uri in honoured.resource_subscriptions.iter().flatten() {
+                            send("notifications/resources/updated", Some(uri)).await.map_err(internal)?;
                         }
                         Ok(())
                     }
@@ -442,9 +459,18 @@ impl Session {
             "resources/read" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
                 let read = hub::ReadResourceRequestParams::from_rev(&params, version)?;
-                let (reader, vars, hint) = self.resolve(&read.uri)?;
+                // 2026-07-28 says -32602 for an unknown resource.
+                let (reader, vars, hint) = self.resolve(&read.uri).map_err(|e| match version.is_modern() {
+                    true => ErrorObject { code: ErrorObject::INVALID_PARAMS, ..e },
+                    false => e,
+                })?;
+                let round = cx.round.clone();
                 let contents = reader(read.uri, vars, cx).await?;
-                let hint = hint.unwrap_or_else(|| self.server.cache_hint(super::Cacheable::ResourceRead));
+                // A result made from this user's answers is theirs alone.
+                let hint = match round.filter(|r| r.answered()) {
+                    Some(_) => super::CacheHint::NONE,
+                    None => hint.unwrap_or_else(|| self.server.cache_hint(super::Cacheable::ResourceRead)),
+                };
                 let result = hub::ReadResourceResult {
                     contents,
                     cache_scope: if hint.public {
