@@ -287,7 +287,7 @@ async fn the_client_answers_the_servers_asks_in_both_eras_with_the_same_code_on_
 async fn listen_streams_are_acknowledged_first_and_get_only_what_they_asked_for() {
     within(async {
         let (server, _probe) = server();
-        let (mut raw, _handle) = raw_server(&server);
+        let (mut raw, handle) = raw_server(&server);
         raw.send(modern(1, "subscriptions/listen", json!({"notifications": {"toolsListChanged": true}}))).await;
         let ack = raw.recv().await;
         assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
@@ -326,8 +326,9 @@ async fn listen_streams_are_acknowledged_first_and_get_only_what_they_asked_for(
         raw.send(json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1}})).await;
         raw.send(modern(3, "tools/list", json!({}))).await;
         assert_eq!(raw.recv().await["id"], 3, "nothing for the cancelled listen");
-        server.tools_changed();
-        server.prompts_changed();
+        // The connection's handle reaches the listen streams too (this connection has no legacy session).
+        handle.tools_changed().await.expect("tools_changed");
+        handle.prompts_changed().await.expect("prompts_changed");
         let note = raw.recv().await;
         assert_eq!(note["method"], "notifications/prompts/list_changed", "{note}");
     })
@@ -395,7 +396,7 @@ async fn a_session_serves_2026_requests_without_initialize_and_still_takes_a_leg
 #[cfg(all(feature = "http-server", feature = "http-client"))]
 mod http {
     use super::{accepted, interview, modern, modern_with};
-    use crate::http::serve;
+    use crate::http::{EventJson, serve};
     use crate::support::{server, server_with, within};
     use hyper::{Method, StatusCode};
     use mcpgen::http::HttpOptions;
@@ -523,7 +524,9 @@ mod http {
             let done = loop {
                 let reply = post(modern_with(id, "tools/call", params.clone(), caps.clone())).await;
                 assert_eq!(reply.status, StatusCode::OK);
-                let result = reply.events().message().await["result"].clone();
+                let event = reply.events().next().await.expect("an event");
+                assert_eq!(event.id, None, "2026-07-28 streams cannot be resumed, so they carry no event ids");
+                let result = event.json()["result"].clone();
                 if result["resultType"] == "complete" {
                     break result;
                 }

@@ -202,7 +202,7 @@ impl HttpServer {
     pub async fn tools_changed(&self) {
         self.shared.server.tools_changed();
         for session in self.shared.live_sessions() {
-            let _ = session.handle.tools_changed().await;
+            let _ = session.handle.legacy_changed("notifications/tools/list_changed").await;
         }
     }
 
@@ -210,7 +210,7 @@ impl HttpServer {
     pub async fn prompts_changed(&self) {
         self.shared.server.prompts_changed();
         for session in self.shared.live_sessions() {
-            let _ = session.handle.prompts_changed().await;
+            let _ = session.handle.legacy_changed("notifications/prompts/list_changed").await;
         }
     }
 
@@ -218,7 +218,7 @@ impl HttpServer {
     pub async fn resources_changed(&self) {
         self.shared.server.resources_changed();
         for session in self.shared.live_sessions() {
-            let _ = session.handle.resources_changed().await;
+            let _ = session.handle.legacy_changed("notifications/resources/list_changed").await;
         }
     }
 
@@ -726,6 +726,9 @@ impl Streams {
         stream.next_seq += 1;
         let event = if legacy {
             Bytes::from(format!("event: message\ndata: {frame}\n\n"))
+        } else if max_events == 0 {
+            // Nothing can resume a stream that keeps no events (stateless, 2026-07-28): no ids.
+            Bytes::from(format!("data: {frame}\n\n"))
         } else {
             Bytes::from(format!("id: {target}.{seq}\ndata: {frame}\n\n"))
         };

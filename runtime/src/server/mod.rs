@@ -655,24 +655,38 @@ impl ServerHandle {
         self.session.version()
     }
 
-    /// Sends `notifications/tools/list_changed`.
+    /// Sends `notifications/tools/list_changed` to this connection's legacy session, and tells the server's
+    /// 2026-07-28 listen streams ([`Server::tools_changed`]).
     pub async fn tools_changed(&self) -> Result<(), Error> {
+        self.session.server().tools_changed();
         self.session.list_changed(&self.peer, "notifications/tools/list_changed").await
     }
 
-    /// Sends `notifications/prompts/list_changed`.
+    /// Sends `notifications/prompts/list_changed` to this connection's legacy session, and tells the server's
+    /// 2026-07-28 listen streams ([`Server::prompts_changed`]).
     pub async fn prompts_changed(&self) -> Result<(), Error> {
+        self.session.server().prompts_changed();
         self.session.list_changed(&self.peer, "notifications/prompts/list_changed").await
     }
 
-    /// Sends `notifications/resources/list_changed`.
+    /// Sends `notifications/resources/list_changed` to this connection's legacy session, and tells the server's
+    /// 2026-07-28 listen streams ([`Server::resources_changed`]).
     pub async fn resources_changed(&self) -> Result<(), Error> {
+        self.session.server().resources_changed();
         self.session.list_changed(&self.peer, "notifications/resources/list_changed").await
     }
 
     /// Sends `notifications/resources/updated` if the client subscribed to `uri`; returns whether it did.
+    /// (The server's 2026-07-28 listen streams hear of it through [`Server::resource_updated`].)
     pub async fn resource_updated(&self, uri: &str) -> Result<bool, Error> {
         self.session.resource_updated(&self.peer, uri).await
+    }
+
+    /// Sends a list-changed notification to this connection's legacy session only (the HTTP server tells
+    /// the listen streams once for all sessions).
+    #[cfg(feature = "http-server")]
+    pub(crate) async fn legacy_changed(&self, method: &str) -> Result<(), Error> {
+        self.session.list_changed(&self.peer, method).await
     }
 
     /// Sends a log message (`notifications/message`) if the client's level lets it through.
