@@ -845,10 +845,11 @@ impl Connection {
         outcome: Outcome,
         counted: bool,
     ) -> Result<(), Error> {
+        let code = outcome.as_ref().err().map(|e| e.code);
         let response = response_json(id.as_ref(), outcome);
         match batch {
             None => {
-                let route = id.map_or(Route::Session, Route::Response);
+                let route = id.map_or(Route::Session, |id| Route::Response(id, code));
                 self.write(response.to_string(), route).await
             }
             Some(batch) => {

@@ -106,6 +106,18 @@ fn status(code: StatusCode) -> Response {
 }
 
 /// An SSE response whose events come from the returned sender; the stream ends when it is dropped.
+/// Sends SSE keep-alive comments on `tx` until the client goes away, then says so on `closed`.
+fn keep_alive_until_closed(tx: Sse, closed: Option<tokio::sync::oneshot::Sender<()>>) {
+    tokio::spawn(async move {
+        while tx.send(": keep-alive\n\n".into()).is_ok() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if let Some(closed) = closed {
+            let _ = closed.send(());
+        }
+    });
+}
+
 fn sse_response() -> (Sse, Response) {
     let (tx, rx) = mpsc::unbounded_channel::<String>();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
@@ -769,15 +781,7 @@ async fn a_cancelled_request_closes_its_stream_instead_of_posting_a_notification
         }
         // A stream that never answers; keep-alive comments notice the client going away.
         let (tx, response) = sse_response();
-        let closed_tx = closed_tx.lock().unwrap().take();
-        tokio::spawn(async move {
-            while tx.send(": keep-alive\n\n".into()).is_ok() {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            if let Some(closed) = closed_tx {
-                let _ = closed.send(());
-            }
-        });
+        keep_alive_until_closed(tx, closed_tx.lock().unwrap().take());
         response
     })
     .await;
@@ -878,15 +882,7 @@ async fn a_listen_stream_yields_its_notifications_until_dropped_or_ended() {
         }
         tx.send(tagged("notifications/resources/list_changed", json!({}), &json!("another stream"))).unwrap();
         tx.send(tagged("notifications/tools/list_changed", json!({}), id)).unwrap();
-        let closed_tx = closed_tx.lock().unwrap().take();
-        tokio::spawn(async move {
-            while tx.send(": keep-alive\n\n".into()).is_ok() {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            if let Some(closed) = closed_tx {
-                let _ = closed.send(());
-            }
-        });
+        keep_alive_until_closed(tx, closed_tx.lock().unwrap().take());
         response
     })
     .await;

@@ -1,7 +1,7 @@
 //! MCP 2026-07-28 requests (stateless: `_meta` instead of `initialize`), over a stdio-like connection and
 //! over Streamable HTTP beside legacy sessions on the same endpoint.
 
-use crate::support::{client, raw_server, server, server_with, text_of, within};
+use crate::support::{raw_server, server, server_with, text_of, within};
 use mcpgen::hub;
 use mcpgen::runtime::server::{Context, Tool, ToolError};
 use serde_json::{Value, json};
@@ -209,18 +209,7 @@ async fn one_handler_serves_a_2025_06_18_client_by_requests_and_a_2026_client_by
         let runs = Arc::new(AtomicU64::new(0));
         let (server, _probe) = server_with(|b| b.tool(interview(Arc::clone(&runs))));
         // The legacy client answers real elicitation requests.
-        let legacy = client(crate::support::rev("2025-06-18"))
-            .capabilities(serde_json::from_value(json!({"elicitation": {}})).expect("capabilities"))
-            .on_elicitation(|params| async move {
-                let message = serde_json::to_value(&params).expect("params")["message"].clone();
-                let (field, value) = if message == "Your name?" { ("name", "Grace") } else { ("colour", "green") };
-                let content = BTreeMap::from([(field.to_owned(), hub::ElicitResultValue::String(value.into()))]);
-                Ok(hub::ElicitResult {
-                    action: hub::ElicitResultAction::Accept,
-                    content: Some(content),
-                    extra: Default::default(),
-                })
-            });
+        let legacy = interviewee(Some(crate::support::rev("2025-06-18")));
         let (c, s) = mcpgen::runtime::transport::in_process();
         let _legacy_handle = server.serve(s);
         let legacy = legacy.connect(c).await.expect("legacy handshake");

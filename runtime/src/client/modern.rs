@@ -23,16 +23,6 @@ pub(super) const MAX_ROUNDS: usize = 16;
 /// How long to wait before sending again a request answered with a `requestState` and no input requests
 /// (the server's "retry later").
 const STATE_ONLY_DELAY: Duration = Duration::from_millis(100);
-/// Methods whose results 2026-07-28 says may never be `input_required`.
-const NEVER_INPUT: [&str; 7] = [
-    "server/discover",
-    "tools/list",
-    "prompts/list",
-    "resources/list",
-    "resources/templates/list",
-    "completion/complete",
-    "subscriptions/listen",
-];
 /// Methods with cacheable results: `ttlMs` and `cacheScope` are required there, and default to `0` and
 /// `"private"` when a server leaves them out.
 const CACHEABLE: [&str; 6] =
@@ -182,7 +172,7 @@ impl Stateless {
                 None => {}
                 Some(Value::String(kind)) if kind == "complete" => {}
                 Some(Value::String(kind)) if kind == "input_required" => {
-                    if NEVER_INPUT.contains(&method) {
+                    if !crate::server::modern::may_ask(method) {
                         return Err(Error::Protocol(format!(
                             "the server answered {method} with input_required, which only tools/call, prompts/get \
                              and resources/read may get"

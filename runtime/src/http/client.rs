@@ -1093,7 +1093,10 @@ fn classify(frame: &str) -> Outgoing {
                 if method == "initialize" {
                     outgoing.initialize = Some(id.clone());
                 }
-                let version = params.pointer("/_meta/io.modelcontextprotocol~1protocolVersion").and_then(Value::as_str);
+                let version = params
+                    .get("_meta")
+                    .and_then(|m| m.get(crate::server::modern::META_VERSION))
+                    .and_then(Value::as_str);
                 if let Some(version) = version.filter(|_| single) {
                     let name = match method.as_str() {
                         "tools/call" | "prompts/get" => params.get("name"),

@@ -598,11 +598,14 @@ struct Stream {
     sink: Sink,
     /// Requests on this stream still to be answered (the GET stream never ends on its own).
     open: usize,
+    /// The error code of an error response that was this stream's first event (2026-07-28: its HTTP
+    /// status follows from the code).
+    first_error: Option<i64>,
 }
 
 impl Stream {
     fn new(sink: Sink, open: usize) -> Self {
-        Stream { events: VecDeque::new(), bytes: 0, next_seq: 1, delivered: 0, sink, open }
+        Stream { events: VecDeque::new(), bytes: 0, next_seq: 1, delivered: 0, sink, open, first_error: None }
     }
 }
 
@@ -665,8 +668,13 @@ impl Streams {
             _ if self.legacy => (STANDALONE, false),
             Route::Session => (STANDALONE, false),
             Route::Related(id) => (self.requests.get(&id).copied().unwrap_or(STANDALONE), false),
-            Route::Response(id) => match self.requests.remove(&id) {
-                Some(stream) => (stream, true),
+            Route::Response(id, code) => match self.requests.remove(&id) {
+                Some(stream) => {
+                    if let Some(s) = self.streams.get_mut(&stream).filter(|s| s.next_seq == 1) {
+                        s.first_error = code;
+                    }
+                    (stream, true)
+                }
                 // The request's stream is gone (the session ended); nothing waits for this.
                 None => return,
             },
@@ -1096,7 +1104,8 @@ async fn modern_post(
     }
     let session = shared.open_session(false, Some(Some(ProtocolVersion::V2026_07_28)))?;
     let (sink, mut events) = listener(&shared.options);
-    lock(&session.streams).open(std::slice::from_ref(&id), Sink::Sse(sink)).map_err(|id| duplicate(&id))?;
+    let stream =
+        lock(&session.streams).open(std::slice::from_ref(&id), Sink::Sse(sink)).map_err(|id| duplicate(&id))?;
     session.forward(vec![String::from_utf8_lossy(&bytes).into_owned()]).await?;
     let guard = EndOnDrop(Arc::clone(&session));
     // A request that fails before it sends anything gets the HTTP status of its error (400 for -32021 …);
@@ -1114,10 +1123,12 @@ async fn modern_post(
         }
         Err(_) => None,
     };
-    if let Some(first) = &first
-        && let Some(response) = first_error(first)
+    let code = lock(&session.streams).streams.get(&stream).and_then(|s| s.first_error);
+    if let (Some(first), Some(status)) = (&first, code.and_then(modern_error_status))
+        && let Some(data) = std::str::from_utf8(first).ok().and_then(|t| t.strip_prefix("data: "))
     {
-        return Ok(response);
+        let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];
+        return Ok((status, headers, data.trim_end().to_owned()).into_response());
     }
     Ok(sse_response(HeaderMap::new(), first, events, shared.options.keep_alive, Some(guard)))
 }
@@ -1166,25 +1177,17 @@ fn arguments_path_is_number(arguments: &Value, path: &[String]) -> bool {
 /// error that comes within it gets its own HTTP status; handlers fail on a missing capability at once).
 const FIRST_EVENT_WAIT: Duration = Duration::from_secs(1);
 
-/// A JSON answer with the error's status when `event` is an error response whose code has one
-/// (`-32020`, `-32021`, `-32022` → 400, `-32601` → 404). Other errors (a bad tool argument's `-32602`)
-/// keep `200`, as the spec's examples do, so that the status does not depend on how soon they come.
-fn first_error(event: &Bytes) -> Option<Response> {
-    let text = std::str::from_utf8(event).ok()?;
-    let data = text.lines().find_map(|line| line.strip_prefix("data:"))?.trim_start();
-    let message: Value = serde_json::from_str(data).ok()?;
-    let code = message.get("error")?.get("code")?.as_i64()?;
-    let status = match code {
-        ErrorObject::METHOD_NOT_FOUND => StatusCode::NOT_FOUND,
+/// The HTTP status of a 2026-07-28 error that has one of its own (`-32020`, `-32021`, `-32022` → 400,
+/// `-32601` → 404). Other errors (a bad tool argument's `-32602`) keep `200`, as the spec's examples do, so
+/// that the status does not depend on how soon they come.
+fn modern_error_status(code: i64) -> Option<StatusCode> {
+    match code {
+        ErrorObject::METHOD_NOT_FOUND => Some(StatusCode::NOT_FOUND),
         modern::HEADER_MISMATCH | modern::MISSING_REQUIRED_CLIENT_CAPABILITY | modern::UNSUPPORTED_PROTOCOL_VERSION => {
-            StatusCode::BAD_REQUEST
+            Some(StatusCode::BAD_REQUEST)
         }
-        _ => return None,
-    };
-    Some(
-        (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], data.to_owned())
-            .into_response(),
-    )
+        _ => None,
+    }
 }
 
 /// The channel of one SSE response: room for a whole replay buffer and then some.
@@ -1411,7 +1414,7 @@ mod tests {
             seen.push(event);
         }
         assert_eq!(seen.len(), 2);
-        streams.deliver("{\"done\":true}".into(), Route::Response(id(1)));
+        streams.deliver("{\"done\":true}".into(), Route::Response(id(1), None));
         let (sink, mut events) = mpsc::channel(16);
         streams.attach(stream, Some(2), &sink).map_err(|_| ()).expect("resumable");
         drop(sink);

@@ -74,6 +74,20 @@ pub struct Context {
 }
 
 impl Context {
+    /// The context of the peer's request `id` with `params` (its `_meta.progressToken` is kept).
+    pub(crate) fn new(
+        id: RequestId,
+        params: Option<&Value>,
+        cancel: CancellationToken,
+        peer: Peer,
+        session: Arc<Session>,
+        negotiated: Arc<Negotiated>,
+        round: Option<Arc<Round>>,
+    ) -> Context {
+        let progress_token = params.and_then(|p| p.get("_meta")).and_then(|m| m.get("progressToken")).cloned();
+        Context { id, cancel, peer, session, progress_token, negotiated, options: None, round, input_key: None }
+    }
+
     /// The JSON-RPC id of the request being handled.
     pub fn request_id(&self) -> &RequestId {
         &self.id

@@ -58,6 +58,25 @@ pub(crate) enum Change {
     Resource(Arc<str>),
 }
 
+impl Change {
+    /// The notification (method, and `uri` for a resource) a listen stream with `filter` gets for this
+    /// change; `None` when the filter does not ask for it.
+    pub(crate) fn notification(&self, filter: &hub::SubscriptionFilter) -> Option<(&'static str, Option<String>)> {
+        let asked = |flag: Option<bool>| flag == Some(true);
+        match self {
+            Change::Tools if asked(filter.tools_list_changed) => Some(("notifications/tools/list_changed", None)),
+            Change::Prompts if asked(filter.prompts_list_changed) => Some(("notifications/prompts/list_changed", None)),
+            Change::Resources if asked(filter.resources_list_changed) => {
+                Some(("notifications/resources/list_changed", None))
+            }
+            Change::Resource(uri) if filter.resource_subscriptions.iter().flatten().any(|s| **s == **uri) => {
+                Some(("notifications/resources/updated", Some(uri.to_string())))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// How many changes a listen stream may fall behind by before it is told that every list changed.
 const CHANGES_BUFFERED: usize = 64;
 

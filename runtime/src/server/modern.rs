@@ -46,6 +46,12 @@ pub(crate) fn serves(method: &str, capabilities: &hub::ServerCapabilities) -> bo
     }
 }
 
+/// The methods whose results may be `input_required` (multi round-trip requests); servers use it nowhere
+/// else, and clients refuse it elsewhere.
+pub(crate) fn may_ask(method: &str) -> bool {
+    matches!(method, "tools/call" | "prompts/get" | "resources/read")
+}
+
 /// The revision named by a request's `_meta` (`-32602` when missing, `-32022` when not spoken here).
 pub(crate) fn version(params: Option<&Value>) -> Result<ProtocolVersion, ErrorObject> {
     let meta = params.and_then(|p| p.get("_meta"));

@@ -21,11 +21,6 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Poll, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The methods whose results may be `input_required`.
-pub(crate) fn may_ask(method: &str) -> bool {
-    matches!(method, "tools/call" | "prompts/get" | "resources/read")
-}
-
 /// Seals and opens `requestState`: the server's MAC key and how long a state stays valid.
 pub(crate) struct Sealer {
     /// `None` when no random key could be made: input requests are then refused rather than sealed with a

@@ -99,8 +99,6 @@ impl Session {
             Ok(negotiated) => Arc::new(negotiated),
             Err(error) => return Box::pin(async move { Err(error) }),
         };
-        let progress_token =
-            request.params.as_ref().and_then(|p| p.get("_meta")).and_then(|m| m.get("progressToken")).cloned();
         let info = self.server.info.clone();
         match request.method.as_str() {
             "server/discover" => {
@@ -134,7 +132,7 @@ impl Session {
         }
         // tools/call, prompts/get and resources/read may ask the client for input (answered in rounds).
         let mut request = request;
-        let round = if super::mrtr::may_ask(&request.method) {
+        let round = if super::modern::may_ask(&request.method) {
             match super::mrtr::Round::open(&self.server.sealer, &request.method, request.params.as_ref()) {
                 Ok(round) => Some(Arc::new(round)),
                 Err(error) => return Box::pin(async move { Err(error) }),
@@ -149,17 +147,15 @@ impl Session {
             params.remove("inputResponses");
             params.remove("requestState");
         }
-        let cx = Context {
-            id: request.id.clone(),
+        let cx = Context::new(
+            request.id.clone(),
+            request.params.as_ref(),
             cancel,
             peer,
-            session: Arc::clone(&self),
-            progress_token,
+            Arc::clone(&self),
             negotiated,
-            options: None,
-            round: round.clone(),
-            input_key: None,
-        };
+            round.clone(),
+        );
         Box::pin(async move {
             let server = Arc::clone(&self.server);
             let outcome = match round {
@@ -224,19 +220,18 @@ impl Session {
                 // Nothing this server offers was asked for: the stream would stay silent forever.
                 return Ok(json!({ "resultType": "complete", "_meta": meta }));
             }
-            let send = |method: &'static str, uri: Option<&str>| {
-                let mut params = json!({ "_meta": meta });
-                if let Some(uri) = uri {
-                    params["uri"] = Value::String(uri.to_owned());
+            // Sends `change` when the stream's filter asks for it.
+            let notify = |change: super::Change| {
+                let (peer, meta, wanted) = (peer.clone(), meta.clone(), change.notification(&honoured));
+                async move {
+                    let Some((method, uri)) = wanted else { return Ok(()) };
+                    let mut params = json!({ "_meta": meta });
+                    if let Some(uri) = uri {
+                        params["uri"] = Value::String(uri);
+                    }
+                    peer.notify(method, Some(params)).await.map_err(internal)
                 }
-                let peer = peer.clone();
-                async move { peer.notify(method, Some(params)).await }
             };
-            let lists = [
-                (honoured.tools_list_changed, "notifications/tools/list_changed"),
-                (honoured.prompts_list_changed, "notifications/prompts/list_changed"),
-                (honoured.resources_list_changed, "notifications/resources/list_changed"),
-            ];
             loop {
                 let change = tokio::select! {
                     change = changes.recv() => change,
@@ -244,33 +239,20 @@ impl Session {
                     () = ending.cancelled() => break,
                     () = closing.cancelled() => break,
                 };
-                let sent = match change {
-                    Ok(super::Change::Tools) if honoured.tools_list_changed.is_some() => send(lists[0].1, None).await,
-                    Ok(super::Change::Prompts) if honoured.prompts_list_changed.is_some() => {
-                        send(lists[1].1, None).await
-                    }
-                    Ok(super::Change::Resources) if honoured.resources_list_changed.is_some() => {
-                        send(lists[2].1, None).await
-                    }
-                    Ok(super::Change::Resource(uri))
-                        if honoured.resource_subscriptions.as_ref().is_some_and(|u| u.iter().any(|s| **s == *uri)) =>
-                    {
-                        send("notifications/resources/updated", Some(&uri)).await
-                    }
-                    Ok(_) => Ok(()),
+                match change {
+                    Ok(change) => notify(change).await?,
                     // Fell behind: every list and resource the stream listens to may have changed.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        for (_, method) in lists.iter().filter(|(wanted, _)| wanted.is_some()) {
-                            send(method, None).await.map_err(internal)?;
+                        let lists = [super::Change::Tools, super::Change::Prompts, super::Change::Resources];
+                        let uris = honoured.resource_subscriptions.iter().flatten();
+                        for change in
+                            lists.into_iter().chain(uris.map(|uri| super::Change::Resource(Arc::from(uri.as_str()))))
+                        {
+                            notify(change).await?;
                         }
-                        for uri in honoured.resource_subscriptions.iter().flatten() {
-                            send("notifications/resources/updated", Some(uri)).await.map_err(internal)?;
-                        }
-                        Ok(())
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                };
-                sent.map_err(internal)?;
+                }
             }
             Ok(json!({ "resultType": "complete", "_meta": meta }))
         })
@@ -608,19 +590,15 @@ impl Service for Session {
             );
             return Box::pin(async move { Err(ErrorObject::new(ErrorObject::INVALID_REQUEST, message)) });
         };
-        let progress_token =
-            request.params.as_ref().and_then(|p| p.get("_meta")).and_then(|m| m.get("progressToken")).cloned();
-        let cx = Context {
-            id: request.id.clone(),
+        let cx = Context::new(
+            request.id.clone(),
+            request.params.as_ref(),
             cancel,
             peer,
-            session: Arc::clone(&self),
-            progress_token,
+            Arc::clone(&self),
             negotiated,
-            options: None,
-            round: None,
-            input_key: None,
-        };
+            None,
+        );
         Box::pin(self.operate(request, cx))
     }
 
@@ -636,17 +614,8 @@ impl Service for Session {
                 let negotiated = self.state().negotiated.clone();
                 let (Some(hook), Some(negotiated)) = (self.server.roots_changed.clone(), negotiated) else { return };
                 // Outside any request: the handle's requests end with the connection.
-                let cx = Context {
-                    id: RequestId::String(method.to_owned()),
-                    cancel: peer.connection_token(),
-                    peer: peer.clone(),
-                    session: Arc::clone(&self),
-                    progress_token: None,
-                    negotiated,
-                    options: None,
-                    round: None,
-                    input_key: None,
-                };
+                let (id, cancel) = (RequestId::String(method.to_owned()), peer.connection_token());
+                let cx = Context::new(id, None, cancel, peer.clone(), Arc::clone(&self), negotiated, None);
                 tokio::spawn(hook(ClientHandle { cx }));
             }
             _ => {}

@@ -76,8 +76,9 @@ pub enum Route {
     Session,
     /// Sent by the handler of the peer's request `id`: progress, log messages, requests to the peer.
     Related(RequestId),
-    /// The response to the peer's request `id`.
-    Response(RequestId),
+    /// The response to the peer's request `id`, with the error code when it is an error response (a
+    /// transport may choose a status by it without parsing the frame).
+    Response(RequestId, Option<i64>),
 }
 
 /// Why a transport could not send or receive.
