@@ -7,7 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-ROWS = ["ignored_any", "serde_json_value", "mcpgen", "rmcp", "rust_mcp_schema"]
+ROWS = ["ignored_any", "serde_json_value", "mcpgen", "mcpgen_sonic", "rmcp", "rust_mcp_schema"]
+# The corpus order (benches/src/lib.rs), smallest first.
+ORDER = ["initialize", "tools_call_request", "progress", "error", "tools_call_result_200b", "tools_list_result_50",
+         "tools_call_result_1mib", "resources_read_blob_1mib"]
 
 
 def fmt_time(ns):
@@ -29,11 +32,12 @@ def main():
         groups.setdefault(group, {})[row] = (median, size)
     for kind in ("decode", "encode"):
         print(f"\n### {kind}\n")
-        print("| message | bytes | " + " | ".join(ROWS) + " | mcpgen / IgnoredAny | rmcp / mcpgen | rust-mcp-schema / mcpgen |")
-        print("|---|---:|" + "---:|" * (len(ROWS) + 3))
-        for group, rows in groups.items():
-            if not group.startswith(kind + "/"):
-                continue
+        print("| message | bytes | " + " | ".join(ROWS) + " | mcpgen / IgnoredAny | mcpgen / sonic | rmcp / mcpgen | rust-mcp-schema / mcpgen |")
+        print("|---|---:|" + "---:|" * (len(ROWS) + 4))
+        names = [g.split("/", 1)[1] for g in groups if g.startswith(kind + "/")]
+        for name in sorted(names, key=lambda n: ORDER.index(n) if n in ORDER else len(ORDER)):
+            group = f"{kind}/{name}"
+            rows = groups[group]
             size = next((s for _, s in rows.values() if s), 0)
             cells = []
             for row in ROWS:
@@ -44,7 +48,7 @@ def main():
                     cells.append("—")
             ratio = lambda a, b: f"{rows[a][0] / rows[b][0]:.2f}×" if a in rows and b in rows else "—"
             print(f"| {group.split('/', 1)[1]} | {size} | " + " | ".join(cells)
-                  + f" | {ratio('mcpgen', 'ignored_any')} | {ratio('rmcp', 'mcpgen')} | {ratio('rust_mcp_schema', 'mcpgen')} |")
+                  + f" | {ratio('mcpgen', 'ignored_any')} | {ratio('mcpgen', 'mcpgen_sonic')} | {ratio('rmcp', 'mcpgen')} | {ratio('rust_mcp_schema', 'mcpgen')} |")
 
 
 if __name__ == "__main__":

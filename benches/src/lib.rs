@@ -84,6 +84,11 @@ pub fn corpus() -> Vec<Sample> {
         "io.modelcontextprotocol/clientCapabilities": {},
         "progressToken": 7,
     });
+    // 2026-07-28 has no handshake: `initialize` is the legacy revision's (2025-11-25), as a client sends it.
+    let initialize = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {"roots": {"listChanged": true}, "sampling": {}, "elicitation": {"form": {}}},
+        "clientInfo": {"name": "bench-client", "title": "Benchmark client", "version": "1.0.0"}}});
     let call = json!({"jsonrpc": "2.0", "id": 12, "method": "tools/call",
         "params": {"name": "add", "arguments": {"a": 2, "b": 3}, "_meta": meta}});
     let progress = json!({"jsonrpc": "2.0", "method": "notifications/progress",
@@ -100,6 +105,7 @@ pub fn corpus() -> Vec<Sample> {
         "contents": [{"uri": "file:///data.bin", "mimeType": "application/octet-stream", "blob": blob(768 * 1024)}],
         "ttlMs": 0, "cacheScope": "private", "resultType": "complete"}});
     vec![
+        Sample { name: "initialize", sender: Sender::Client, method: Some("initialize"), bytes: bytes(&initialize) },
         Sample { name: "tools_call_request", sender: Sender::Client, method: Some("tools/call"), bytes: bytes(&call) },
         Sample {
             name: "progress",

@@ -345,16 +345,38 @@ fn struct_tokens(name: &Ident, docs: &TokenStream, fields: &[Field], default: bo
     } else {
         quote! {}
     };
+    let deserialize = struct_deserialize(name, fields);
     quote! {
         #docs
-        #[derive(Clone, Debug, PartialEq, #derive_default ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Clone, Debug, PartialEq, #derive_default ::serde::Serialize)]
         pub struct #name {
             #(#fs,)*
             /// Members the schema does not declare, kept so that nothing is lost on a round trip.
             #[serde(flatten)]
             pub extra: crate::rpc::JsonObject,
         }
+        #deserialize
     }
+}
+
+/// A one-pass `Deserialize` for a struct with an `extra` map (`crate::rpc::struct_decoder!`): declared
+/// members go to their fields, the others into `extra`. serde's derive would buffer the whole object first
+/// because of the flattened map (`crate::rpc::Member` says why that matters).
+fn struct_deserialize(name: &Ident, fields: &[Field]) -> TokenStream {
+    let members = fields.iter().enumerate().map(|(i, f)| {
+        let fname = ident(&f.name);
+        let index = Literal::usize_unsuffixed(i);
+        let wire = &f.wire;
+        let how = if !f.required || f.nullable {
+            quote! { optional }
+        } else if f.default_when_missing {
+            quote! { defaulted }
+        } else {
+            quote! { required }
+        };
+        quote! { #fname @ #index #wire #how }
+    });
+    quote! { crate::rpc::struct_decoder!(#name { #(#members),* }); }
 }
 
 fn union_tokens(name: &str, docs: &TokenStream, variants: &[Variant], strategy: &Strategy) -> TokenStream {

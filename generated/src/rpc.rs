@@ -330,6 +330,32 @@ pub trait Dispatch: Sized {
     fn serialize_params<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
 }
 
+/// A string read without a copy where the input allows it (no escapes): member names and `method`.
+/// serde's own `Cow<str>` always copies.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(TextVisitor)
+    }
+}
+
 /// Serializes a dispatch enum as the body `{"method": …, "params": …}`; used by the generated `Serialize` impls.
 pub fn serialize_body<T: Dispatch, S: Serializer>(body: &T, s: S) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(None)?;
@@ -348,16 +374,16 @@ pub fn deserialize_body<'de, T: Dispatch, D: Deserializer<'de>>(d: D) -> Result<
             f.write_str("an object with a `method` member")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-            let mut method: Option<String> = None;
+            let mut method: Option<Cow<'de, str>> = None;
             let mut early_params: Option<Value> = None;
             let mut body: Option<T> = None;
-            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            while let Some(Text(key)) = map.next_key()? {
                 match key.as_ref() {
                     "method" => {
                         if method.is_some() {
                             return Err(de::Error::duplicate_field("method"));
                         }
-                        method = Some(map.next_value()?);
+                        method = Some(map.next_value::<Text<'de>>()?.0);
                     }
                     "params" => {
                         if body.is_some() || early_params.is_some() {
@@ -406,6 +432,130 @@ impl<'de, T: Dispatch> DeserializeSeed<'de> for ParamsSeed<'_, T> {
         T::decode_params(self.method, d)
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Struct decoding (the generated `Deserialize` impls of the schema's objects)
+// ---------------------------------------------------------------------------------------------
+
+/// A member name met by a generated struct decoder: the position of a declared member in the struct's
+/// list of wire names, or an undeclared member, kept in the struct's `extra` map.
+///
+/// The generated decoders read an object in one pass, where `#[serde(flatten)]` would first buffer every
+/// member and then decode the struct from the buffer (about twice the work, at every level of nesting).
+#[doc(hidden)]
+pub enum Member {
+    /// The declared member at this position.
+    Declared(usize),
+    /// A member the schema does not declare.
+    Other(String),
+}
+
+/// Reads a member name against a struct's declared wire names.
+#[doc(hidden)]
+pub struct Members(pub &'static [&'static str]);
+
+impl Members {
+    fn find(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|declared| *declared == name)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Members {
+    type Value = Member;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Member, D::Error> {
+        d.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Members {
+    type Value = Member;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Member, E> {
+        Ok(self.find(name).map_or_else(|| Member::Other(name.to_owned()), Member::Declared))
+    }
+    fn visit_string<E: de::Error>(self, name: String) -> Result<Member, E> {
+        Ok(self.find(&name).map_or(Member::Other(name), Member::Declared))
+    }
+}
+
+/// Reads the value of a declared member into its slot; a member given twice is an error.
+#[doc(hidden)]
+pub fn member<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(de::Error::duplicate_field(name));
+    }
+    *slot = Some(map.next_value()?);
+    Ok(())
+}
+
+/// Implements `Deserialize` for a generated struct with an `extra` map, reading the object in one pass.
+/// Each member is `field @ index "wire" how`, where `index` is its position in the list and `how` is
+/// `optional` (an `Option` field; missing or `null` is `None`), `defaulted` (missing is the type's
+/// default) or `required` (missing is an error).
+macro_rules! struct_decoder {
+    ($name:ident { $($field:ident @ $index:literal $wire:literal $how:ident),* }) => {
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                struct Visit;
+                impl<'de> ::serde::de::Visitor<'de> for Visit {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("struct ", stringify!($name)))
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> ::std::result::Result<$name, A::Error> {
+                        const MEMBERS: &[&str] = &[$($wire),*];
+                        $(let mut $field = ::std::option::Option::None;)*
+                        let mut extra = $crate::rpc::JsonObject::new();
+                        while let ::std::option::Option::Some(member) =
+                            map.next_key_seed($crate::rpc::Members(MEMBERS))?
+                        {
+                            match member {
+                                $($crate::rpc::Member::Declared($index) => {
+                                    $crate::rpc::member(&mut map, &mut $field, $wire)?
+                                })*
+                                $crate::rpc::Member::Declared(_) => {
+                                    map.next_value::<::serde::de::IgnoredAny>()?;
+                                }
+                                $crate::rpc::Member::Other(key) => {
+                                    extra.insert(key, map.next_value()?);
+                                }
+                            }
+                        }
+                        ::std::result::Result::Ok($name {
+                            $($field: $crate::rpc::struct_decoder!(@finish $field $wire $how),)*
+                            extra,
+                        })
+                    }
+                }
+                d.deserialize_map(Visit)
+            }
+        }
+    };
+    (@finish $slot:ident $wire:literal optional) => {
+        $slot.flatten()
+    };
+    (@finish $slot:ident $wire:literal defaulted) => {
+        $slot.unwrap_or_default()
+    };
+    (@finish $slot:ident $wire:literal required) => {
+        match $slot {
+            ::std::option::Option::Some(value) => value,
+            ::std::option::Option::None => {
+                return ::std::result::Result::Err(::serde::de::Error::missing_field($wire));
+            }
+        }
+    };
+}
+pub(crate) use struct_decoder;
 
 // ---------------------------------------------------------------------------------------------
 // Envelopes
@@ -458,16 +608,19 @@ impl ErrorResponse {
 }
 
 /// Any JSON-RPC message of one direction: `R` and `N` are the generated dispatch enums of the sender
-/// (e.g. `Message<ClientRequest, ClientNotification>` on a server).
+/// (e.g. `Message<ClientRequest, ClientNotification>` on a server). `T` is the type a result is decoded
+/// as: raw JSON by default, for a receiver that learns from the id which request a result answers;
+/// a concrete result type (with [`decode_message_with_result`]) when the receiver knows it up front,
+/// which decodes the result in the same pass as the envelope.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum Message<R, N> {
+pub enum Message<R, N, T = Box<RawValue>> {
     /// A request.
     Request(Request<R>),
     /// A notification.
     Notification(Notification<N>),
     /// A successful response.
-    Response(Response),
+    Response(Response<T>),
     /// An error response.
     Error(ErrorResponse),
 }
@@ -553,7 +706,7 @@ impl<T: Serialize> Serialize for Response<T> {
     }
 }
 
-impl<R: Dispatch, N: Dispatch> Serialize for Message<R, N> {
+impl<R: Dispatch, N: Dispatch, T: Serialize> Serialize for Message<R, N, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Message::Request(r) => r.serialize(s),
@@ -605,7 +758,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Response<T> {
     }
 }
 
-impl<'de, R: Dispatch, N: Dispatch> Deserialize<'de> for Message<R, N> {
+impl<'de, R: Dispatch, N: Dispatch, T: Deserialize<'de>> Deserialize<'de> for Message<R, N, T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_map(MessageVisitor { params_failed: None, marker: PhantomData })
     }
@@ -642,10 +795,13 @@ enum ParamsSlot<R, N> {
     Raw(Value),
 }
 
-struct MessageVisitor<'c, R, N> {
+/// The types a message visitor produces: request and notification sets, and the result type.
+type MessageTypes<R, N, T> = fn() -> (R, N, T);
+
+struct MessageVisitor<'c, R, N, T = Box<RawValue>> {
     /// Set to the method name when that method's params failed to decode (for -32602 reporting).
     params_failed: Option<&'c ::std::cell::Cell<bool>>,
-    marker: PhantomData<fn() -> (R, N)>,
+    marker: PhantomData<MessageTypes<R, N, T>>,
 }
 
 struct TypedParamsSeed<'m, R, N> {
@@ -665,8 +821,8 @@ impl<'de, R: Dispatch, N: Dispatch> DeserializeSeed<'de> for TypedParamsSeed<'_,
     }
 }
 
-impl<'de, R: Dispatch, N: Dispatch> Visitor<'de> for MessageVisitor<'_, R, N> {
-    type Value = Message<R, N>;
+impl<'de, R: Dispatch, N: Dispatch, T: Deserialize<'de>> Visitor<'de> for MessageVisitor<'_, R, N, T> {
+    type Value = Message<R, N, T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON-RPC 2.0 message object")
@@ -675,12 +831,12 @@ impl<'de, R: Dispatch, N: Dispatch> Visitor<'de> for MessageVisitor<'_, R, N> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut jsonrpc = false;
         let mut id: Option<Option<RequestId>> = None;
-        let mut method: Option<String> = None;
+        let mut method: Option<Cow<'de, str>> = None;
         let mut params: ParamsSlot<R, N> = ParamsSlot::Empty;
         let mut has_params = false;
-        let mut result: Option<Box<RawValue>> = None;
+        let mut result: Option<T> = None;
         let mut error: Option<ErrorObject> = None;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(Text(key)) = map.next_key()? {
             match key.as_ref() {
                 "jsonrpc" => {
                     if jsonrpc {
@@ -699,7 +855,7 @@ impl<'de, R: Dispatch, N: Dispatch> Visitor<'de> for MessageVisitor<'_, R, N> {
                     if method.is_some() {
                         return Err(de::Error::duplicate_field("method"));
                     }
-                    method = Some(map.next_value()?);
+                    method = Some(map.next_value::<Text<'de>>()?.0);
                 }
                 "params" => {
                     if has_params {
@@ -801,7 +957,7 @@ fn reroute<T: Dispatch, F: Dispatch, E: de::Error>(method: &str, body: &F) -> Re
     }
 }
 
-impl<R, N> MessageVisitor<'_, R, N> {
+impl<R, N, X> MessageVisitor<'_, R, N, X> {
     /// Builds a body for a message without `params` (flagging a known method that needs them).
     fn absent<T: Dispatch, E: de::Error>(&self, method: &str) -> Result<T, E> {
         T::decode_absent(method).inspect_err(|_| {
@@ -894,8 +1050,19 @@ pub fn decode_frame<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Frame<R, N
 
 /// Decodes one message (no batches) from bytes; see [`decode_frame`].
 pub fn decode_message<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Message<R, N>, DecodeError> {
+    decode_message_with_result(bytes)
+}
+
+/// Decodes one message whose result, if it is a response, is a `T`: for a receiver that knows which
+/// request the next response answers (one request in flight, or an HTTP response body). The result is
+/// decoded in the same pass as the envelope, where [`decode_message`] keeps it raw and [`Response::decode`]
+/// reads it a second time; for large results that halves the work. A result that is not a `T` is a
+/// `-32600` error.
+pub fn decode_message_with_result<R: Dispatch, N: Dispatch, T: for<'de> Deserialize<'de>>(
+    bytes: &[u8],
+) -> Result<Message<R, N, T>, DecodeError> {
     let failed = ::std::cell::Cell::new(false);
-    let visitor = MessageVisitor::<R, N> { params_failed: Some(&failed), marker: PhantomData };
+    let visitor = MessageVisitor::<R, N, T> { params_failed: Some(&failed), marker: PhantomData };
     let mut de = ::serde_json::Deserializer::from_slice(bytes);
     let outcome = de.deserialize_map(visitor).and_then(|m| de.end().map(|()| m));
     outcome.map_err(|e| {
@@ -1091,39 +1258,144 @@ pub fn decode_union<'de, A, T>(
 where
     A: MapAccess<'de>,
 {
-    let mut buffered: Vec<(String, Option<Value>)> = Vec::new();
+    let mut buffered: Vec<(Cow<'de, str>, Buffered<'de>)> = Vec::new();
     let chosen = loop {
-        let Some(key) = map.next_key::<Cow<'de, str>>()? else {
+        let Some(Text(key)) = map.next_key()? else {
             break pick(None).map_err(de::Error::custom)?;
         };
         match role(&key) {
             KeyRole::Neutral => {
                 let value: Value = map.next_value()?;
-                buffered.push((key.into_owned(), Some(value)));
+                buffered.push((key, Buffered::Value(value)));
             }
             KeyRole::Tag => {
-                let value: Value = map.next_value()?;
+                // Tags are strings: kept as text (borrowed where possible), not as a `Value`.
+                let value: Tag<'de> = map.next_value()?;
                 let index = pick(value.as_str()).map_err(de::Error::custom)?;
-                buffered.push((key.into_owned(), Some(value)));
+                buffered.push((key, value.0));
                 break index;
             }
             KeyRole::Picks(index) => {
                 // The picking key's value stays in the live map and is decoded from there.
-                buffered.push((key.into_owned(), None));
+                buffered.push((key, Buffered::Live));
                 break index;
             }
         }
     };
-    decode(chosen, Replay { buffered: buffered.into_iter(), pending: None, map, marker: PhantomData })
+    decode(chosen, Replay { buffered: buffered.into_iter(), pending: None, map })
+}
+
+/// A member value a union decoder read before it knew the variant.
+enum Buffered<'de> {
+    /// Any value.
+    Value(Value),
+    /// A string value (the tag), borrowed from the input where it has no escapes.
+    Str(Cow<'de, str>),
+    /// Not read: the value is still waiting in the live map (only ever the last member).
+    Live,
+}
+
+/// The value of a tag member: a string, or any other value (a malformed tag, which decoding it as the
+/// variant's field then reports).
+struct Tag<'de>(Buffered<'de>);
+
+impl Tag<'_> {
+    fn as_str(&self) -> Option<&str> {
+        match &self.0 {
+            Buffered::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Tag<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TagVisitor;
+        impl<'de> Visitor<'de> for TagVisitor {
+            type Value = Tag<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a tag")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Tag<'de>, E> {
+                Ok(Tag(Buffered::Str(Cow::Borrowed(v))))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Tag<'de>, E> {
+                Ok(Tag(Buffered::Str(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Tag<'de>, E> {
+                Ok(Tag(Buffered::Str(Cow::Owned(v))))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Tag<'de>, E> {
+                Ok(Tag(Buffered::Value(Value::Bool(v))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Tag<'de>, E> {
+                Ok(Tag(Buffered::Value(Value::from(v))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Tag<'de>, E> {
+                Ok(Tag(Buffered::Value(Value::from(v))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Tag<'de>, E> {
+                Ok(Tag(Buffered::Value(Value::from(v))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Tag<'de>, E> {
+                Ok(Tag(Buffered::Value(Value::Null)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Tag<'de>, A::Error> {
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(|v| Tag(Buffered::Value(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Tag<'de>, A::Error> {
+                Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(|v| Tag(Buffered::Value(v)))
+            }
+        }
+        d.deserialize_any(TagVisitor)
+    }
+}
+
+/// A buffered string replayed as a JSON string value (an `Option` of it is `Some`, an enum its unit variant).
+struct StrValue<'de, E>(Cow<'de, str>, PhantomData<fn() -> E>);
+
+impl<'de, E: de::Error> Deserializer<'de> for StrValue<'de, E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.0 {
+            Cow::Borrowed(s) => visitor.visit_borrowed_str(s),
+            Cow::Owned(s) => visitor.visit_string(s),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, E> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        match self.0 {
+            Cow::Borrowed(s) => de::value::BorrowedStrDeserializer::new(s).deserialize_enum(name, variants, visitor),
+            Cow::Owned(s) => de::value::StringDeserializer::new(s).deserialize_enum(name, variants, visitor),
+        }
+    }
+
+    ::serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
 }
 
 /// The members a union decoder buffered, followed by the rest of the live map.
 pub struct Replay<'de, A> {
-    /// Buffered members; a `None` value (only ever last) is still waiting in the live map.
-    buffered: ::std::vec::IntoIter<(String, Option<Value>)>,
-    pending: Option<Option<Value>>,
+    buffered: ::std::vec::IntoIter<(Cow<'de, str>, Buffered<'de>)>,
+    pending: Option<Buffered<'de>>,
     map: A,
-    marker: PhantomData<&'de ()>,
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
@@ -1132,7 +1404,10 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
         if let Some((key, value)) = self.buffered.next() {
             self.pending = Some(value);
-            return seed.deserialize(key.into_deserializer()).map(Some);
+            return match key {
+                Cow::Borrowed(key) => seed.deserialize(de::value::BorrowedStrDeserializer::new(key)).map(Some),
+                Cow::Owned(key) => seed.deserialize(key.into_deserializer()).map(Some),
+            };
         }
         self.pending = None;
         self.map.next_key_seed(seed)
@@ -1140,8 +1415,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, A::Error> {
         match self.pending.take() {
-            Some(Some(value)) => seed.deserialize(value).map_err(de::Error::custom),
-            Some(None) | None => self.map.next_value_seed(seed),
+            Some(Buffered::Value(value)) => seed.deserialize(value).map_err(de::Error::custom),
+            Some(Buffered::Str(s)) => seed.deserialize(StrValue(s, PhantomData)),
+            Some(Buffered::Live) | None => self.map.next_value_seed(seed),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! (the crate's `Service` trait, implemented by the server and client sessions).
 
 use crate::error::{Error, internal};
+use crate::json;
 use mcpgen_types::rpc::{ErrorObject, RequestId};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -184,7 +185,7 @@ impl Peer {
         let (reply_tx, mut reply_rx) = oneshot::channel();
         let command = Command::Request {
             id: id.clone(),
-            frame: message.to_string(),
+            frame: json::print(&message),
             reply: reply_tx,
             progress: wants_progress.then_some(ptx),
             route: self.route(),
@@ -237,7 +238,7 @@ impl Peer {
         if let Some(params) = params {
             message["params"] = params;
         }
-        self.tx.send(Command::Send(message.to_string(), self.route())).await.map_err(|_| Error::Closed)
+        self.tx.send(Command::Send(json::print(&message), self.route())).await.map_err(|_| Error::Closed)
     }
 
     /// Asks the connection to stop taking new requests, finish the ones in flight (still reading the
@@ -656,7 +657,7 @@ impl Connection {
 
     /// Answers a frame whose request id could not be read.
     async fn send_error(&mut self, id: Option<RequestId>, error: ErrorObject) -> Result<(), Error> {
-        let frame = response_json(id.as_ref(), Err(error)).to_string();
+        let frame = json::print(&response_json(id.as_ref(), Err(error)));
         self.write(frame, Route::Session).await
     }
 
@@ -698,7 +699,7 @@ impl Connection {
     }
 
     async fn on_frame(&mut self, text: &str) -> Result<(), Error> {
-        let value: Value = match serde_json::from_str(text) {
+        let value: Value = match json::parse(text.as_bytes()) {
             Ok(value) => value,
             Err(e) => {
                 return self
@@ -850,7 +851,7 @@ impl Connection {
         match batch {
             None => {
                 let route = id.map_or(Route::Session, |id| Route::Response(id, code));
-                self.write(response.to_string(), route).await
+                self.write(json::print(&response), route).await
             }
             Some(batch) => {
                 if let Some(acc) = self.batches.get_mut(&batch) {
@@ -872,7 +873,7 @@ impl Connection {
         if acc.responses.is_empty() {
             return Ok(());
         }
-        self.write(Value::Array(acc.responses).to_string(), Route::Session).await
+        self.write(json::print(&Value::Array(acc.responses)), Route::Session).await
     }
 }
 

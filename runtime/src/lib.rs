@@ -15,6 +15,7 @@ pub mod engine;
 mod error;
 #[cfg(any(feature = "http-server", feature = "http-client"))]
 pub mod http;
+mod json;
 pub mod revision;
 pub mod server;
 pub mod transport;

@@ -158,3 +158,33 @@ fn building_messages_needs_no_protocol_strings() {
     let text = v::TextContent { text: "hi".into(), ..Default::default() };
     assert_eq!(serde_json::to_string(&text).unwrap(), r#"{"text":"hi","type":"text"}"#);
 }
+
+/// The generated one-pass struct decoders (`rpc::struct_decoder!`) keep serde's rules: undeclared members
+/// go to `extra` and come back out, a member given twice or a required one missing is an error naming it,
+/// `null` in an optional member is `None`, and strings with escapes decode like borrowed ones.
+#[test]
+fn struct_decoders_keep_unknown_members_and_name_bad_ones() {
+    use mcpgen_types::v2026_07_28 as m;
+    let tool: m::Tool = serde_json::from_str(
+        r#"{"name":"a\"b","x-vendor":{"n":[1,2]},"description":null,"inputSchema":{"type":"object"},"title":"T"}"#,
+    )
+    .expect("decodes");
+    assert_eq!(tool.name, "a\"b");
+    assert_eq!(tool.description, None);
+    assert_eq!(tool.title.as_deref(), Some("T"));
+    assert_eq!(tool.extra.get("x-vendor"), Some(&serde_json::json!({"n": [1, 2]})));
+    let back = serde_json::to_value(&tool).expect("encodes");
+    assert_eq!(back["x-vendor"], serde_json::json!({"n": [1, 2]}));
+
+    let twice = serde_json::from_str::<m::Tool>(r#"{"name":"a","name":"b","inputSchema":{"type":"object"}}"#);
+    assert!(twice.unwrap_err().to_string().contains("duplicate field `name`"));
+    let missing = serde_json::from_str::<m::Tool>(r#"{"inputSchema":{"type":"object"}}"#);
+    assert!(missing.unwrap_err().to_string().contains("missing field `name`"));
+    let not_object = serde_json::from_str::<m::Tool>(r#"["name"]"#);
+    assert!(not_object.unwrap_err().to_string().contains("struct Tool"));
+    // The same decoders read `Value`s (what the runtime hands handlers).
+    let from_value: m::Tool =
+        serde_json::from_value(serde_json::json!({"name": "v", "inputSchema": {"type": "object"}, "k": 1}))
+            .expect("decodes from a value");
+    assert_eq!((from_value.name.as_str(), from_value.extra.get("k")), ("v", Some(&serde_json::json!(1))));
+}

@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::*;
 /// Base for objects that include optional annotations for the client. The client can use annotations to inform how objects are used or displayed
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Annotated {
     /// The `annotations` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -12,8 +12,9 @@ pub struct Annotated {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(Annotated { annotations @ 0 "annotations" optional });
 /// The schema at `#/definitions/Annotated/properties/annotations`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct AnnotatedAnnotations {
     /// Describes who the intended customer of this object or data is.
     ///
@@ -31,8 +32,12 @@ pub struct AnnotatedAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    AnnotatedAnnotations { audience @ 0 "audience" optional, priority @ 1 "priority"
+    optional }
+);
 /// The schema at `#/definitions/BlobResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BlobResourceContents {
     /// A base64-encoded string representing the binary data of the item.
     pub blob: ::std::string::String,
@@ -49,8 +54,12 @@ pub struct BlobResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BlobResourceContents { blob @ 0 "blob" required, mime_type @ 1 "mimeType" optional,
+    uri @ 2 "uri" required }
+);
 /// Used by the client to invoke a tool provided by the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CallTool>,
@@ -60,8 +69,11 @@ pub struct CallToolRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/CallToolRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolRequestParams {
     /// The `arguments` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -72,6 +84,10 @@ pub struct CallToolRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolRequestParams { arguments @ 0 "arguments" optional, name @ 1 "name" required
+    }
+);
 /// The server's response to a tool call.
 ///
 /// Any errors that originate from the tool SHOULD be reported inside the result
@@ -82,7 +98,7 @@ pub struct CallToolRequestParams {
 /// However, any errors in _finding_ the tool, an error indicating that the
 /// server does not support tool calls, or any other exceptional conditions,
 /// should be reported as an MCP error response.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -106,6 +122,10 @@ pub struct CallToolResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolResult { meta @ 0 "_meta" optional, content @ 1 "content" required, is_error
+    @ 2 "isError" optional }
+);
 /// The schema at `#/definitions/CallToolResult/properties/content/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -216,7 +236,7 @@ impl<'de> ::serde::Deserialize<'de> for CallToolResultContentItem {
 /// This notification indicates that the result will be unused, so any associated processing SHOULD cease.
 ///
 /// A client MUST NOT attempt to cancel its `initialize` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CancelledNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Cancelled>,
@@ -226,8 +246,11 @@ pub struct CancelledNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelledNotification { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/CancelledNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CancelledNotificationParams {
     /// An optional string describing the reason for the cancellation. This MAY be logged or presented to the user.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -241,8 +264,12 @@ pub struct CancelledNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelledNotificationParams { reason @ 0 "reason" optional, request_id @ 1
+    "requestId" required }
+);
 /// Capabilities a client may support. Known capabilities are defined here, in this schema, but this is not a closed set: any client can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilities {
     /// Experimental, non-standard capabilities that the client supports.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -259,8 +286,12 @@ pub struct ClientCapabilities {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilities { experimental @ 0 "experimental" optional, roots @ 1 "roots"
+    optional, sampling @ 2 "sampling" optional }
+);
 /// Present if the client supports listing roots.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesRoots {
     /// Whether the client supports notifications for changes to the roots list.
     #[serde(
@@ -273,6 +304,9 @@ pub struct ClientCapabilitiesRoots {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesRoots { list_changed @ 0 "listChanged" optional }
+);
 /// The schema at `#/definitions/ClientResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -350,7 +384,7 @@ impl<'de> ::serde::Deserialize<'de> for ClientResult {
     }
 }
 /// A request from the client to the server, to ask for completion options.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CompleteRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Complete>,
@@ -360,8 +394,11 @@ pub struct CompleteRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/CompleteRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CompleteRequestParams {
     /// The argument's information
     pub argument: CompleteRequestParamsArgument,
@@ -371,8 +408,11 @@ pub struct CompleteRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParams { argument @ 0 "argument" required, r#ref @ 1 "ref" required }
+);
 /// The argument's information
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteRequestParamsArgument {
     /// The name of the argument
     pub name: ::std::string::String,
@@ -382,6 +422,10 @@ pub struct CompleteRequestParamsArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParamsArgument { name @ 0 "name" required, value @ 1 "value" required
+    }
+);
 /// The schema at `#/definitions/CompleteRequest/properties/params/properties/ref`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -474,7 +518,7 @@ impl<'de> ::serde::Deserialize<'de> for CompleteRequestParamsRef {
     }
 }
 /// The server's response to a completion/complete request
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -489,8 +533,11 @@ pub struct CompleteResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteResult { meta @ 0 "_meta" optional, completion @ 1 "completion" required }
+);
 /// The schema at `#/definitions/CompleteResult/properties/completion`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
     #[serde(
@@ -508,8 +555,12 @@ pub struct CompleteResultCompletion {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteResultCompletion { has_more @ 0 "hasMore" optional, total @ 1 "total"
+    optional, values @ 2 "values" required }
+);
 /// A request from the server to sample an LLM via the client. The client has full discretion over which model to select. The client should also inform the user before beginning sampling, to allow them to inspect the request (human in the loop) and decide whether to approve it.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CreateMessageRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CreateMessage>,
@@ -519,8 +570,11 @@ pub struct CreateMessageRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/CreateMessageRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CreateMessageRequestParams {
     /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt. The client MAY ignore this request.
     #[serde(
@@ -565,6 +619,13 @@ pub struct CreateMessageRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageRequestParams { include_context @ 0 "includeContext" optional,
+    max_tokens @ 1 "maxTokens" required, messages @ 2 "messages" required, metadata @ 3
+    "metadata" optional, model_preferences @ 4 "modelPreferences" optional,
+    stop_sequences @ 5 "stopSequences" optional, system_prompt @ 6 "systemPrompt"
+    optional, temperature @ 7 "temperature" optional }
+);
 /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt. The client MAY ignore this request.
 #[derive(
     Clone,
@@ -591,7 +652,7 @@ pub enum CreateMessageRequestParamsIncludeContext {
     ThisServer,
 }
 /// The client's response to a sampling/create_message request from the server. The client should inform the user before returning the sampled message, to allow them to inspect the response (human in the loop) and decide whether to allow the server to see it.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CreateMessageResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -617,6 +678,11 @@ pub struct CreateMessageResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageResult { meta @ 0 "_meta" optional, content @ 1 "content" required,
+    model @ 2 "model" required, role @ 3 "role" required, stop_reason @ 4 "stopReason"
+    optional }
+);
 /// The schema at `#/definitions/CreateMessageResult/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -715,7 +781,7 @@ pub type Cursor = ::std::string::String;
 ///
 /// It is up to the client how best to render embedded resources for the benefit
 /// of the LLM and/or the user.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct EmbeddedResource {
     /// The `annotations` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -728,8 +794,12 @@ pub struct EmbeddedResource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    EmbeddedResource { annotations @ 0 "annotations" optional, resource @ 1 "resource"
+    required, r#type @ 2 "type" required }
+);
 /// The schema at `#/definitions/EmbeddedResource/properties/annotations`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct EmbeddedResourceAnnotations {
     /// Describes who the intended customer of this object or data is.
     ///
@@ -747,6 +817,10 @@ pub struct EmbeddedResourceAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    EmbeddedResourceAnnotations { audience @ 0 "audience" optional, priority @ 1
+    "priority" optional }
+);
 /// The schema at `#/definitions/EmbeddedResource/properties/resource`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -824,7 +898,7 @@ impl<'de> ::serde::Deserialize<'de> for EmbeddedResourceResource {
 /// The schema at `#/definitions/EmptyResult`.
 pub type EmptyResult = Result;
 /// Used by the client to get a prompt provided by the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<GetPrompt>,
@@ -834,8 +908,11 @@ pub struct GetPromptRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/GetPromptRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptRequestParams {
     /// Arguments to use for templating the prompt.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -848,8 +925,12 @@ pub struct GetPromptRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptRequestParams { arguments @ 0 "arguments" optional, name @ 1 "name" required
+    }
+);
 /// The server's response to a prompts/get request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -867,8 +948,12 @@ pub struct GetPromptResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptResult { meta @ 0 "_meta" optional, description @ 1 "description" optional,
+    messages @ 2 "messages" required }
+);
 /// An image provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ImageContent {
     /// The `annotations` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -884,8 +969,12 @@ pub struct ImageContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ImageContent { annotations @ 0 "annotations" optional, data @ 1 "data" required,
+    mime_type @ 2 "mimeType" required, r#type @ 3 "type" required }
+);
 /// The schema at `#/definitions/ImageContent/properties/annotations`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ImageContentAnnotations {
     /// Describes who the intended customer of this object or data is.
     ///
@@ -903,6 +992,10 @@ pub struct ImageContentAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ImageContentAnnotations { audience @ 0 "audience" optional, priority @ 1 "priority"
+    optional }
+);
 /// The constant `image` of the `type` member.
 pub enum ImageType {}
 impl crate::rpc::ConstStr for ImageType {
@@ -910,7 +1003,7 @@ impl crate::rpc::ConstStr for ImageType {
     const VALUE: &'static str = "image";
 }
 /// Describes the name and version of an MCP implementation.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Implementation {
     /// The `name` member.
     pub name: ::std::string::String,
@@ -920,8 +1013,11 @@ pub struct Implementation {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Implementation { name @ 0 "name" required, version @ 1 "version" required }
+);
 /// This request is sent from the client to the server when it first connects, asking it to begin initialization.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Initialize>,
@@ -931,8 +1027,11 @@ pub struct InitializeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/InitializeRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializeRequestParams {
     /// The `capabilities` member.
     pub capabilities: ClientCapabilities,
@@ -946,8 +1045,12 @@ pub struct InitializeRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeRequestParams { capabilities @ 0 "capabilities" required, client_info @ 1
+    "clientInfo" required, protocol_version @ 2 "protocolVersion" required }
+);
 /// After receiving an initialize request from the client, the server sends this response.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializeResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -973,8 +1076,13 @@ pub struct InitializeResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeResult { meta @ 0 "_meta" optional, capabilities @ 1 "capabilities"
+    required, instructions @ 2 "instructions" optional, protocol_version @ 3
+    "protocolVersion" required, server_info @ 4 "serverInfo" required }
+);
 /// This notification is sent from the client to the server after initialization has finished.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Initialized>,
@@ -985,8 +1093,12 @@ pub struct InitializedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializedNotification { method @ 0 "method" required, params @ 1 "params" optional
+    }
+);
 /// The schema at `#/definitions/InitializedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
     #[serde(
@@ -999,6 +1111,7 @@ pub struct InitializedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(InitializedNotificationParams { meta @ 0 "_meta" optional });
 /// A response to a request that indicates an error occurred.
 pub type JsonRpcError = crate::rpc::ErrorResponse;
 /// The schema at `#/definitions/JSONRPCMessage`.
@@ -1013,7 +1126,7 @@ pub type JsonRpcRequest = crate::rpc::Request<crate::rpc::AnyRequest>;
 /// A successful (non-error) response to a request.
 pub type JsonRpcResponse = crate::rpc::Response;
 /// Sent from the client to request a list of prompts and prompt templates the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListPromptsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListPrompts>,
@@ -1024,8 +1137,11 @@ pub struct ListPromptsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListPromptsRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/ListPromptsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListPromptsRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1035,8 +1151,9 @@ pub struct ListPromptsRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListPromptsRequestParams { cursor @ 0 "cursor" optional });
 /// The server's response to a prompts/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListPromptsResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -1059,8 +1176,12 @@ pub struct ListPromptsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListPromptsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
+    prompts @ 2 "prompts" required }
+);
 /// Sent from the client to request a list of resource templates the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourceTemplatesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResourceTemplates>,
@@ -1071,8 +1192,12 @@ pub struct ListResourceTemplatesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesRequest { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/ListResourceTemplatesRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourceTemplatesRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1082,8 +1207,11 @@ pub struct ListResourceTemplatesRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesRequestParams { cursor @ 0 "cursor" optional }
+);
 /// The server's response to a resources/templates/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourceTemplatesResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -1107,8 +1235,12 @@ pub struct ListResourceTemplatesResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
+    optional, resource_templates @ 2 "resourceTemplates" required }
+);
 /// Sent from the client to request a list of resources the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourcesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResources>,
@@ -1119,8 +1251,11 @@ pub struct ListResourcesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourcesRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/ListResourcesRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourcesRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1130,8 +1265,9 @@ pub struct ListResourcesRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListResourcesRequestParams { cursor @ 0 "cursor" optional });
 /// The server's response to a resources/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourcesResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -1154,6 +1290,10 @@ pub struct ListResourcesResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourcesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
+    optional, resources @ 2 "resources" required }
+);
 /// Sent from the server to request a list of root URIs from the client. Roots allow
 /// servers to ask for specific directories or files to operate on. A common example
 /// for roots is providing a set of repositories or directories a server should operate
@@ -1161,7 +1301,7 @@ pub struct ListResourcesResult {
 ///
 /// This request is typically used when the server needs to understand the file system
 /// structure or access specific locations that the client has permission to read from.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListRoots>,
@@ -1172,8 +1312,11 @@ pub struct ListRootsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListRootsRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/ListRootsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsRequestParams {
     /// The `_meta` member.
     #[serde(
@@ -1186,8 +1329,9 @@ pub struct ListRootsRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListRootsRequestParams { meta @ 0 "_meta" optional });
 /// The schema at `#/definitions/ListRootsRequest/properties/params/properties/_meta`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -1200,10 +1344,13 @@ pub struct ListRootsRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListRootsRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The client's response to a roots/list request from the server.
 /// This result contains an array of Root objects, each representing a root directory
 /// or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -1218,8 +1365,11 @@ pub struct ListRootsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListRootsResult { meta @ 0 "_meta" optional, roots @ 1 "roots" required }
+);
 /// Sent from the client to request a list of tools the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListToolsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListTools>,
@@ -1230,8 +1380,11 @@ pub struct ListToolsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListToolsRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/ListToolsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListToolsRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1241,8 +1394,9 @@ pub struct ListToolsRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListToolsRequestParams { cursor @ 0 "cursor" optional });
 /// The server's response to a tools/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListToolsResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -1265,6 +1419,10 @@ pub struct ListToolsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListToolsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
+    tools @ 2 "tools" required }
+);
 /// The severity of a log message.
 ///
 /// These map to syslog message severities, as specified in RFC-5424:
@@ -1309,7 +1467,7 @@ pub enum LoggingLevel {
     Warning,
 }
 /// Notification of a log message passed from server to client. If no logging/setLevel request has been sent from the client, the server MAY decide which messages to send automatically.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct LoggingMessageNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<LoggingMessage>,
@@ -1319,8 +1477,12 @@ pub struct LoggingMessageNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LoggingMessageNotification { method @ 0 "method" required, params @ 1 "params"
+    required }
+);
 /// The schema at `#/definitions/LoggingMessageNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct LoggingMessageNotificationParams {
     /// The data to be logged, such as a string message or an object. Any JSON serializable type is allowed here.
     pub data: ::serde_json::Value,
@@ -1333,11 +1495,15 @@ pub struct LoggingMessageNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LoggingMessageNotificationParams { data @ 0 "data" required, level @ 1 "level"
+    required, logger @ 2 "logger" optional }
+);
 /// Hints to use for model selection.
 ///
 /// Keys not declared here are currently left unspecified by the spec and are up
 /// to the client to interpret.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ModelHint {
     /// A hint for a model name.
     ///
@@ -1354,6 +1520,7 @@ pub struct ModelHint {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
 /// The server's preferences for model selection, requested of the client during sampling.
 ///
 /// Because LLMs can vary along multiple dimensions, choosing the "best" model is
@@ -1365,7 +1532,7 @@ pub struct ModelHint {
 /// These preferences are always advisory. The client MAY ignore them. It is also
 /// up to the client to decide how to interpret these preferences and how to
 /// balance them against other considerations.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ModelPreferences {
     /// How much to prioritize cost when selecting a model. A value of 0 means cost
     /// is not important, while a value of 1 means cost is the most important
@@ -1407,8 +1574,13 @@ pub struct ModelPreferences {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ModelPreferences { cost_priority @ 0 "costPriority" optional, hints @ 1 "hints"
+    optional, intelligence_priority @ 2 "intelligencePriority" optional, speed_priority @
+    3 "speedPriority" optional }
+);
 /// The schema at `#/definitions/Notification`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Notification {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -1419,8 +1591,11 @@ pub struct Notification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Notification { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/Notification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct NotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
     #[serde(
@@ -1433,6 +1608,7 @@ pub struct NotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(NotificationParams { meta @ 0 "_meta" optional });
 /// The constant `object` of the `type` member.
 pub enum ObjectType {}
 impl crate::rpc::ConstStr for ObjectType {
@@ -1440,7 +1616,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const VALUE: &'static str = "object";
 }
 /// The schema at `#/definitions/PaginatedRequest`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedRequest {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -1451,8 +1627,11 @@ pub struct PaginatedRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/PaginatedRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1462,8 +1641,9 @@ pub struct PaginatedRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(PaginatedRequestParams { cursor @ 0 "cursor" optional });
 /// The schema at `#/definitions/PaginatedResult`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -1484,8 +1664,11 @@ pub struct PaginatedResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional }
+);
 /// A ping, issued by either the server or the client, to check that the other party is still alive. The receiver must promptly respond, or else may be disconnected.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PingRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Ping>,
@@ -1496,8 +1679,11 @@ pub struct PingRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PingRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/PingRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PingRequestParams {
     /// The `_meta` member.
     #[serde(
@@ -1510,8 +1696,9 @@ pub struct PingRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(PingRequestParams { meta @ 0 "_meta" optional });
 /// The schema at `#/definitions/PingRequest/properties/params/properties/_meta`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PingRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -1524,8 +1711,11 @@ pub struct PingRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PingRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// An out-of-band notification used to inform the receiver of a progress update for a long-running request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ProgressNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Progress>,
@@ -1535,8 +1725,11 @@ pub struct ProgressNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ProgressNotification { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/ProgressNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ProgressNotificationParams {
     /// The progress thus far. This should increase every time progress is made, even if the total is unknown.
     pub progress: ::serde_json::Number,
@@ -1550,10 +1743,14 @@ pub struct ProgressNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ProgressNotificationParams { progress @ 0 "progress" required, progress_token @ 1
+    "progressToken" required, total @ 2 "total" optional }
+);
 /// A progress token, used to associate progress notifications with the original request.
 pub type ProgressToken = crate::rpc::ProgressToken;
 /// A prompt or prompt template that the server offers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Prompt {
     /// A list of arguments to use for templating the prompt.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1567,8 +1764,12 @@ pub struct Prompt {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Prompt { arguments @ 0 "arguments" optional, description @ 1 "description" optional,
+    name @ 2 "name" required }
+);
 /// Describes an argument that a prompt can accept.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptArgument {
     /// A human-readable description of the argument.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1582,8 +1783,12 @@ pub struct PromptArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptArgument { description @ 0 "description" optional, name @ 1 "name" required,
+    required @ 2 "required" optional }
+);
 /// An optional notification from the server to the client, informing it that the list of prompts it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<PromptListChanged>,
@@ -1594,8 +1799,12 @@ pub struct PromptListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptListChangedNotification { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/PromptListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
     #[serde(
@@ -1608,11 +1817,14 @@ pub struct PromptListChangedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptListChangedNotificationParams { meta @ 0 "_meta" optional }
+);
 /// Describes a message returned as part of a prompt.
 ///
 /// This is similar to `SamplingMessage`, but also supports the embedding of
 /// resources from the MCP server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct PromptMessage {
     /// The `content` member.
     pub content: PromptMessageContent,
@@ -1622,6 +1834,9 @@ pub struct PromptMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptMessage { content @ 0 "content" required, role @ 1 "role" required }
+);
 /// The schema at `#/definitions/PromptMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1723,7 +1938,7 @@ impl<'de> ::serde::Deserialize<'de> for PromptMessageContent {
     }
 }
 /// Identifies a prompt.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptReference {
     /// The name of the prompt or prompt template
     pub name: ::std::string::String,
@@ -1733,8 +1948,11 @@ pub struct PromptReference {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptReference { name @ 0 "name" required, r#type @ 1 "type" required }
+);
 /// Sent from the client to the server, to read a specific resource URI.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ReadResource>,
@@ -1744,8 +1962,11 @@ pub struct ReadResourceRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/ReadResourceRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceRequestParams {
     /// The URI of the resource to read. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
@@ -1753,8 +1974,9 @@ pub struct ReadResourceRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ReadResourceRequestParams { uri @ 0 "uri" required });
 /// The server's response to a resources/read request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -1769,6 +1991,9 @@ pub struct ReadResourceResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceResult { meta @ 0 "_meta" optional, contents @ 1 "contents" required }
+);
 /// The schema at `#/definitions/ReadResourceResult/properties/contents/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1856,7 +2081,7 @@ impl crate::rpc::ConstStr for RefResourceType {
     const VALUE: &'static str = "ref/resource";
 }
 /// The schema at `#/definitions/Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Request {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -1867,10 +2092,13 @@ pub struct Request {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Request { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
 /// The schema at `#/definitions/Request/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RequestParams {
     /// The `_meta` member.
     #[serde(
@@ -1883,8 +2111,9 @@ pub struct RequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(RequestParams { meta @ 0 "_meta" optional });
 /// The schema at `#/definitions/Request/properties/params/properties/_meta`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -1897,8 +2126,11 @@ pub struct RequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    RequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// A known resource that the server is capable of reading.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Resource {
     /// The `annotations` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1930,8 +2162,13 @@ pub struct Resource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Resource { annotations @ 0 "annotations" optional, description @ 1 "description"
+    optional, mime_type @ 2 "mimeType" optional, name @ 3 "name" required, size @ 4
+    "size" optional, uri @ 5 "uri" required }
+);
 /// The schema at `#/definitions/Resource/properties/annotations`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceAnnotations {
     /// Describes who the intended customer of this object or data is.
     ///
@@ -1949,8 +2186,12 @@ pub struct ResourceAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceAnnotations { audience @ 0 "audience" optional, priority @ 1 "priority"
+    optional }
+);
 /// The contents of a specific resource or sub-resource.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceContents {
     /// The MIME type of this resource, if known.
     #[serde(
@@ -1965,8 +2206,11 @@ pub struct ResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceContents { mime_type @ 0 "mimeType" optional, uri @ 1 "uri" required }
+);
 /// An optional notification from the server to the client, informing it that the list of resources it can read from has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<ResourceListChanged>,
@@ -1977,8 +2221,12 @@ pub struct ResourceListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceListChangedNotification { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/ResourceListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
     #[serde(
@@ -1991,8 +2239,11 @@ pub struct ResourceListChangedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceListChangedNotificationParams { meta @ 0 "_meta" optional }
+);
 /// A reference to a resource or resource template definition.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceReference {
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefResourceType>,
@@ -2002,8 +2253,11 @@ pub struct ResourceReference {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceReference { r#type @ 0 "type" required, uri @ 1 "uri" required }
+);
 /// A template description for resources available on the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceTemplate {
     /// The `annotations` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2031,8 +2285,13 @@ pub struct ResourceTemplate {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceTemplate { annotations @ 0 "annotations" optional, description @ 1
+    "description" optional, mime_type @ 2 "mimeType" optional, name @ 3 "name" required,
+    uri_template @ 4 "uriTemplate" required }
+);
 /// The schema at `#/definitions/ResourceTemplate/properties/annotations`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceTemplateAnnotations {
     /// Describes who the intended customer of this object or data is.
     ///
@@ -2050,6 +2309,10 @@ pub struct ResourceTemplateAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceTemplateAnnotations { audience @ 0 "audience" optional, priority @ 1
+    "priority" optional }
+);
 /// The constant `resource` of the `type` member.
 pub enum ResourceType {}
 impl crate::rpc::ConstStr for ResourceType {
@@ -2057,7 +2320,7 @@ impl crate::rpc::ConstStr for ResourceType {
     const VALUE: &'static str = "resource";
 }
 /// A notification from the server to the client, informing it that a resource has changed and may need to be read again. This should only be sent if the client previously sent a resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceUpdatedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<ResourceUpdated>,
@@ -2067,8 +2330,12 @@ pub struct ResourceUpdatedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceUpdatedNotification { method @ 0 "method" required, params @ 1 "params"
+    required }
+);
 /// The schema at `#/definitions/ResourceUpdatedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceUpdatedNotificationParams {
     /// The URI of the resource that has been updated. This might be a sub-resource of the one that the client actually subscribed to.
     pub uri: ::std::string::String,
@@ -2076,8 +2343,11 @@ pub struct ResourceUpdatedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceUpdatedNotificationParams { uri @ 0 "uri" required }
+);
 /// The schema at `#/definitions/Result`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Result {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     #[serde(
@@ -2090,6 +2360,7 @@ pub struct Result {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(Result { meta @ 0 "_meta" optional });
 /// The sender or recipient of messages and data in a conversation.
 #[derive(
     Clone,
@@ -2113,7 +2384,7 @@ pub enum Role {
     User,
 }
 /// Represents a root directory or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Root {
     /// An optional name for the root. This can be used to provide a human-readable
     /// identifier for the root, which may be useful for display purposes or for
@@ -2128,10 +2399,11 @@ pub struct Root {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(Root { name @ 0 "name" optional, uri @ 1 "uri" required });
 /// A notification from the client to the server, informing it that the list of roots has changed.
 /// This notification should be sent whenever the client adds, removes, or modifies any root.
 /// The server should then request an updated list of roots using the ListRootsRequest.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RootsListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<RootsListChanged>,
@@ -2142,8 +2414,12 @@ pub struct RootsListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    RootsListChangedNotification { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/RootsListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RootsListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
     #[serde(
@@ -2156,8 +2432,11 @@ pub struct RootsListChangedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    RootsListChangedNotificationParams { meta @ 0 "_meta" optional }
+);
 /// Describes a message issued to or received from an LLM API.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SamplingMessage {
     /// The `content` member.
     pub content: SamplingMessageContent,
@@ -2167,6 +2446,9 @@ pub struct SamplingMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SamplingMessage { content @ 0 "content" required, role @ 1 "role" required }
+);
 /// The schema at `#/definitions/SamplingMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2257,7 +2539,7 @@ impl<'de> ::serde::Deserialize<'de> for SamplingMessageContent {
     }
 }
 /// Capabilities that a server may support. Known capabilities are defined here, in this schema, but this is not a closed set: any server can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilities {
     /// Experimental, non-standard capabilities that the server supports.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2280,8 +2562,13 @@ pub struct ServerCapabilities {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilities { experimental @ 0 "experimental" optional, logging @ 1 "logging"
+    optional, prompts @ 2 "prompts" optional, resources @ 3 "resources" optional, tools @
+    4 "tools" optional }
+);
 /// Present if the server offers any prompt templates.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesPrompts {
     /// Whether this server supports notifications for changes to the prompt list.
     #[serde(
@@ -2294,8 +2581,11 @@ pub struct ServerCapabilitiesPrompts {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesPrompts { list_changed @ 0 "listChanged" optional }
+);
 /// Present if the server offers any resources to read.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesResources {
     /// Whether this server supports notifications for changes to the resource list.
     #[serde(
@@ -2311,8 +2601,12 @@ pub struct ServerCapabilitiesResources {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesResources { list_changed @ 0 "listChanged" optional, subscribe @ 1
+    "subscribe" optional }
+);
 /// Present if the server offers any tools to call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesTools {
     /// Whether this server supports notifications for changes to the tool list.
     #[serde(
@@ -2325,6 +2619,9 @@ pub struct ServerCapabilitiesTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesTools { list_changed @ 0 "listChanged" optional }
+);
 /// The schema at `#/definitions/ServerResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2575,7 +2872,7 @@ impl<'de> ::serde::Deserialize<'de> for ServerResult {
     }
 }
 /// A request from the client to the server, to enable or adjust logging.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SetLevelRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<SetLevel>,
@@ -2585,8 +2882,11 @@ pub struct SetLevelRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SetLevelRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/SetLevelRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SetLevelRequestParams {
     /// The level of logging that the client wants to receive from the server. The server should send all logs at this level and higher (i.e., more severe) to the client as notifications/message.
     pub level: LoggingLevel,
@@ -2594,8 +2894,9 @@ pub struct SetLevelRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(SetLevelRequestParams { level @ 0 "level" required });
 /// Sent from the client to request resources/updated notifications from the server whenever a particular resource changes.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscribeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Subscribe>,
@@ -2605,8 +2906,11 @@ pub struct SubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscribeRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/SubscribeRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscribeRequestParams {
     /// The URI of the resource to subscribe to. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
@@ -2614,8 +2918,9 @@ pub struct SubscribeRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(SubscribeRequestParams { uri @ 0 "uri" required });
 /// Text provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TextContent {
     /// The `annotations` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2628,8 +2933,12 @@ pub struct TextContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TextContent { annotations @ 0 "annotations" optional, text @ 1 "text" required,
+    r#type @ 2 "type" required }
+);
 /// The schema at `#/definitions/TextContent/properties/annotations`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TextContentAnnotations {
     /// Describes who the intended customer of this object or data is.
     ///
@@ -2647,8 +2956,12 @@ pub struct TextContentAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TextContentAnnotations { audience @ 0 "audience" optional, priority @ 1 "priority"
+    optional }
+);
 /// The schema at `#/definitions/TextResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TextResourceContents {
     /// The MIME type of this resource, if known.
     #[serde(
@@ -2665,6 +2978,10 @@ pub struct TextResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TextResourceContents { mime_type @ 0 "mimeType" optional, text @ 1 "text" required,
+    uri @ 2 "uri" required }
+);
 /// The constant `text` of the `type` member.
 pub enum TextType {}
 impl crate::rpc::ConstStr for TextType {
@@ -2672,7 +2989,7 @@ impl crate::rpc::ConstStr for TextType {
     const VALUE: &'static str = "text";
 }
 /// Definition for a tool the client can call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Tool {
     /// A human-readable description of the tool.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2686,8 +3003,12 @@ pub struct Tool {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Tool { description @ 0 "description" optional, input_schema @ 1 "inputSchema"
+    required, name @ 2 "name" required }
+);
 /// A JSON Schema object defining the expected parameters for the tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolInputSchema {
     /// The `properties` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2703,8 +3024,12 @@ pub struct ToolInputSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolInputSchema { properties @ 0 "properties" optional, required @ 1 "required"
+    optional, r#type @ 2 "type" required }
+);
 /// An optional notification from the server to the client, informing it that the list of tools it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<ToolListChanged>,
@@ -2715,8 +3040,12 @@ pub struct ToolListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolListChangedNotification { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/ToolListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolListChangedNotificationParams {
     /// This parameter name is reserved by MCP to allow clients and servers to attach additional metadata to their notifications.
     #[serde(
@@ -2729,8 +3058,11 @@ pub struct ToolListChangedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolListChangedNotificationParams { meta @ 0 "_meta" optional }
+);
 /// Sent from the client to request cancellation of resources/updated notifications from the server. This should follow a previous resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UnsubscribeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Unsubscribe>,
@@ -2740,8 +3072,11 @@ pub struct UnsubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UnsubscribeRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/UnsubscribeRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UnsubscribeRequestParams {
     /// The URI of the resource to unsubscribe from.
     pub uri: ::std::string::String,
@@ -2749,3 +3084,4 @@ pub struct UnsubscribeRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(UnsubscribeRequestParams { uri @ 0 "uri" required });

@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::*;
 /// Optional annotations for the client. The client can use annotations to inform how objects are used or displayed
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Annotations {
     /// Describes who the intended customer of this object or data is.
     ///
@@ -33,8 +33,12 @@ pub struct Annotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Annotations { audience @ 0 "audience" optional, last_modified @ 1 "lastModified"
+    optional, priority @ 2 "priority" optional }
+);
 /// Audio provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioContent {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -57,6 +61,11 @@ pub struct AudioContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    AudioContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
+    required }
+);
 /// The constant `audio` of the `type` member.
 pub enum AudioType {}
 impl crate::rpc::ConstStr for AudioType {
@@ -64,7 +73,7 @@ impl crate::rpc::ConstStr for AudioType {
     const VALUE: &'static str = "audio";
 }
 /// Base interface for metadata with name (identifier) and title (display name) properties.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BaseMetadata {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -80,8 +89,11 @@ pub struct BaseMetadata {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BaseMetadata { name @ 0 "name" required, title @ 1 "title" optional }
+);
 /// The schema at `#/definitions/BlobResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BlobResourceContents {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -105,8 +117,12 @@ pub struct BlobResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BlobResourceContents { meta @ 0 "_meta" optional, blob @ 1 "blob" required, mime_type
+    @ 2 "mimeType" optional, uri @ 3 "uri" required }
+);
 /// The schema at `#/definitions/BooleanSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BooleanSchema {
     /// The `default` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -123,6 +139,10 @@ pub struct BooleanSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BooleanSchema { default @ 0 "default" optional, description @ 1 "description"
+    optional, title @ 2 "title" optional, r#type @ 3 "type" required }
+);
 /// The constant `boolean` of the `type` member.
 pub enum BooleanType {}
 impl crate::rpc::ConstStr for BooleanType {
@@ -130,7 +150,7 @@ impl crate::rpc::ConstStr for BooleanType {
     const VALUE: &'static str = "boolean";
 }
 /// Used by the client to invoke a tool provided by the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CallTool>,
@@ -140,8 +160,11 @@ pub struct CallToolRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/CallToolRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolRequestParams {
     /// The `arguments` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -152,8 +175,12 @@ pub struct CallToolRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolRequestParams { arguments @ 0 "arguments" optional, name @ 1 "name" required
+    }
+);
 /// The server's response to a tool call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -193,6 +220,10 @@ pub struct CallToolResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolResult { meta @ 0 "_meta" optional, content @ 1 "content" required, is_error
+    @ 2 "isError" optional, structured_content @ 3 "structuredContent" optional }
+);
 /// This notification can be sent by either side to indicate that it is cancelling a previously-issued request.
 ///
 /// The request SHOULD still be in-flight, but due to communication latency, it is always possible that this notification MAY arrive after the request has already finished.
@@ -200,7 +231,7 @@ pub struct CallToolResult {
 /// This notification indicates that the result will be unused, so any associated processing SHOULD cease.
 ///
 /// A client MUST NOT attempt to cancel its `initialize` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CancelledNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Cancelled>,
@@ -210,8 +241,11 @@ pub struct CancelledNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelledNotification { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/CancelledNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CancelledNotificationParams {
     /// An optional string describing the reason for the cancellation. This MAY be logged or presented to the user.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -225,8 +259,12 @@ pub struct CancelledNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelledNotificationParams { reason @ 0 "reason" optional, request_id @ 1
+    "requestId" required }
+);
 /// Capabilities a client may support. Known capabilities are defined here, in this schema, but this is not a closed set: any client can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilities {
     /// Present if the client supports elicitation from the server.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -246,8 +284,13 @@ pub struct ClientCapabilities {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilities { elicitation @ 0 "elicitation" optional, experimental @ 1
+    "experimental" optional, roots @ 2 "roots" optional, sampling @ 3 "sampling" optional
+    }
+);
 /// Present if the client supports listing roots.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesRoots {
     /// Whether the client supports notifications for changes to the roots list.
     #[serde(
@@ -260,6 +303,9 @@ pub struct ClientCapabilitiesRoots {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesRoots { list_changed @ 0 "listChanged" optional }
+);
 /// The schema at `#/definitions/ClientResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -350,7 +396,7 @@ impl<'de> ::serde::Deserialize<'de> for ClientResult {
     }
 }
 /// A request from the client to the server, to ask for completion options.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CompleteRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Complete>,
@@ -360,8 +406,11 @@ pub struct CompleteRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/CompleteRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CompleteRequestParams {
     /// The argument's information
     pub argument: CompleteRequestParamsArgument,
@@ -374,8 +423,12 @@ pub struct CompleteRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParams { argument @ 0 "argument" required, context @ 1 "context"
+    optional, r#ref @ 2 "ref" required }
+);
 /// The argument's information
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteRequestParamsArgument {
     /// The name of the argument
     pub name: ::std::string::String,
@@ -385,8 +438,12 @@ pub struct CompleteRequestParamsArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParamsArgument { name @ 0 "name" required, value @ 1 "value" required
+    }
+);
 /// Additional, optional context for completions
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteRequestParamsContext {
     /// Previously-resolved variables in a URI template or prompt.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -397,6 +454,9 @@ pub struct CompleteRequestParamsContext {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParamsContext { arguments @ 0 "arguments" optional }
+);
 /// The schema at `#/definitions/CompleteRequest/properties/params/properties/ref`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -489,7 +549,7 @@ impl<'de> ::serde::Deserialize<'de> for CompleteRequestParamsRef {
     }
 }
 /// The server's response to a completion/complete request
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -504,8 +564,11 @@ pub struct CompleteResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteResult { meta @ 0 "_meta" optional, completion @ 1 "completion" required }
+);
 /// The schema at `#/definitions/CompleteResult/properties/completion`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
     #[serde(
@@ -523,6 +586,10 @@ pub struct CompleteResultCompletion {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteResultCompletion { has_more @ 0 "hasMore" optional, total @ 1 "total"
+    optional, values @ 2 "values" required }
+);
 /// The schema at `#/definitions/ContentBlock`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -636,7 +703,7 @@ impl<'de> ::serde::Deserialize<'de> for ContentBlock {
     }
 }
 /// A request from the server to sample an LLM via the client. The client has full discretion over which model to select. The client should also inform the user before beginning sampling, to allow them to inspect the request (human in the loop) and decide whether to approve it.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CreateMessageRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CreateMessage>,
@@ -646,8 +713,11 @@ pub struct CreateMessageRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/CreateMessageRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CreateMessageRequestParams {
     /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt. The client MAY ignore this request.
     #[serde(
@@ -694,6 +764,13 @@ pub struct CreateMessageRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageRequestParams { include_context @ 0 "includeContext" optional,
+    max_tokens @ 1 "maxTokens" required, messages @ 2 "messages" required, metadata @ 3
+    "metadata" optional, model_preferences @ 4 "modelPreferences" optional,
+    stop_sequences @ 5 "stopSequences" optional, system_prompt @ 6 "systemPrompt"
+    optional, temperature @ 7 "temperature" optional }
+);
 /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt. The client MAY ignore this request.
 #[derive(
     Clone,
@@ -720,7 +797,7 @@ pub enum CreateMessageRequestParamsIncludeContext {
     ThisServer,
 }
 /// The client's response to a sampling/create_message request from the server. The client should inform the user before returning the sampled message, to allow them to inspect the response (human in the loop) and decide whether to allow the server to see it.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CreateMessageResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -746,6 +823,11 @@ pub struct CreateMessageResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageResult { meta @ 0 "_meta" optional, content @ 1 "content" required,
+    model @ 2 "model" required, role @ 3 "role" required, stop_reason @ 4 "stopReason"
+    optional }
+);
 /// The schema at `#/definitions/CreateMessageResult/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -853,7 +935,7 @@ impl<'de> ::serde::Deserialize<'de> for CreateMessageResultContent {
 /// An opaque token used to represent a cursor for pagination.
 pub type Cursor = ::std::string::String;
 /// A request from the server to elicit additional information from the user via the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Elicit>,
@@ -863,8 +945,11 @@ pub struct ElicitRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/ElicitRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestParams {
     /// The message to present to the user.
     pub message: ::std::string::String,
@@ -876,9 +961,13 @@ pub struct ElicitRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestParams { message @ 0 "message" required, requested_schema @ 1
+    "requestedSchema" required }
+);
 /// A restricted subset of JSON Schema.
 /// Only top-level properties are allowed, without nesting.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestParamsRequestedSchema {
     /// The `properties` member.
     pub properties: ::std::collections::BTreeMap<
@@ -894,8 +983,12 @@ pub struct ElicitRequestParamsRequestedSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestParamsRequestedSchema { properties @ 0 "properties" required, required @
+    1 "required" optional, r#type @ 2 "type" required }
+);
 /// The client's response to an elicitation request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ElicitResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -919,6 +1012,10 @@ pub struct ElicitResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitResult { meta @ 0 "_meta" optional, action @ 1 "action" required, content @ 2
+    "content" optional }
+);
 /// The user action in response to the elicitation.
 /// - "accept": User submitted the form/confirmed the action
 /// - "decline": User explicitly declined the action
@@ -1023,7 +1120,7 @@ impl<'de> ::serde::Deserialize<'de> for ElicitResultValue {
 ///
 /// It is up to the client how best to render embedded resources for the benefit
 /// of the LLM and/or the user.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct EmbeddedResource {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1043,6 +1140,10 @@ pub struct EmbeddedResource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    EmbeddedResource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    resource @ 2 "resource" required, r#type @ 3 "type" required }
+);
 /// The schema at `#/definitions/EmbeddedResource/properties/resource`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1120,7 +1221,7 @@ impl<'de> ::serde::Deserialize<'de> for EmbeddedResourceResource {
 /// The schema at `#/definitions/EmptyResult`.
 pub type EmptyResult = Result;
 /// The schema at `#/definitions/EnumSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct EnumSchema {
     /// The `description` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1143,8 +1244,13 @@ pub struct EnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    EnumSchema { description @ 0 "description" optional, r#enum @ 1 "enum" required,
+    enum_names @ 2 "enumNames" optional, title @ 3 "title" optional, r#type @ 4 "type"
+    required }
+);
 /// Used by the client to get a prompt provided by the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<GetPrompt>,
@@ -1154,8 +1260,11 @@ pub struct GetPromptRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/GetPromptRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptRequestParams {
     /// Arguments to use for templating the prompt.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1168,8 +1277,12 @@ pub struct GetPromptRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptRequestParams { arguments @ 0 "arguments" optional, name @ 1 "name" required
+    }
+);
 /// The server's response to a prompts/get request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1187,8 +1300,12 @@ pub struct GetPromptResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptResult { meta @ 0 "_meta" optional, description @ 1 "description" optional,
+    messages @ 2 "messages" required }
+);
 /// An image provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ImageContent {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1211,6 +1328,11 @@ pub struct ImageContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ImageContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
+    required }
+);
 /// The constant `image` of the `type` member.
 pub enum ImageType {}
 impl crate::rpc::ConstStr for ImageType {
@@ -1218,7 +1340,7 @@ impl crate::rpc::ConstStr for ImageType {
     const VALUE: &'static str = "image";
 }
 /// Describes the name and version of an MCP implementation, with an optional title for UI representation.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Implementation {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -1236,8 +1358,12 @@ pub struct Implementation {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Implementation { name @ 0 "name" required, title @ 1 "title" optional, version @ 2
+    "version" required }
+);
 /// This request is sent from the client to the server when it first connects, asking it to begin initialization.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Initialize>,
@@ -1247,8 +1373,11 @@ pub struct InitializeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/InitializeRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializeRequestParams {
     /// The `capabilities` member.
     pub capabilities: ClientCapabilities,
@@ -1262,8 +1391,12 @@ pub struct InitializeRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeRequestParams { capabilities @ 0 "capabilities" required, client_info @ 1
+    "clientInfo" required, protocol_version @ 2 "protocolVersion" required }
+);
 /// After receiving an initialize request from the client, the server sends this response.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializeResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1289,8 +1422,13 @@ pub struct InitializeResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeResult { meta @ 0 "_meta" optional, capabilities @ 1 "capabilities"
+    required, instructions @ 2 "instructions" optional, protocol_version @ 3
+    "protocolVersion" required, server_info @ 4 "serverInfo" required }
+);
 /// This notification is sent from the client to the server after initialization has finished.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Initialized>,
@@ -1301,8 +1439,12 @@ pub struct InitializedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializedNotification { method @ 0 "method" required, params @ 1 "params" optional
+    }
+);
 /// The schema at `#/definitions/InitializedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1315,6 +1457,7 @@ pub struct InitializedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(InitializedNotificationParams { meta @ 0 "_meta" optional });
 /// A response to a request that indicates an error occurred.
 pub type JsonRpcError = crate::rpc::ErrorResponse;
 /// Refers to any valid JSON-RPC object that can be decoded off the wire, or encoded to be sent.
@@ -1329,7 +1472,7 @@ pub type JsonRpcRequest = crate::rpc::Request<crate::rpc::AnyRequest>;
 /// A successful (non-error) response to a request.
 pub type JsonRpcResponse = crate::rpc::Response;
 /// Sent from the client to request a list of prompts and prompt templates the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListPromptsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListPrompts>,
@@ -1340,8 +1483,11 @@ pub struct ListPromptsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListPromptsRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/ListPromptsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListPromptsRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1351,8 +1497,9 @@ pub struct ListPromptsRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListPromptsRequestParams { cursor @ 0 "cursor" optional });
 /// The server's response to a prompts/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListPromptsResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1375,8 +1522,12 @@ pub struct ListPromptsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListPromptsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
+    prompts @ 2 "prompts" required }
+);
 /// Sent from the client to request a list of resource templates the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourceTemplatesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResourceTemplates>,
@@ -1387,8 +1538,12 @@ pub struct ListResourceTemplatesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesRequest { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/ListResourceTemplatesRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourceTemplatesRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1398,8 +1553,11 @@ pub struct ListResourceTemplatesRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesRequestParams { cursor @ 0 "cursor" optional }
+);
 /// The server's response to a resources/templates/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourceTemplatesResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1423,8 +1581,12 @@ pub struct ListResourceTemplatesResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
+    optional, resource_templates @ 2 "resourceTemplates" required }
+);
 /// Sent from the client to request a list of resources the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourcesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResources>,
@@ -1435,8 +1597,11 @@ pub struct ListResourcesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourcesRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/ListResourcesRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourcesRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1446,8 +1611,9 @@ pub struct ListResourcesRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListResourcesRequestParams { cursor @ 0 "cursor" optional });
 /// The server's response to a resources/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourcesResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1470,6 +1636,10 @@ pub struct ListResourcesResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourcesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
+    optional, resources @ 2 "resources" required }
+);
 /// Sent from the server to request a list of root URIs from the client. Roots allow
 /// servers to ask for specific directories or files to operate on. A common example
 /// for roots is providing a set of repositories or directories a server should operate
@@ -1477,7 +1647,7 @@ pub struct ListResourcesResult {
 ///
 /// This request is typically used when the server needs to understand the file system
 /// structure or access specific locations that the client has permission to read from.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListRoots>,
@@ -1488,8 +1658,11 @@ pub struct ListRootsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListRootsRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/ListRootsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsRequestParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1502,8 +1675,9 @@ pub struct ListRootsRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListRootsRequestParams { meta @ 0 "_meta" optional });
 /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -1516,10 +1690,13 @@ pub struct ListRootsRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListRootsRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The client's response to a roots/list request from the server.
 /// This result contains an array of Root objects, each representing a root directory
 /// or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1534,8 +1711,11 @@ pub struct ListRootsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListRootsResult { meta @ 0 "_meta" optional, roots @ 1 "roots" required }
+);
 /// Sent from the client to request a list of tools the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListToolsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListTools>,
@@ -1546,8 +1726,11 @@ pub struct ListToolsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListToolsRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/ListToolsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListToolsRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1557,8 +1740,9 @@ pub struct ListToolsRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListToolsRequestParams { cursor @ 0 "cursor" optional });
 /// The server's response to a tools/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListToolsResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1581,6 +1765,10 @@ pub struct ListToolsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListToolsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
+    tools @ 2 "tools" required }
+);
 /// The severity of a log message.
 ///
 /// These map to syslog message severities, as specified in RFC-5424:
@@ -1625,7 +1813,7 @@ pub enum LoggingLevel {
     Warning,
 }
 /// Notification of a log message passed from server to client. If no logging/setLevel request has been sent from the client, the server MAY decide which messages to send automatically.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct LoggingMessageNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<LoggingMessage>,
@@ -1635,8 +1823,12 @@ pub struct LoggingMessageNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LoggingMessageNotification { method @ 0 "method" required, params @ 1 "params"
+    required }
+);
 /// The schema at `#/definitions/LoggingMessageNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct LoggingMessageNotificationParams {
     /// The data to be logged, such as a string message or an object. Any JSON serializable type is allowed here.
     pub data: ::serde_json::Value,
@@ -1649,11 +1841,15 @@ pub struct LoggingMessageNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LoggingMessageNotificationParams { data @ 0 "data" required, level @ 1 "level"
+    required, logger @ 2 "logger" optional }
+);
 /// Hints to use for model selection.
 ///
 /// Keys not declared here are currently left unspecified by the spec and are up
 /// to the client to interpret.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ModelHint {
     /// A hint for a model name.
     ///
@@ -1670,6 +1866,7 @@ pub struct ModelHint {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
 /// The server's preferences for model selection, requested of the client during sampling.
 ///
 /// Because LLMs can vary along multiple dimensions, choosing the "best" model is
@@ -1681,7 +1878,7 @@ pub struct ModelHint {
 /// These preferences are always advisory. The client MAY ignore them. It is also
 /// up to the client to decide how to interpret these preferences and how to
 /// balance them against other considerations.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ModelPreferences {
     /// How much to prioritize cost when selecting a model. A value of 0 means cost
     /// is not important, while a value of 1 means cost is the most important
@@ -1723,8 +1920,13 @@ pub struct ModelPreferences {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ModelPreferences { cost_priority @ 0 "costPriority" optional, hints @ 1 "hints"
+    optional, intelligence_priority @ 2 "intelligencePriority" optional, speed_priority @
+    3 "speedPriority" optional }
+);
 /// The schema at `#/definitions/Notification`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Notification {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -1735,8 +1937,11 @@ pub struct Notification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Notification { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/Notification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct NotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1749,8 +1954,9 @@ pub struct NotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(NotificationParams { meta @ 0 "_meta" optional });
 /// The schema at `#/definitions/NumberSchema`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct NumberSchema {
     /// The `description` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -1770,6 +1976,11 @@ pub struct NumberSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    NumberSchema { description @ 0 "description" optional, maximum @ 1 "maximum"
+    optional, minimum @ 2 "minimum" optional, title @ 3 "title" optional, r#type @ 4
+    "type" required }
+);
 /// The schema at `#/definitions/NumberSchema/properties/type`.
 #[derive(
     Clone,
@@ -1799,7 +2010,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const VALUE: &'static str = "object";
 }
 /// The schema at `#/definitions/PaginatedRequest`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedRequest {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -1810,8 +2021,11 @@ pub struct PaginatedRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/PaginatedRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
@@ -1821,8 +2035,9 @@ pub struct PaginatedRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(PaginatedRequestParams { cursor @ 0 "cursor" optional });
 /// The schema at `#/definitions/PaginatedResult`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1843,8 +2058,11 @@ pub struct PaginatedResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional }
+);
 /// A ping, issued by either the server or the client, to check that the other party is still alive. The receiver must promptly respond, or else may be disconnected.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PingRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Ping>,
@@ -1855,8 +2073,11 @@ pub struct PingRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PingRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/definitions/PingRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PingRequestParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1869,8 +2090,9 @@ pub struct PingRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(PingRequestParams { meta @ 0 "_meta" optional });
 /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PingRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -1883,6 +2105,9 @@ pub struct PingRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PingRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// Restricted schema definitions that only allow primitive types
 /// without nested objects or arrays.
 #[derive(Clone, Debug, PartialEq)]
@@ -1991,7 +2216,7 @@ impl<'de> ::serde::Deserialize<'de> for PrimitiveSchemaDefinition {
     }
 }
 /// An out-of-band notification used to inform the receiver of a progress update for a long-running request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ProgressNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Progress>,
@@ -2001,8 +2226,11 @@ pub struct ProgressNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ProgressNotification { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/ProgressNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ProgressNotificationParams {
     /// An optional message describing the current progress.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2019,10 +2247,14 @@ pub struct ProgressNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ProgressNotificationParams { message @ 0 "message" optional, progress @ 1 "progress"
+    required, progress_token @ 2 "progressToken" required, total @ 3 "total" optional }
+);
 /// A progress token, used to associate progress notifications with the original request.
 pub type ProgressToken = crate::rpc::ProgressToken;
 /// A prompt or prompt template that the server offers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Prompt {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2051,8 +2283,12 @@ pub struct Prompt {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Prompt { meta @ 0 "_meta" optional, arguments @ 1 "arguments" optional, description @
+    2 "description" optional, name @ 3 "name" required, title @ 4 "title" optional }
+);
 /// Describes an argument that a prompt can accept.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptArgument {
     /// A human-readable description of the argument.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2074,8 +2310,12 @@ pub struct PromptArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptArgument { description @ 0 "description" optional, name @ 1 "name" required,
+    required @ 2 "required" optional, title @ 3 "title" optional }
+);
 /// An optional notification from the server to the client, informing it that the list of prompts it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<PromptListChanged>,
@@ -2086,8 +2326,12 @@ pub struct PromptListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptListChangedNotification { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/PromptListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2100,11 +2344,14 @@ pub struct PromptListChangedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptListChangedNotificationParams { meta @ 0 "_meta" optional }
+);
 /// Describes a message returned as part of a prompt.
 ///
 /// This is similar to `SamplingMessage`, but also supports the embedding of
 /// resources from the MCP server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct PromptMessage {
     /// The `content` member.
     pub content: ContentBlock,
@@ -2114,8 +2361,11 @@ pub struct PromptMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptMessage { content @ 0 "content" required, role @ 1 "role" required }
+);
 /// Identifies a prompt.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptReference {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -2133,8 +2383,12 @@ pub struct PromptReference {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptReference { name @ 0 "name" required, title @ 1 "title" optional, r#type @ 2
+    "type" required }
+);
 /// Sent from the client to the server, to read a specific resource URI.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ReadResource>,
@@ -2144,8 +2398,11 @@ pub struct ReadResourceRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/ReadResourceRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceRequestParams {
     /// The URI of the resource to read. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
@@ -2153,8 +2410,9 @@ pub struct ReadResourceRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ReadResourceRequestParams { uri @ 0 "uri" required });
 /// The server's response to a resources/read request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2169,6 +2427,9 @@ pub struct ReadResourceResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceResult { meta @ 0 "_meta" optional, contents @ 1 "contents" required }
+);
 /// The schema at `#/definitions/ReadResourceResult/properties/contents/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2256,7 +2517,7 @@ impl crate::rpc::ConstStr for RefResourceType {
     const VALUE: &'static str = "ref/resource";
 }
 /// The schema at `#/definitions/Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Request {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -2267,10 +2528,13 @@ pub struct Request {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Request { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
 /// The schema at `#/definitions/Request/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RequestParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2283,8 +2547,9 @@ pub struct RequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(RequestParams { meta @ 0 "_meta" optional });
 /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -2297,8 +2562,11 @@ pub struct RequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    RequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// A known resource that the server is capable of reading.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Resource {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2343,8 +2611,14 @@ pub struct Resource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Resource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    description @ 2 "description" optional, mime_type @ 3 "mimeType" optional, name @ 4
+    "name" required, size @ 5 "size" optional, title @ 6 "title" optional, uri @ 7 "uri"
+    required }
+);
 /// The contents of a specific resource or sub-resource.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceContents {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2366,10 +2640,14 @@ pub struct ResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional, uri
+    @ 2 "uri" required }
+);
 /// A resource that the server is capable of reading, included in a prompt or tool call result.
 ///
 /// Note: resource links returned by tools are not guaranteed to appear in the results of `resources/list` requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceLink {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2416,6 +2694,12 @@ pub struct ResourceLink {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceLink { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    description @ 2 "description" optional, mime_type @ 3 "mimeType" optional, name @ 4
+    "name" required, size @ 5 "size" optional, title @ 6 "title" optional, r#type @ 7
+    "type" required, uri @ 8 "uri" required }
+);
 /// The constant `resource_link` of the `type` member.
 pub enum ResourceLinkType {}
 impl crate::rpc::ConstStr for ResourceLinkType {
@@ -2423,7 +2707,7 @@ impl crate::rpc::ConstStr for ResourceLinkType {
     const VALUE: &'static str = "resource_link";
 }
 /// An optional notification from the server to the client, informing it that the list of resources it can read from has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<ResourceListChanged>,
@@ -2434,8 +2718,12 @@ pub struct ResourceListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceListChangedNotification { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/ResourceListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2448,8 +2736,11 @@ pub struct ResourceListChangedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceListChangedNotificationParams { meta @ 0 "_meta" optional }
+);
 /// A template description for resources available on the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceTemplate {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2490,8 +2781,14 @@ pub struct ResourceTemplate {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceTemplate { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    description @ 2 "description" optional, mime_type @ 3 "mimeType" optional, name @ 4
+    "name" required, title @ 5 "title" optional, uri_template @ 6 "uriTemplate" required
+    }
+);
 /// A reference to a resource or resource template definition.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceTemplateReference {
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefResourceType>,
@@ -2501,6 +2798,9 @@ pub struct ResourceTemplateReference {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceTemplateReference { r#type @ 0 "type" required, uri @ 1 "uri" required }
+);
 /// The constant `resource` of the `type` member.
 pub enum ResourceType {}
 impl crate::rpc::ConstStr for ResourceType {
@@ -2508,7 +2808,7 @@ impl crate::rpc::ConstStr for ResourceType {
     const VALUE: &'static str = "resource";
 }
 /// A notification from the server to the client, informing it that a resource has changed and may need to be read again. This should only be sent if the client previously sent a resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceUpdatedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<ResourceUpdated>,
@@ -2518,8 +2818,12 @@ pub struct ResourceUpdatedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceUpdatedNotification { method @ 0 "method" required, params @ 1 "params"
+    required }
+);
 /// The schema at `#/definitions/ResourceUpdatedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceUpdatedNotificationParams {
     /// The URI of the resource that has been updated. This might be a sub-resource of the one that the client actually subscribed to.
     pub uri: ::std::string::String,
@@ -2527,8 +2831,11 @@ pub struct ResourceUpdatedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceUpdatedNotificationParams { uri @ 0 "uri" required }
+);
 /// The schema at `#/definitions/Result`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Result {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2541,6 +2848,7 @@ pub struct Result {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(Result { meta @ 0 "_meta" optional });
 /// The sender or recipient of messages and data in a conversation.
 #[derive(
     Clone,
@@ -2564,7 +2872,7 @@ pub enum Role {
     User,
 }
 /// Represents a root directory or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Root {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2586,10 +2894,13 @@ pub struct Root {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Root { meta @ 0 "_meta" optional, name @ 1 "name" optional, uri @ 2 "uri" required }
+);
 /// A notification from the client to the server, informing it that the list of roots has changed.
 /// This notification should be sent whenever the client adds, removes, or modifies any root.
 /// The server should then request an updated list of roots using the ListRootsRequest.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RootsListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<RootsListChanged>,
@@ -2600,8 +2911,12 @@ pub struct RootsListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    RootsListChangedNotification { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/RootsListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RootsListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2614,8 +2929,11 @@ pub struct RootsListChangedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    RootsListChangedNotificationParams { meta @ 0 "_meta" optional }
+);
 /// Describes a message issued to or received from an LLM API.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SamplingMessage {
     /// The `content` member.
     pub content: SamplingMessageContent,
@@ -2625,6 +2943,9 @@ pub struct SamplingMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SamplingMessage { content @ 0 "content" required, role @ 1 "role" required }
+);
 /// The schema at `#/definitions/SamplingMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2726,7 +3047,7 @@ impl<'de> ::serde::Deserialize<'de> for SamplingMessageContent {
     }
 }
 /// Capabilities that a server may support. Known capabilities are defined here, in this schema, but this is not a closed set: any server can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilities {
     /// Present if the server supports argument autocompletion suggestions.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2752,8 +3073,13 @@ pub struct ServerCapabilities {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilities { completions @ 0 "completions" optional, experimental @ 1
+    "experimental" optional, logging @ 2 "logging" optional, prompts @ 3 "prompts"
+    optional, resources @ 4 "resources" optional, tools @ 5 "tools" optional }
+);
 /// Present if the server offers any prompt templates.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesPrompts {
     /// Whether this server supports notifications for changes to the prompt list.
     #[serde(
@@ -2766,8 +3092,11 @@ pub struct ServerCapabilitiesPrompts {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesPrompts { list_changed @ 0 "listChanged" optional }
+);
 /// Present if the server offers any resources to read.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesResources {
     /// Whether this server supports notifications for changes to the resource list.
     #[serde(
@@ -2783,8 +3112,12 @@ pub struct ServerCapabilitiesResources {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesResources { list_changed @ 0 "listChanged" optional, subscribe @ 1
+    "subscribe" optional }
+);
 /// Present if the server offers any tools to call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesTools {
     /// Whether this server supports notifications for changes to the tool list.
     #[serde(
@@ -2797,6 +3130,9 @@ pub struct ServerCapabilitiesTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesTools { list_changed @ 0 "listChanged" optional }
+);
 /// The schema at `#/definitions/ServerResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -3048,7 +3384,7 @@ impl<'de> ::serde::Deserialize<'de> for ServerResult {
     }
 }
 /// A request from the client to the server, to enable or adjust logging.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SetLevelRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<SetLevel>,
@@ -3058,8 +3394,11 @@ pub struct SetLevelRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SetLevelRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/SetLevelRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SetLevelRequestParams {
     /// The level of logging that the client wants to receive from the server. The server should send all logs at this level and higher (i.e., more severe) to the client as notifications/message.
     pub level: LoggingLevel,
@@ -3067,8 +3406,9 @@ pub struct SetLevelRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(SetLevelRequestParams { level @ 0 "level" required });
 /// The schema at `#/definitions/StringSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct StringSchema {
     /// The `description` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3099,6 +3439,11 @@ pub struct StringSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    StringSchema { description @ 0 "description" optional, format @ 1 "format" optional,
+    max_length @ 2 "maxLength" optional, min_length @ 3 "minLength" optional, title @ 4
+    "title" optional, r#type @ 5 "type" required }
+);
 /// The schema at `#/definitions/StringSchema/properties/format`.
 #[derive(
     Clone,
@@ -3134,7 +3479,7 @@ impl crate::rpc::ConstStr for StringType {
     const VALUE: &'static str = "string";
 }
 /// Sent from the client to request resources/updated notifications from the server whenever a particular resource changes.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscribeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Subscribe>,
@@ -3144,8 +3489,11 @@ pub struct SubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscribeRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/SubscribeRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscribeRequestParams {
     /// The URI of the resource to subscribe to. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
@@ -3153,8 +3501,9 @@ pub struct SubscribeRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(SubscribeRequestParams { uri @ 0 "uri" required });
 /// Text provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TextContent {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3174,8 +3523,12 @@ pub struct TextContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TextContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, text
+    @ 2 "text" required, r#type @ 3 "type" required }
+);
 /// The schema at `#/definitions/TextResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TextResourceContents {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3199,6 +3552,10 @@ pub struct TextResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TextResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional,
+    text @ 2 "text" required, uri @ 3 "uri" required }
+);
 /// The constant `text` of the `type` member.
 pub enum TextType {}
 impl crate::rpc::ConstStr for TextType {
@@ -3206,7 +3563,7 @@ impl crate::rpc::ConstStr for TextType {
     const VALUE: &'static str = "text";
 }
 /// Definition for a tool the client can call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Tool {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3250,6 +3607,11 @@ pub struct Tool {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Tool { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, description
+    @ 2 "description" optional, input_schema @ 3 "inputSchema" required, name @ 4 "name"
+    required, output_schema @ 5 "outputSchema" optional, title @ 6 "title" optional }
+);
 /// Additional properties describing a Tool to clients.
 ///
 /// NOTE: all properties in ToolAnnotations are **hints**.
@@ -3258,7 +3620,7 @@ pub struct Tool {
 ///
 /// Clients should never make tool use decisions based on ToolAnnotations
 /// received from untrusted servers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolAnnotations {
     /// If true, the tool may perform destructive updates to its environment.
     /// If false, the tool performs only additive updates.
@@ -3312,8 +3674,13 @@ pub struct ToolAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolAnnotations { destructive_hint @ 0 "destructiveHint" optional, idempotent_hint @
+    1 "idempotentHint" optional, open_world_hint @ 2 "openWorldHint" optional,
+    read_only_hint @ 3 "readOnlyHint" optional, title @ 4 "title" optional }
+);
 /// A JSON Schema object defining the expected parameters for the tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolInputSchema {
     /// The `properties` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3329,8 +3696,12 @@ pub struct ToolInputSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolInputSchema { properties @ 0 "properties" optional, required @ 1 "required"
+    optional, r#type @ 2 "type" required }
+);
 /// An optional notification from the server to the client, informing it that the list of tools it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<ToolListChanged>,
@@ -3341,8 +3712,12 @@ pub struct ToolListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolListChangedNotification { method @ 0 "method" required, params @ 1 "params"
+    optional }
+);
 /// The schema at `#/definitions/ToolListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3355,9 +3730,12 @@ pub struct ToolListChangedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolListChangedNotificationParams { meta @ 0 "_meta" optional }
+);
 /// An optional JSON Schema object defining the structure of the tool's output returned in
 /// the structuredContent field of a CallToolResult.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolOutputSchema {
     /// The `properties` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3373,8 +3751,12 @@ pub struct ToolOutputSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolOutputSchema { properties @ 0 "properties" optional, required @ 1 "required"
+    optional, r#type @ 2 "type" required }
+);
 /// Sent from the client to request cancellation of resources/updated notifications from the server. This should follow a previous resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UnsubscribeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Unsubscribe>,
@@ -3384,8 +3766,11 @@ pub struct UnsubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UnsubscribeRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The schema at `#/definitions/UnsubscribeRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UnsubscribeRequestParams {
     /// The URI of the resource to unsubscribe from.
     pub uri: ::std::string::String,
@@ -3393,3 +3778,4 @@ pub struct UnsubscribeRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(UnsubscribeRequestParams { uri @ 0 "uri" required });

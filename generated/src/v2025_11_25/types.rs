@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::*;
 /// Optional annotations for the client. The client can use annotations to inform how objects are used or displayed
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Annotations {
     /// Describes who the intended audience of this object or data is.
     ///
@@ -33,6 +33,10 @@ pub struct Annotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Annotations { audience @ 0 "audience" optional, last_modified @ 1 "lastModified"
+    optional, priority @ 2 "priority" optional }
+);
 /// The constant `array` of the `type` member.
 pub enum ArrayType {}
 impl crate::rpc::ConstStr for ArrayType {
@@ -40,7 +44,7 @@ impl crate::rpc::ConstStr for ArrayType {
     const VALUE: &'static str = "array";
 }
 /// Audio provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioContent {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -63,6 +67,11 @@ pub struct AudioContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    AudioContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
+    required }
+);
 /// The constant `audio` of the `type` member.
 pub enum AudioType {}
 impl crate::rpc::ConstStr for AudioType {
@@ -70,7 +79,7 @@ impl crate::rpc::ConstStr for AudioType {
     const VALUE: &'static str = "audio";
 }
 /// Base interface for metadata with name (identifier) and title (display name) properties.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BaseMetadata {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -86,8 +95,11 @@ pub struct BaseMetadata {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BaseMetadata { name @ 0 "name" required, title @ 1 "title" optional }
+);
 /// The schema at `#/$defs/BlobResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BlobResourceContents {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -111,8 +123,12 @@ pub struct BlobResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BlobResourceContents { meta @ 0 "_meta" optional, blob @ 1 "blob" required, mime_type
+    @ 2 "mimeType" optional, uri @ 3 "uri" required }
+);
 /// The schema at `#/$defs/BooleanSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BooleanSchema {
     /// The `default` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -129,6 +145,10 @@ pub struct BooleanSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BooleanSchema { default @ 0 "default" optional, description @ 1 "description"
+    optional, title @ 2 "title" optional, r#type @ 3 "type" required }
+);
 /// The constant `boolean` of the `type` member.
 pub enum BooleanType {}
 impl crate::rpc::ConstStr for BooleanType {
@@ -136,7 +156,7 @@ impl crate::rpc::ConstStr for BooleanType {
     const VALUE: &'static str = "boolean";
 }
 /// Used by the client to invoke a tool provided by the server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CallToolRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -150,8 +170,12 @@ pub struct CallToolRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `tools/call` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -177,8 +201,12 @@ pub struct CallToolRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolRequestParams { meta @ 0 "_meta" optional, arguments @ 1 "arguments"
+    optional, name @ 2 "name" required, task @ 3 "task" optional }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -191,8 +219,11 @@ pub struct CallToolRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The server's response to a tool call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -232,8 +263,12 @@ pub struct CallToolResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolResult { meta @ 0 "_meta" optional, content @ 1 "content" required, is_error
+    @ 2 "isError" optional, structured_content @ 3 "structuredContent" optional }
+);
 /// A request to cancel a task.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CancelTaskRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -247,8 +282,12 @@ pub struct CancelTaskRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelTaskRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// The schema at `#/$defs/CancelTaskRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CancelTaskRequestParams {
     /// The task identifier to cancel.
     #[serde(rename = "taskId")]
@@ -257,8 +296,9 @@ pub struct CancelTaskRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(CancelTaskRequestParams { task_id @ 0 "taskId" required });
 /// The response to a tasks/cancel request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CancelTaskResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -303,6 +343,12 @@ pub struct CancelTaskResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelTaskResult { meta @ 0 "_meta" optional, created_at @ 1 "createdAt" required,
+    last_updated_at @ 2 "lastUpdatedAt" required, poll_interval @ 3 "pollInterval"
+    optional, status @ 4 "status" required, status_message @ 5 "statusMessage" optional,
+    task_id @ 6 "taskId" required, ttl @ 7 "ttl" optional }
+);
 /// This notification can be sent by either side to indicate that it is cancelling a previously-issued request.
 ///
 /// The request SHOULD still be in-flight, but due to communication latency, it is always possible that this notification MAY arrive after the request has already finished.
@@ -312,7 +358,7 @@ pub struct CancelTaskResult {
 /// A client MUST NOT attempt to cancel its `initialize` request.
 ///
 /// For task cancellation, use the `tasks/cancel` request instead of this notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CancelledNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -324,8 +370,12 @@ pub struct CancelledNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelledNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method" required,
+    params @ 2 "params" required }
+);
 /// Parameters for a `notifications/cancelled` notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CancelledNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -352,8 +402,12 @@ pub struct CancelledNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelledNotificationParams { meta @ 0 "_meta" optional, reason @ 1 "reason"
+    optional, request_id @ 2 "requestId" optional }
+);
 /// Capabilities a client may support. Known capabilities are defined here, in this schema, but this is not a closed set: any client can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilities {
     /// Present if the client supports elicitation from the server.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -376,8 +430,13 @@ pub struct ClientCapabilities {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilities { elicitation @ 0 "elicitation" optional, experimental @ 1
+    "experimental" optional, roots @ 2 "roots" optional, sampling @ 3 "sampling"
+    optional, tasks @ 4 "tasks" optional }
+);
 /// Present if the client supports elicitation from the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesElicitation {
     /// The `form` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -389,8 +448,11 @@ pub struct ClientCapabilitiesElicitation {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesElicitation { form @ 0 "form" optional, url @ 1 "url" optional }
+);
 /// Present if the client supports listing roots.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesRoots {
     /// Whether the client supports notifications for changes to the roots list.
     #[serde(
@@ -403,8 +465,11 @@ pub struct ClientCapabilitiesRoots {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesRoots { list_changed @ 0 "listChanged" optional }
+);
 /// Present if the client supports sampling from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesSampling {
     /// Whether the client supports context inclusion via includeContext parameter.
     /// If not declared, servers SHOULD only use `includeContext: "none"` (or omit it).
@@ -417,8 +482,12 @@ pub struct ClientCapabilitiesSampling {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesSampling { context @ 0 "context" optional, tools @ 1 "tools"
+    optional }
+);
 /// Present if the client supports task-augmented requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesTasks {
     /// Whether this client supports tasks/cancel.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -433,8 +502,12 @@ pub struct ClientCapabilitiesTasks {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesTasks { cancel @ 0 "cancel" optional, list @ 1 "list" optional,
+    requests @ 2 "requests" optional }
+);
 /// Specifies which request types can be augmented with tasks.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesTasksRequests {
     /// Task support for elicitation-related requests.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -446,8 +519,12 @@ pub struct ClientCapabilitiesTasksRequests {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesTasksRequests { elicitation @ 0 "elicitation" optional, sampling @
+    1 "sampling" optional }
+);
 /// Task support for elicitation-related requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesTasksRequestsElicitation {
     /// Whether the client supports task-augmented elicitation/create requests.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -456,8 +533,11 @@ pub struct ClientCapabilitiesTasksRequestsElicitation {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesTasksRequestsElicitation { create @ 0 "create" optional }
+);
 /// Task support for sampling-related requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesTasksRequestsSampling {
     /// Whether the client supports task-augmented sampling/createMessage requests.
     #[serde(
@@ -470,6 +550,10 @@ pub struct ClientCapabilitiesTasksRequestsSampling {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesTasksRequestsSampling { create_message @ 0 "createMessage" optional
+    }
+);
 /// The schema at `#/$defs/ClientResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -632,7 +716,7 @@ impl<'de> ::serde::Deserialize<'de> for ClientResult {
     }
 }
 /// A request from the client to the server, to ask for completion options.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CompleteRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -646,8 +730,12 @@ pub struct CompleteRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `completion/complete` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CompleteRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -667,8 +755,12 @@ pub struct CompleteRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParams { meta @ 0 "_meta" optional, argument @ 1 "argument" required,
+    context @ 2 "context" optional, r#ref @ 3 "ref" required }
+);
 /// The argument's information
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteRequestParamsArgument {
     /// The name of the argument
     pub name: ::std::string::String,
@@ -678,8 +770,12 @@ pub struct CompleteRequestParamsArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParamsArgument { name @ 0 "name" required, value @ 1 "value" required
+    }
+);
 /// Additional, optional context for completions
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteRequestParamsContext {
     /// Previously-resolved variables in a URI template or prompt.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -690,8 +786,11 @@ pub struct CompleteRequestParamsContext {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParamsContext { arguments @ 0 "arguments" optional }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -704,6 +803,9 @@ pub struct CompleteRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The schema at `#/$defs/CompleteRequestParams/properties/ref`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -796,7 +898,7 @@ impl<'de> ::serde::Deserialize<'de> for CompleteRequestParamsRef {
     }
 }
 /// The server's response to a completion/complete request
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -811,8 +913,11 @@ pub struct CompleteResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteResult { meta @ 0 "_meta" optional, completion @ 1 "completion" required }
+);
 /// The schema at `#/$defs/CompleteResult/properties/completion`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
     #[serde(
@@ -830,6 +935,10 @@ pub struct CompleteResultCompletion {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteResultCompletion { has_more @ 0 "hasMore" optional, total @ 1 "total"
+    optional, values @ 2 "values" required }
+);
 /// The schema at `#/$defs/ContentBlock`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -943,7 +1052,7 @@ impl<'de> ::serde::Deserialize<'de> for ContentBlock {
     }
 }
 /// A request from the server to sample an LLM via the client. The client has full discretion over which model to select. The client should also inform the user before beginning sampling, to allow them to inspect the request (human in the loop) and decide whether to approve it.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CreateMessageRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -957,8 +1066,12 @@ pub struct CreateMessageRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
+    2 "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `sampling/createMessage` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CreateMessageRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1037,6 +1150,15 @@ pub struct CreateMessageRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageRequestParams { meta @ 0 "_meta" optional, include_context @ 1
+    "includeContext" optional, max_tokens @ 2 "maxTokens" required, messages @ 3
+    "messages" required, metadata @ 4 "metadata" optional, model_preferences @ 5
+    "modelPreferences" optional, stop_sequences @ 6 "stopSequences" optional,
+    system_prompt @ 7 "systemPrompt" optional, task @ 8 "task" optional, temperature @ 9
+    "temperature" optional, tool_choice @ 10 "toolChoice" optional, tools @ 11 "tools"
+    optional }
+);
 /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt.
 /// The client MAY ignore this request.
 ///
@@ -1067,7 +1189,7 @@ pub enum CreateMessageRequestParamsIncludeContext {
     ThisServer,
 }
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CreateMessageRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -1080,10 +1202,13 @@ pub struct CreateMessageRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The client's response to a sampling/createMessage request from the server.
 /// The client should inform the user before returning the sampled message, to allow them
 /// to inspect the response (human in the loop) and decide whether to allow the server to see it.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CreateMessageResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1117,6 +1242,11 @@ pub struct CreateMessageResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageResult { meta @ 0 "_meta" optional, content @ 1 "content" required,
+    model @ 2 "model" required, role @ 3 "role" required, stop_reason @ 4 "stopReason"
+    optional }
+);
 /// The schema at `#/$defs/CreateMessageResult/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1174,7 +1304,7 @@ impl<'de> ::serde::Deserialize<'de> for CreateMessageResultContent {
     }
 }
 /// A response to a task-augmented request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CreateTaskResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1189,10 +1319,13 @@ pub struct CreateTaskResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateTaskResult { meta @ 0 "_meta" optional, task @ 1 "task" required }
+);
 /// An opaque token used to represent a cursor for pagination.
 pub type Cursor = ::std::string::String;
 /// A request from the server to elicit additional information from the user via the client.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ElicitRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1206,8 +1339,12 @@ pub struct ElicitRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// The parameters for a request to elicit non-sensitive information from the user via a form in the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestFormParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1237,8 +1374,13 @@ pub struct ElicitRequestFormParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestFormParams { meta @ 0 "_meta" optional, message @ 1 "message" required,
+    mode @ 2 "mode" optional, requested_schema @ 3 "requestedSchema" required, task @ 4
+    "task" optional }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestFormParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -1251,9 +1393,12 @@ pub struct ElicitRequestFormParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestFormParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// A restricted subset of JSON Schema.
 /// Only top-level properties are allowed, without nesting.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestFormParamsRequestedSchema {
     /// The `$schema` member.
     #[serde(
@@ -1276,6 +1421,11 @@ pub struct ElicitRequestFormParamsRequestedSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestFormParamsRequestedSchema { schema @ 0 "$schema" optional, properties @
+    1 "properties" required, required @ 2 "required" optional, r#type @ 3 "type" required
+    }
+);
 /// The parameters for a request to elicit additional information from the user via the client.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1360,7 +1510,7 @@ impl<'de> ::serde::Deserialize<'de> for ElicitRequestParams {
     }
 }
 /// The parameters for a request to elicit information from the user via a URL in the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestUrlParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1391,8 +1541,13 @@ pub struct ElicitRequestUrlParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestUrlParams { meta @ 0 "_meta" optional, elicitation_id @ 1
+    "elicitationId" required, message @ 2 "message" required, mode @ 3 "mode" required,
+    task @ 4 "task" optional, url @ 5 "url" required }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestUrlParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -1405,8 +1560,11 @@ pub struct ElicitRequestUrlParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestUrlParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The client's response to an elicitation request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ElicitResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1431,6 +1589,10 @@ pub struct ElicitResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitResult { meta @ 0 "_meta" optional, action @ 1 "action" required, content @ 2
+    "content" optional }
+);
 /// The user action in response to the elicitation.
 /// - "accept": User submitted the form/confirmed the action
 /// - "decline": User explicitly decline the action
@@ -1548,7 +1710,7 @@ impl<'de> ::serde::Deserialize<'de> for ElicitResultValue {
     }
 }
 /// An optional notification from the server to the client, informing it of a completion of a out-of-band elicitation request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitationCompleteNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -1560,8 +1722,12 @@ pub struct ElicitationCompleteNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitationCompleteNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" required }
+);
 /// The schema at `#/$defs/ElicitationCompleteNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitationCompleteNotificationParams {
     /// The ID of the elicitation that completed.
     #[serde(rename = "elicitationId")]
@@ -1570,11 +1736,14 @@ pub struct ElicitationCompleteNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitationCompleteNotificationParams { elicitation_id @ 0 "elicitationId" required }
+);
 /// The contents of a resource, embedded into a prompt or tool call result.
 ///
 /// It is up to the client how best to render embedded resources for the benefit
 /// of the LLM and/or the user.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct EmbeddedResource {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1594,6 +1763,10 @@ pub struct EmbeddedResource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    EmbeddedResource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    resource @ 2 "resource" required, r#type @ 3 "type" required }
+);
 /// The schema at `#/$defs/EmbeddedResource/properties/resource`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1838,7 +2011,7 @@ impl crate::rpc::ConstStr for FormMode {
     const VALUE: &'static str = "form";
 }
 /// Used by the client to get a prompt provided by the server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct GetPromptRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1852,8 +2025,12 @@ pub struct GetPromptRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `prompts/get` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1873,8 +2050,12 @@ pub struct GetPromptRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptRequestParams { meta @ 0 "_meta" optional, arguments @ 1 "arguments"
+    optional, name @ 2 "name" required }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -1887,8 +2068,11 @@ pub struct GetPromptRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The server's response to a prompts/get request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1906,8 +2090,12 @@ pub struct GetPromptResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptResult { meta @ 0 "_meta" optional, description @ 1 "description" optional,
+    messages @ 2 "messages" required }
+);
 /// A request to retrieve the result of a completed task.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct GetTaskPayloadRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1921,8 +2109,12 @@ pub struct GetTaskPayloadRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetTaskPayloadRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method
+    @ 2 "method" required, params @ 3 "params" required }
+);
 /// The schema at `#/$defs/GetTaskPayloadRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetTaskPayloadRequestParams {
     /// The task identifier to retrieve results for.
     #[serde(rename = "taskId")]
@@ -1931,10 +2123,13 @@ pub struct GetTaskPayloadRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetTaskPayloadRequestParams { task_id @ 0 "taskId" required }
+);
 /// The response to a tasks/result request.
 /// The structure matches the result type of the original request.
 /// For example, a tools/call task would return the CallToolResult structure.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetTaskPayloadResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -1947,8 +2142,9 @@ pub struct GetTaskPayloadResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(GetTaskPayloadResult { meta @ 0 "_meta" optional });
 /// A request to retrieve the state of a task.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct GetTaskRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1962,8 +2158,12 @@ pub struct GetTaskRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetTaskRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// The schema at `#/$defs/GetTaskRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetTaskRequestParams {
     /// The task identifier to query.
     #[serde(rename = "taskId")]
@@ -1972,8 +2172,9 @@ pub struct GetTaskRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(GetTaskRequestParams { task_id @ 0 "taskId" required });
 /// The response to a tasks/get request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct GetTaskResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2018,8 +2219,14 @@ pub struct GetTaskResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetTaskResult { meta @ 0 "_meta" optional, created_at @ 1 "createdAt" required,
+    last_updated_at @ 2 "lastUpdatedAt" required, poll_interval @ 3 "pollInterval"
+    optional, status @ 4 "status" required, status_message @ 5 "statusMessage" optional,
+    task_id @ 6 "taskId" required, ttl @ 7 "ttl" optional }
+);
 /// An optionally-sized icon that can be displayed in a user interface.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Icon {
     /// Optional MIME type override if the source MIME type is missing or generic.
     /// For example: `"image/png"`, `"image/jpeg"`, or `"image/svg+xml"`.
@@ -2055,6 +2262,10 @@ pub struct Icon {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Icon { mime_type @ 0 "mimeType" optional, sizes @ 1 "sizes" optional, src @ 2 "src"
+    required, theme @ 3 "theme" optional }
+);
 /// Optional specifier for the theme this icon is designed for. `light` indicates
 /// the icon is designed to be used with a light background, and `dark` indicates
 /// the icon is designed to be used with a dark background.
@@ -2082,7 +2293,7 @@ pub enum IconTheme {
     Light,
 }
 /// Base interface to add `icons` property.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Icons {
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -2099,8 +2310,9 @@ pub struct Icons {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(Icons { icons @ 0 "icons" optional });
 /// An image provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ImageContent {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2123,6 +2335,11 @@ pub struct ImageContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ImageContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
+    required }
+);
 /// The constant `image` of the `type` member.
 pub enum ImageType {}
 impl crate::rpc::ConstStr for ImageType {
@@ -2130,7 +2347,7 @@ impl crate::rpc::ConstStr for ImageType {
     const VALUE: &'static str = "image";
 }
 /// Describes the MCP implementation.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Implementation {
     /// An optional human-readable description of what this implementation does.
     ///
@@ -2173,8 +2390,13 @@ pub struct Implementation {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Implementation { description @ 0 "description" optional, icons @ 1 "icons" optional,
+    name @ 2 "name" required, title @ 3 "title" optional, version @ 4 "version" required,
+    website_url @ 5 "websiteUrl" optional }
+);
 /// This request is sent from the client to the server when it first connects, asking it to begin initialization.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct InitializeRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2188,8 +2410,12 @@ pub struct InitializeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for an `initialize` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializeRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2210,8 +2436,13 @@ pub struct InitializeRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeRequestParams { meta @ 0 "_meta" optional, capabilities @ 1 "capabilities"
+    required, client_info @ 2 "clientInfo" required, protocol_version @ 3
+    "protocolVersion" required }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializeRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -2224,8 +2455,11 @@ pub struct InitializeRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// After receiving an initialize request from the client, the server sends this response.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializeResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2251,8 +2485,13 @@ pub struct InitializeResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializeResult { meta @ 0 "_meta" optional, capabilities @ 1 "capabilities"
+    required, instructions @ 2 "instructions" optional, protocol_version @ 3
+    "protocolVersion" required, server_info @ 4 "serverInfo" required }
+);
 /// This notification is sent from the client to the server after initialization has finished.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InitializedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -2265,6 +2504,10 @@ pub struct InitializedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InitializedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" optional }
+);
 /// A response to a request that indicates an error occurred.
 pub type JsonRpcErrorResponse = crate::rpc::ErrorResponse;
 /// Refers to any valid JSON-RPC object that can be decoded off the wire, or encoded to be sent.
@@ -2354,7 +2597,7 @@ impl<'de> ::serde::Deserialize<'de> for JsonRpcResponse {
 pub type JsonRpcResultResponse = crate::rpc::Response;
 /// Use TitledSingleSelectEnumSchema instead.
 /// This interface will be removed in a future version.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct LegacyTitledEnumSchema {
     /// The `default` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2381,8 +2624,13 @@ pub struct LegacyTitledEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LegacyTitledEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, r#enum @ 2 "enum" required, enum_names @ 3 "enumNames"
+    optional, title @ 4 "title" optional, r#type @ 5 "type" required }
+);
 /// Sent from the client to request a list of prompts and prompt templates the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListPromptsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2397,8 +2645,12 @@ pub struct ListPromptsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListPromptsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" optional }
+);
 /// The server's response to a prompts/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListPromptsResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2421,8 +2673,12 @@ pub struct ListPromptsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListPromptsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
+    prompts @ 2 "prompts" required }
+);
 /// Sent from the client to request a list of resource templates the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListResourceTemplatesRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2437,8 +2693,12 @@ pub struct ListResourceTemplatesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
+    method @ 2 "method" required, params @ 3 "params" optional }
+);
 /// The server's response to a resources/templates/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourceTemplatesResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2462,8 +2722,12 @@ pub struct ListResourceTemplatesResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
+    optional, resource_templates @ 2 "resourceTemplates" required }
+);
 /// Sent from the client to request a list of resources the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListResourcesRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2478,8 +2742,12 @@ pub struct ListResourcesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourcesRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
+    2 "method" required, params @ 3 "params" optional }
+);
 /// The server's response to a resources/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListResourcesResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2502,6 +2770,10 @@ pub struct ListResourcesResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourcesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
+    optional, resources @ 2 "resources" required }
+);
 /// Sent from the server to request a list of root URIs from the client. Roots allow
 /// servers to ask for specific directories or files to operate on. A common example
 /// for roots is providing a set of repositories or directories a server should operate
@@ -2509,7 +2781,7 @@ pub struct ListResourcesResult {
 ///
 /// This request is typically used when the server needs to understand the file system
 /// structure or access specific locations that the client has permission to read from.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListRootsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2524,10 +2796,14 @@ pub struct ListRootsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListRootsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" optional }
+);
 /// The client's response to a roots/list request from the server.
 /// This result contains an array of Root objects, each representing a root directory
 /// or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2542,8 +2818,11 @@ pub struct ListRootsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListRootsResult { meta @ 0 "_meta" optional, roots @ 1 "roots" required }
+);
 /// A request to retrieve a list of tasks.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListTasksRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2558,8 +2837,12 @@ pub struct ListTasksRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListTasksRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" optional }
+);
 /// The response to a tasks/list request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListTasksResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2582,8 +2865,12 @@ pub struct ListTasksResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListTasksResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
+    tasks @ 2 "tasks" required }
+);
 /// Sent from the client to request a list of tools the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListToolsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2598,8 +2885,12 @@ pub struct ListToolsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListToolsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" optional }
+);
 /// The server's response to a tools/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListToolsResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2622,6 +2913,10 @@ pub struct ListToolsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListToolsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
+    tools @ 2 "tools" required }
+);
 /// The severity of a log message.
 ///
 /// These map to syslog message severities, as specified in RFC-5424:
@@ -2666,7 +2961,7 @@ pub enum LoggingLevel {
     Warning,
 }
 /// JSONRPCNotification of a log message passed from server to client. If no logging/setLevel request has been sent from the client, the server MAY decide which messages to send automatically.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct LoggingMessageNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -2678,8 +2973,12 @@ pub struct LoggingMessageNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LoggingMessageNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" required }
+);
 /// Parameters for a `notifications/message` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct LoggingMessageNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2699,11 +2998,15 @@ pub struct LoggingMessageNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LoggingMessageNotificationParams { meta @ 0 "_meta" optional, data @ 1 "data"
+    required, level @ 2 "level" required, logger @ 3 "logger" optional }
+);
 /// Hints to use for model selection.
 ///
 /// Keys not declared here are currently left unspecified by the spec and are up
 /// to the client to interpret.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ModelHint {
     /// A hint for a model name.
     ///
@@ -2720,6 +3023,7 @@ pub struct ModelHint {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
 /// The server's preferences for model selection, requested of the client during sampling.
 ///
 /// Because LLMs can vary along multiple dimensions, choosing the "best" model is
@@ -2731,7 +3035,7 @@ pub struct ModelHint {
 /// These preferences are always advisory. The client MAY ignore them. It is also
 /// up to the client to decide how to interpret these preferences and how to
 /// balance them against other considerations.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ModelPreferences {
     /// How much to prioritize cost when selecting a model. A value of 0 means cost
     /// is not important, while a value of 1 means cost is the most important
@@ -2773,6 +3077,11 @@ pub struct ModelPreferences {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ModelPreferences { cost_priority @ 0 "costPriority" optional, hints @ 1 "hints"
+    optional, intelligence_priority @ 2 "intelligencePriority" optional, speed_priority @
+    3 "speedPriority" optional }
+);
 /// The schema at `#/$defs/MultiSelectEnumSchema`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2879,7 +3188,7 @@ impl<'de> ::serde::Deserialize<'de> for MultiSelectEnumSchema {
     }
 }
 /// The schema at `#/$defs/Notification`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Notification {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -2890,8 +3199,11 @@ pub struct Notification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Notification { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/$defs/NotificationParams`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct NotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2904,8 +3216,9 @@ pub struct NotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(NotificationParams { meta @ 0 "_meta" optional });
 /// The schema at `#/$defs/NumberSchema`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct NumberSchema {
     /// The `default` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2928,6 +3241,11 @@ pub struct NumberSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    NumberSchema { default @ 0 "default" optional, description @ 1 "description"
+    optional, maximum @ 2 "maximum" optional, minimum @ 3 "minimum" optional, title @ 4
+    "title" optional, r#type @ 5 "type" required }
+);
 /// The schema at `#/$defs/NumberSchema/properties/type`.
 #[derive(
     Clone,
@@ -2957,7 +3275,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const VALUE: &'static str = "object";
 }
 /// The schema at `#/$defs/PaginatedRequest`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct PaginatedRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2972,8 +3290,12 @@ pub struct PaginatedRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" optional }
+);
 /// Common parameters for paginated requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -2990,8 +3312,11 @@ pub struct PaginatedRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedRequestParams { meta @ 0 "_meta" optional, cursor @ 1 "cursor" optional }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -3004,8 +3329,11 @@ pub struct PaginatedRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The schema at `#/$defs/PaginatedResult`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3026,8 +3354,11 @@ pub struct PaginatedResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional }
+);
 /// A ping, issued by either the server or the client, to check that the other party is still alive. The receiver must promptly respond, or else may be disconnected.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct PingRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3042,6 +3373,10 @@ pub struct PingRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PingRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" optional }
+);
 /// Restricted schema definitions that only allow primitive types
 /// without nested objects or arrays.
 #[derive(Clone, Debug, PartialEq)]
@@ -3267,7 +3602,7 @@ impl<'de> ::serde::Deserialize<'de> for PrimitiveSchemaDefinition {
     }
 }
 /// An out-of-band notification used to inform the receiver of a progress update for a long-running request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ProgressNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -3279,8 +3614,12 @@ pub struct ProgressNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ProgressNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method" required,
+    params @ 2 "params" required }
+);
 /// Parameters for a `notifications/progress` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ProgressNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3304,10 +3643,15 @@ pub struct ProgressNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ProgressNotificationParams { meta @ 0 "_meta" optional, message @ 1 "message"
+    optional, progress @ 2 "progress" required, progress_token @ 3 "progressToken"
+    required, total @ 4 "total" optional }
+);
 /// A progress token, used to associate progress notifications with the original request.
 pub type ProgressToken = crate::rpc::ProgressToken;
 /// A prompt or prompt template that the server offers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Prompt {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3347,8 +3691,13 @@ pub struct Prompt {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Prompt { meta @ 0 "_meta" optional, arguments @ 1 "arguments" optional, description @
+    2 "description" optional, icons @ 3 "icons" optional, name @ 4 "name" required, title
+    @ 5 "title" optional }
+);
 /// Describes an argument that a prompt can accept.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptArgument {
     /// A human-readable description of the argument.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3370,8 +3719,12 @@ pub struct PromptArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptArgument { description @ 0 "description" optional, name @ 1 "name" required,
+    required @ 2 "required" optional, title @ 3 "title" optional }
+);
 /// An optional notification from the server to the client, informing it that the list of prompts it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -3384,11 +3737,15 @@ pub struct PromptListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" optional }
+);
 /// Describes a message returned as part of a prompt.
 ///
 /// This is similar to `SamplingMessage`, but also supports the embedding of
 /// resources from the MCP server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct PromptMessage {
     /// The `content` member.
     pub content: ContentBlock,
@@ -3398,8 +3755,11 @@ pub struct PromptMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptMessage { content @ 0 "content" required, role @ 1 "role" required }
+);
 /// Identifies a prompt.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptReference {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -3417,8 +3777,12 @@ pub struct PromptReference {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptReference { name @ 0 "name" required, title @ 1 "title" optional, r#type @ 2
+    "type" required }
+);
 /// Sent from the client to the server, to read a specific resource URI.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ReadResourceRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3432,8 +3796,12 @@ pub struct ReadResourceRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
+    2 "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `resources/read` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3448,8 +3816,11 @@ pub struct ReadResourceRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceRequestParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -3462,8 +3833,11 @@ pub struct ReadResourceRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The server's response to a resources/read request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3478,6 +3852,9 @@ pub struct ReadResourceResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceResult { meta @ 0 "_meta" optional, contents @ 1 "contents" required }
+);
 /// The schema at `#/$defs/ReadResourceResult/properties/contents/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -3566,7 +3943,7 @@ impl crate::rpc::ConstStr for RefResourceType {
 }
 /// Metadata for associating messages with a task.
 /// Include this in the `_meta` field under the key `io.modelcontextprotocol/related-task`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RelatedTaskMetadata {
     /// The task identifier this message is associated with.
     #[serde(rename = "taskId")]
@@ -3575,8 +3952,9 @@ pub struct RelatedTaskMetadata {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(RelatedTaskMetadata { task_id @ 0 "taskId" required });
 /// The schema at `#/$defs/Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Request {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -3587,10 +3965,13 @@ pub struct Request {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Request { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
 /// Common params for any request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3603,8 +3984,9 @@ pub struct RequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(RequestParams { meta @ 0 "_meta" optional });
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -3617,8 +3999,11 @@ pub struct RequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    RequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// A known resource that the server is capable of reading.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Resource {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3674,8 +4059,14 @@ pub struct Resource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Resource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
+    "mimeType" optional, name @ 5 "name" required, size @ 6 "size" optional, title @ 7
+    "title" optional, uri @ 8 "uri" required }
+);
 /// The contents of a specific resource or sub-resource.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceContents {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3697,10 +4088,14 @@ pub struct ResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional, uri
+    @ 2 "uri" required }
+);
 /// A resource that the server is capable of reading, included in a prompt or tool call result.
 ///
 /// Note: resource links returned by tools are not guaranteed to appear in the results of `resources/list` requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceLink {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3758,6 +4153,12 @@ pub struct ResourceLink {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceLink { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
+    "mimeType" optional, name @ 5 "name" required, size @ 6 "size" optional, title @ 7
+    "title" optional, r#type @ 8 "type" required, uri @ 9 "uri" required }
+);
 /// The constant `resource_link` of the `type` member.
 pub enum ResourceLinkType {}
 impl crate::rpc::ConstStr for ResourceLinkType {
@@ -3765,7 +4166,7 @@ impl crate::rpc::ConstStr for ResourceLinkType {
     const VALUE: &'static str = "resource_link";
 }
 /// An optional notification from the server to the client, informing it that the list of resources it can read from has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -3778,8 +4179,12 @@ pub struct ResourceListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" optional }
+);
 /// Common parameters when working with resources.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3794,8 +4199,11 @@ pub struct ResourceRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceRequestParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -3808,8 +4216,11 @@ pub struct ResourceRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// A template description for resources available on the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceTemplate {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3861,8 +4272,14 @@ pub struct ResourceTemplate {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceTemplate { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
+    "mimeType" optional, name @ 5 "name" required, title @ 6 "title" optional,
+    uri_template @ 7 "uriTemplate" required }
+);
 /// A reference to a resource or resource template definition.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceTemplateReference {
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefResourceType>,
@@ -3872,6 +4289,9 @@ pub struct ResourceTemplateReference {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceTemplateReference { r#type @ 0 "type" required, uri @ 1 "uri" required }
+);
 /// The constant `resource` of the `type` member.
 pub enum ResourceType {}
 impl crate::rpc::ConstStr for ResourceType {
@@ -3879,7 +4299,7 @@ impl crate::rpc::ConstStr for ResourceType {
     const VALUE: &'static str = "resource";
 }
 /// A notification from the server to the client, informing it that a resource has changed and may need to be read again. This should only be sent if the client previously sent a resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceUpdatedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -3891,8 +4311,12 @@ pub struct ResourceUpdatedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceUpdatedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" required }
+);
 /// Parameters for a `notifications/resources/updated` notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceUpdatedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3907,8 +4331,12 @@ pub struct ResourceUpdatedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceUpdatedNotificationParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required
+    }
+);
 /// The schema at `#/$defs/Result`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Result {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3921,6 +4349,7 @@ pub struct Result {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(Result { meta @ 0 "_meta" optional });
 /// The sender or recipient of messages and data in a conversation.
 #[derive(
     Clone,
@@ -3944,7 +4373,7 @@ pub enum Role {
     User,
 }
 /// Represents a root directory or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Root {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -3966,10 +4395,13 @@ pub struct Root {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Root { meta @ 0 "_meta" optional, name @ 1 "name" optional, uri @ 2 "uri" required }
+);
 /// A notification from the client to the server, informing it that the list of roots has changed.
 /// This notification should be sent whenever the client adds, removes, or modifies any root.
 /// The server should then request an updated list of roots using the ListRootsRequest.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RootsListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -3982,8 +4414,12 @@ pub struct RootsListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    RootsListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" optional }
+);
 /// Describes a message issued to or received from an LLM API.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SamplingMessage {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -4000,6 +4436,10 @@ pub struct SamplingMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SamplingMessage { meta @ 0 "_meta" optional, content @ 1 "content" required, role @ 2
+    "role" required }
+);
 /// The schema at `#/$defs/SamplingMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -4185,7 +4625,7 @@ impl<'de> ::serde::Deserialize<'de> for SamplingMessageContentBlock {
     }
 }
 /// Capabilities that a server may support. Known capabilities are defined here, in this schema, but this is not a closed set: any server can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilities {
     /// Present if the server supports argument autocompletion suggestions.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4214,8 +4654,14 @@ pub struct ServerCapabilities {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilities { completions @ 0 "completions" optional, experimental @ 1
+    "experimental" optional, logging @ 2 "logging" optional, prompts @ 3 "prompts"
+    optional, resources @ 4 "resources" optional, tasks @ 5 "tasks" optional, tools @ 6
+    "tools" optional }
+);
 /// Present if the server offers any prompt templates.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesPrompts {
     /// Whether this server supports notifications for changes to the prompt list.
     #[serde(
@@ -4228,8 +4674,11 @@ pub struct ServerCapabilitiesPrompts {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesPrompts { list_changed @ 0 "listChanged" optional }
+);
 /// Present if the server offers any resources to read.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesResources {
     /// Whether this server supports notifications for changes to the resource list.
     #[serde(
@@ -4245,8 +4694,12 @@ pub struct ServerCapabilitiesResources {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesResources { list_changed @ 0 "listChanged" optional, subscribe @ 1
+    "subscribe" optional }
+);
 /// Present if the server supports task-augmented requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesTasks {
     /// Whether this server supports tasks/cancel.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4261,8 +4714,12 @@ pub struct ServerCapabilitiesTasks {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesTasks { cancel @ 0 "cancel" optional, list @ 1 "list" optional,
+    requests @ 2 "requests" optional }
+);
 /// Specifies which request types can be augmented with tasks.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesTasksRequests {
     /// Task support for tool-related requests.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4271,8 +4728,11 @@ pub struct ServerCapabilitiesTasksRequests {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesTasksRequests { tools @ 0 "tools" optional }
+);
 /// Task support for tool-related requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesTasksRequestsTools {
     /// Whether the server supports task-augmented tools/call requests.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4281,8 +4741,11 @@ pub struct ServerCapabilitiesTasksRequestsTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesTasksRequestsTools { call @ 0 "call" optional }
+);
 /// Present if the server offers any tools to call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesTools {
     /// Whether this server supports notifications for changes to the tool list.
     #[serde(
@@ -4295,6 +4758,9 @@ pub struct ServerCapabilitiesTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesTools { list_changed @ 0 "listChanged" optional }
+);
 /// The schema at `#/$defs/ServerResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -4638,7 +5104,7 @@ impl<'de> ::serde::Deserialize<'de> for ServerResult {
     }
 }
 /// A request from the client to the server, to enable or adjust logging.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SetLevelRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -4652,8 +5118,12 @@ pub struct SetLevelRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SetLevelRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `logging/setLevel` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SetLevelRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -4668,8 +5138,11 @@ pub struct SetLevelRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SetLevelRequestParams { meta @ 0 "_meta" optional, level @ 1 "level" required }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SetLevelRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -4682,6 +5155,9 @@ pub struct SetLevelRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SetLevelRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// The schema at `#/$defs/SingleSelectEnumSchema`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -4757,7 +5233,7 @@ impl<'de> ::serde::Deserialize<'de> for SingleSelectEnumSchema {
     }
 }
 /// The schema at `#/$defs/StringSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct StringSchema {
     /// The `default` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4791,6 +5267,12 @@ pub struct StringSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    StringSchema { default @ 0 "default" optional, description @ 1 "description"
+    optional, format @ 2 "format" optional, max_length @ 3 "maxLength" optional,
+    min_length @ 4 "minLength" optional, title @ 5 "title" optional, r#type @ 6 "type"
+    required }
+);
 /// The schema at `#/$defs/StringSchema/properties/format`.
 #[derive(
     Clone,
@@ -4826,7 +5308,7 @@ impl crate::rpc::ConstStr for StringType {
     const VALUE: &'static str = "string";
 }
 /// Sent from the client to request resources/updated notifications from the server whenever a particular resource changes.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SubscribeRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -4840,8 +5322,12 @@ pub struct SubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscribeRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `resources/subscribe` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscribeRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -4856,8 +5342,11 @@ pub struct SubscribeRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscribeRequestParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscribeRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -4870,8 +5359,11 @@ pub struct SubscribeRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscribeRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// Data associated with a task.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct Task {
     /// ISO 8601 timestamp when the task was created.
     #[serde(rename = "createdAt")]
@@ -4909,8 +5401,14 @@ pub struct Task {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Task { created_at @ 0 "createdAt" required, last_updated_at @ 1 "lastUpdatedAt"
+    required, poll_interval @ 2 "pollInterval" optional, status @ 3 "status" required,
+    status_message @ 4 "statusMessage" optional, task_id @ 5 "taskId" required, ttl @ 6
+    "ttl" optional }
+);
 /// Common params for any task-augmented request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TaskAugmentedRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -4931,8 +5429,11 @@ pub struct TaskAugmentedRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TaskAugmentedRequestParams { meta @ 0 "_meta" optional, task @ 1 "task" optional }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TaskAugmentedRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -4945,9 +5446,12 @@ pub struct TaskAugmentedRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TaskAugmentedRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// Metadata for augmenting a request with task execution.
 /// Include this in the `task` field of the request parameters.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TaskMetadata {
     /// Requested duration in milliseconds to retain task from creation.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -4956,6 +5460,7 @@ pub struct TaskMetadata {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(TaskMetadata { ttl @ 0 "ttl" optional });
 /// The status of a task.
 #[derive(
     Clone,
@@ -4988,7 +5493,7 @@ pub enum TaskStatus {
     Working,
 }
 /// An optional notification from the receiver to the requestor, informing them that a task's status has changed. Receivers are not required to send these notifications.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct TaskStatusNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -5000,8 +5505,12 @@ pub struct TaskStatusNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TaskStatusNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" required }
+);
 /// Parameters for a `notifications/tasks/status` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct TaskStatusNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -5046,8 +5555,14 @@ pub struct TaskStatusNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TaskStatusNotificationParams { meta @ 0 "_meta" optional, created_at @ 1 "createdAt"
+    required, last_updated_at @ 2 "lastUpdatedAt" required, poll_interval @ 3
+    "pollInterval" optional, status @ 4 "status" required, status_message @ 5
+    "statusMessage" optional, task_id @ 6 "taskId" required, ttl @ 7 "ttl" optional }
+);
 /// Text provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TextContent {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -5067,8 +5582,12 @@ pub struct TextContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TextContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, text
+    @ 2 "text" required, r#type @ 3 "type" required }
+);
 /// The schema at `#/$defs/TextResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TextResourceContents {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -5092,6 +5611,10 @@ pub struct TextResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TextResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional,
+    text @ 2 "text" required, uri @ 3 "uri" required }
+);
 /// The constant `text` of the `type` member.
 pub enum TextType {}
 impl crate::rpc::ConstStr for TextType {
@@ -5099,7 +5622,7 @@ impl crate::rpc::ConstStr for TextType {
     const VALUE: &'static str = "text";
 }
 /// Schema for multiple-selection enumeration with display titles for each option.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledMultiSelectEnumSchema {
     /// Optional default value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5132,8 +5655,14 @@ pub struct TitledMultiSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledMultiSelectEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, items @ 2 "items" required, max_items @ 3 "maxItems"
+    optional, min_items @ 4 "minItems" optional, title @ 5 "title" optional, r#type @ 6
+    "type" required }
+);
 /// Schema for array items with enum options and display labels.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledMultiSelectEnumSchemaItems {
     /// Array of enum options with values and display labels.
     #[serde(rename = "anyOf")]
@@ -5142,8 +5671,11 @@ pub struct TitledMultiSelectEnumSchemaItems {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledMultiSelectEnumSchemaItems { any_of @ 0 "anyOf" required }
+);
 /// The schema at `#/$defs/TitledMultiSelectEnumSchema/properties/items/properties/anyOf/items`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledMultiSelectEnumSchemaItemsAnyOfItem {
     /// The constant enum value.
     pub r#const: ::std::string::String,
@@ -5153,8 +5685,12 @@ pub struct TitledMultiSelectEnumSchemaItemsAnyOfItem {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledMultiSelectEnumSchemaItemsAnyOfItem { r#const @ 0 "const" required, title @ 1
+    "title" required }
+);
 /// Schema for single-selection enumeration with display titles for each option.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledSingleSelectEnumSchema {
     /// Optional default value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5174,8 +5710,13 @@ pub struct TitledSingleSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledSingleSelectEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, one_of @ 2 "oneOf" required, title @ 3 "title" optional,
+    r#type @ 4 "type" required }
+);
 /// The schema at `#/$defs/TitledSingleSelectEnumSchema/properties/oneOf/items`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledSingleSelectEnumSchemaOneOfItem {
     /// The enum value.
     pub r#const: ::std::string::String,
@@ -5185,8 +5726,12 @@ pub struct TitledSingleSelectEnumSchemaOneOfItem {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledSingleSelectEnumSchemaOneOfItem { r#const @ 0 "const" required, title @ 1
+    "title" required }
+);
 /// Definition for a tool the client can call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Tool {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -5247,6 +5792,12 @@ pub struct Tool {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Tool { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, description
+    @ 2 "description" optional, execution @ 3 "execution" optional, icons @ 4 "icons"
+    optional, input_schema @ 5 "inputSchema" required, name @ 6 "name" required,
+    output_schema @ 7 "outputSchema" optional, title @ 8 "title" optional }
+);
 /// Additional properties describing a Tool to clients.
 ///
 /// NOTE: all properties in ToolAnnotations are **hints**.
@@ -5255,7 +5806,7 @@ pub struct Tool {
 ///
 /// Clients should never make tool use decisions based on ToolAnnotations
 /// received from untrusted servers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolAnnotations {
     /// If true, the tool may perform destructive updates to its environment.
     /// If false, the tool performs only additive updates.
@@ -5309,8 +5860,13 @@ pub struct ToolAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolAnnotations { destructive_hint @ 0 "destructiveHint" optional, idempotent_hint @
+    1 "idempotentHint" optional, open_world_hint @ 2 "openWorldHint" optional,
+    read_only_hint @ 3 "readOnlyHint" optional, title @ 4 "title" optional }
+);
 /// Controls tool selection behavior for sampling requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolChoice {
     /// Controls the tool use ability of the model:
     /// - "auto": Model decides whether to use tools (default)
@@ -5322,6 +5878,7 @@ pub struct ToolChoice {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ToolChoice { mode @ 0 "mode" optional });
 /// Controls the tool use ability of the model:
 /// - "auto": Model decides whether to use tools (default)
 /// - "required": Model MUST use at least one tool before completing
@@ -5351,7 +5908,7 @@ pub enum ToolChoiceMode {
     Required,
 }
 /// Execution-related properties for a tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolExecution {
     /// Indicates whether this tool supports task-augmented execution.
     /// This allows clients to handle long-running operations through polling
@@ -5372,6 +5929,7 @@ pub struct ToolExecution {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ToolExecution { task_support @ 0 "taskSupport" optional });
 /// Indicates whether this tool supports task-augmented execution.
 /// This allows clients to handle long-running operations through polling
 /// the task system.
@@ -5406,7 +5964,7 @@ pub enum ToolExecutionTaskSupport {
     Required,
 }
 /// A JSON Schema object defining the expected parameters for the tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolInputSchema {
     /// The `$schema` member.
     #[serde(
@@ -5429,8 +5987,12 @@ pub struct ToolInputSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolInputSchema { schema @ 0 "$schema" optional, properties @ 1 "properties"
+    optional, required @ 2 "required" optional, r#type @ 3 "type" required }
+);
 /// An optional notification from the server to the client, informing it that the list of tools it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -5443,12 +6005,16 @@ pub struct ToolListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" optional }
+);
 /// An optional JSON Schema object defining the structure of the tool's output returned in
 /// the structuredContent field of a CallToolResult.
 ///
 /// Defaults to JSON Schema 2020-12 when no explicit $schema is provided.
 /// Currently restricted to type: "object" at the root level.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolOutputSchema {
     /// The `$schema` member.
     #[serde(
@@ -5471,8 +6037,12 @@ pub struct ToolOutputSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolOutputSchema { schema @ 0 "$schema" optional, properties @ 1 "properties"
+    optional, required @ 2 "required" optional, r#type @ 3 "type" required }
+);
 /// The result of a tool use, provided by the user back to the assistant.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolResultContent {
     /// Optional metadata about the tool result. Clients SHOULD preserve this field when
     /// including tool results in subsequent sampling requests to enable caching optimizations.
@@ -5519,6 +6089,11 @@ pub struct ToolResultContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolResultContent { meta @ 0 "_meta" optional, content @ 1 "content" required,
+    is_error @ 2 "isError" optional, structured_content @ 3 "structuredContent" optional,
+    tool_use_id @ 4 "toolUseId" required, r#type @ 5 "type" required }
+);
 /// The constant `tool_result` of the `type` member.
 pub enum ToolResultType {}
 impl crate::rpc::ConstStr for ToolResultType {
@@ -5526,7 +6101,7 @@ impl crate::rpc::ConstStr for ToolResultType {
     const VALUE: &'static str = "tool_result";
 }
 /// A request from the assistant to call a tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolUseContent {
     /// Optional metadata about the tool use. Clients SHOULD preserve this field when
     /// including tool uses in subsequent sampling requests to enable caching optimizations.
@@ -5552,6 +6127,10 @@ pub struct ToolUseContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolUseContent { meta @ 0 "_meta" optional, id @ 1 "id" required, input @ 2 "input"
+    required, name @ 3 "name" required, r#type @ 4 "type" required }
+);
 /// The constant `tool_use` of the `type` member.
 pub enum ToolUseType {}
 impl crate::rpc::ConstStr for ToolUseType {
@@ -5559,7 +6138,7 @@ impl crate::rpc::ConstStr for ToolUseType {
     const VALUE: &'static str = "tool_use";
 }
 /// Sent from the client to request cancellation of resources/updated notifications from the server. This should follow a previous resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct UnsubscribeRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -5573,8 +6152,12 @@ pub struct UnsubscribeRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UnsubscribeRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `resources/unsubscribe` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UnsubscribeRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     #[serde(
@@ -5589,8 +6172,11 @@ pub struct UnsubscribeRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UnsubscribeRequestParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UnsubscribeRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
     #[serde(
@@ -5603,8 +6189,11 @@ pub struct UnsubscribeRequestParamsMeta {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UnsubscribeRequestParamsMeta { progress_token @ 0 "progressToken" optional }
+);
 /// Schema for multiple-selection enumeration without display titles for options.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UntitledMultiSelectEnumSchema {
     /// Optional default value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5637,8 +6226,14 @@ pub struct UntitledMultiSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UntitledMultiSelectEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, items @ 2 "items" required, max_items @ 3 "maxItems"
+    optional, min_items @ 4 "minItems" optional, title @ 5 "title" optional, r#type @ 6
+    "type" required }
+);
 /// Schema for the array items.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UntitledMultiSelectEnumSchemaItems {
     /// Array of enum values to choose from.
     pub r#enum: ::std::vec::Vec<::std::string::String>,
@@ -5648,8 +6243,12 @@ pub struct UntitledMultiSelectEnumSchemaItems {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UntitledMultiSelectEnumSchemaItems { r#enum @ 0 "enum" required, r#type @ 1 "type"
+    required }
+);
 /// Schema for single-selection enumeration without display titles for options.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UntitledSingleSelectEnumSchema {
     /// Optional default value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5668,8 +6267,13 @@ pub struct UntitledSingleSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UntitledSingleSelectEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, r#enum @ 2 "enum" required, title @ 3 "title" optional,
+    r#type @ 4 "type" required }
+);
 /// An error response that indicates that the server requires the client to provide additional information via an elicitation request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UrlElicitationRequiredError {
     /// The `error` member.
     pub error: UrlElicitationRequiredErrorDetail,
@@ -5682,8 +6286,12 @@ pub struct UrlElicitationRequiredError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UrlElicitationRequiredError { error @ 0 "error" required, id @ 1 "id" optional,
+    jsonrpc @ 2 "jsonrpc" required }
+);
 /// The schema at `#/$defs/URLElicitationRequiredError/properties/error`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UrlElicitationRequiredErrorDetail {
     /// The `code` member.
     pub code: crate::rpc::IntConst<UrlElicitationRequiredErrorDetailCode>,
@@ -5695,6 +6303,10 @@ pub struct UrlElicitationRequiredErrorDetail {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UrlElicitationRequiredErrorDetail { code @ 0 "code" required, data @ 1 "data"
+    required, message @ 2 "message" required }
+);
 /// The constant `-32042` of the `code` member.
 pub enum UrlElicitationRequiredErrorDetailCode {}
 impl crate::rpc::ConstInt for UrlElicitationRequiredErrorDetailCode {
@@ -5702,7 +6314,7 @@ impl crate::rpc::ConstInt for UrlElicitationRequiredErrorDetailCode {
     const VALUE: i64 = -32042;
 }
 /// The schema at `#/$defs/URLElicitationRequiredError/properties/error/properties/data`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UrlElicitationRequiredErrorDetailData {
     /// The `elicitations` member.
     pub elicitations: ::std::vec::Vec<ElicitRequestUrlParams>,
@@ -5710,6 +6322,9 @@ pub struct UrlElicitationRequiredErrorDetailData {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UrlElicitationRequiredErrorDetailData { elicitations @ 0 "elicitations" required }
+);
 /// The constant `url` of the `mode` member.
 pub enum UrlMode {}
 impl crate::rpc::ConstStr for UrlMode {

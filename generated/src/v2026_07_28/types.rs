@@ -3,7 +3,7 @@
 #[allow(unused_imports)]
 use super::*;
 /// Optional annotations for the client. The client can use annotations to inform how objects are used or displayed
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Annotations {
     /// Describes who the intended audience of this object or data is.
     ///
@@ -33,6 +33,10 @@ pub struct Annotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Annotations { audience @ 0 "audience" optional, last_modified @ 1 "lastModified"
+    optional, priority @ 2 "priority" optional }
+);
 /// The constant `array` of the `type` member.
 pub enum ArrayType {}
 impl crate::rpc::ConstStr for ArrayType {
@@ -40,7 +44,7 @@ impl crate::rpc::ConstStr for ArrayType {
     const VALUE: &'static str = "array";
 }
 /// Audio provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct AudioContent {
     /// The `_meta` member.
     #[serde(
@@ -63,6 +67,11 @@ pub struct AudioContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    AudioContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
+    required }
+);
 /// The constant `audio` of the `type` member.
 pub enum AudioType {}
 impl crate::rpc::ConstStr for AudioType {
@@ -70,7 +79,7 @@ impl crate::rpc::ConstStr for AudioType {
     const VALUE: &'static str = "audio";
 }
 /// Base interface for metadata with name (identifier) and title (display name) properties.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BaseMetadata {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -86,8 +95,11 @@ pub struct BaseMetadata {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BaseMetadata { name @ 0 "name" required, title @ 1 "title" optional }
+);
 /// The schema at `#/$defs/BlobResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BlobResourceContents {
     /// The `_meta` member.
     #[serde(
@@ -111,8 +123,12 @@ pub struct BlobResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BlobResourceContents { meta @ 0 "_meta" optional, blob @ 1 "blob" required, mime_type
+    @ 2 "mimeType" optional, uri @ 3 "uri" required }
+);
 /// The schema at `#/$defs/BooleanSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct BooleanSchema {
     /// The `default` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -129,6 +145,10 @@ pub struct BooleanSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    BooleanSchema { default @ 0 "default" optional, description @ 1 "description"
+    optional, title @ 2 "title" optional, r#type @ 3 "type" required }
+);
 /// The constant `boolean` of the `type` member.
 pub enum BooleanType {}
 impl crate::rpc::ConstStr for BooleanType {
@@ -136,7 +156,7 @@ impl crate::rpc::ConstStr for BooleanType {
     const VALUE: &'static str = "boolean";
 }
 /// A result that supports a time-to-live (TTL) hint for client-side caching.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CacheableResult {
     /// The `_meta` member.
     #[serde(
@@ -180,6 +200,10 @@ pub struct CacheableResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CacheableResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope" required,
+    result_type @ 2 "resultType" defaulted, ttl_ms @ 3 "ttlMs" required }
+);
 /// Indicates the intended scope of the cached response, analogous to HTTP
 /// `Cache-Control: public` vs `Cache-Control: private`.
 ///
@@ -285,7 +309,7 @@ impl<'de> ::serde::Deserialize<'de> for CallToolOutcome {
     }
 }
 /// Used by the client to invoke a tool provided by the server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CallToolRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -299,8 +323,12 @@ pub struct CallToolRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `tools/call` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolRequestParams {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -328,8 +356,13 @@ pub struct CallToolRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolRequestParams { meta @ 0 "_meta" required, arguments @ 1 "arguments"
+    optional, input_responses @ 2 "inputResponses" optional, name @ 3 "name" required,
+    request_state @ 4 "requestState" optional }
+);
 /// The result returned by the server for a `CallToolRequesttools` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CallToolResult {
     /// The `_meta` member.
     #[serde(
@@ -381,8 +414,13 @@ pub struct CallToolResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolResult { meta @ 0 "_meta" optional, content @ 1 "content" required, is_error
+    @ 2 "isError" optional, result_type @ 3 "resultType" defaulted, structured_content @
+    4 "structuredContent" optional }
+);
 /// A successful response from the server for a `CallToolRequesttools` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CallToolResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -394,6 +432,10 @@ pub struct CallToolResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CallToolResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, result
+    @ 2 "result" required }
+);
 /// The schema at `#/$defs/CallToolResultResponse/properties/result`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -476,7 +518,7 @@ impl<'de> ::serde::Deserialize<'de> for CallToolResultResponseResult {
 /// The request SHOULD still be in-flight, but due to communication latency, it is always possible that this notification MAY arrive after the request has already finished.
 ///
 /// This notification indicates that the result will be unused, so any associated processing SHOULD cease.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CancelledNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -488,8 +530,12 @@ pub struct CancelledNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelledNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method" required,
+    params @ 2 "params" required }
+);
 /// Parameters for a `notifications/cancelled` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CancelledNotificationParams {
     /// The `_meta` member.
     #[serde(
@@ -510,8 +556,12 @@ pub struct CancelledNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CancelledNotificationParams { meta @ 0 "_meta" optional, reason @ 1 "reason"
+    optional, request_id @ 2 "requestId" required }
+);
 /// Capabilities a client may support. Known capabilities are defined here, in this schema, but this is not a closed set: any client can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilities {
     /// Present if the client supports elicitation from the server.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -541,8 +591,13 @@ pub struct ClientCapabilities {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilities { elicitation @ 0 "elicitation" optional, experimental @ 1
+    "experimental" optional, extensions @ 2 "extensions" optional, roots @ 3 "roots"
+    optional, sampling @ 4 "sampling" optional }
+);
 /// Present if the client supports elicitation from the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesElicitation {
     /// The `form` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -554,8 +609,11 @@ pub struct ClientCapabilitiesElicitation {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesElicitation { form @ 0 "form" optional, url @ 1 "url" optional }
+);
 /// Present if the client supports sampling from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ClientCapabilitiesSampling {
     /// Whether the client supports context inclusion via `includeContext` parameter.
     /// If not declared, servers SHOULD only use `includeContext: "none"` (or omit it).
@@ -568,10 +626,14 @@ pub struct ClientCapabilitiesSampling {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ClientCapabilitiesSampling { context @ 0 "context" optional, tools @ 1 "tools"
+    optional }
+);
 /// Common result fields.
 pub type ClientResult = Result;
 /// A request from the client to the server, to ask for completion options.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CompleteRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -585,8 +647,12 @@ pub struct CompleteRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `completion/complete` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CompleteRequestParams {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -602,8 +668,12 @@ pub struct CompleteRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParams { meta @ 0 "_meta" required, argument @ 1 "argument" required,
+    context @ 2 "context" optional, r#ref @ 3 "ref" required }
+);
 /// The argument's information
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteRequestParamsArgument {
     /// The name of the argument
     pub name: ::std::string::String,
@@ -613,8 +683,12 @@ pub struct CompleteRequestParamsArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParamsArgument { name @ 0 "name" required, value @ 1 "value" required
+    }
+);
 /// Additional, optional context for completions
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteRequestParamsContext {
     /// Previously-resolved variables in a URI template or prompt.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -625,6 +699,9 @@ pub struct CompleteRequestParamsContext {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteRequestParamsContext { arguments @ 0 "arguments" optional }
+);
 /// The schema at `#/$defs/CompleteRequestParams/properties/ref`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -717,7 +794,7 @@ impl<'de> ::serde::Deserialize<'de> for CompleteRequestParamsRef {
     }
 }
 /// The result returned by the server for a `CompleteRequestcompletion` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteResult {
     /// The `_meta` member.
     #[serde(
@@ -741,8 +818,12 @@ pub struct CompleteResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteResult { meta @ 0 "_meta" optional, completion @ 1 "completion" required,
+    result_type @ 2 "resultType" defaulted }
+);
 /// The schema at `#/$defs/CompleteResult/properties/completion`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
     #[serde(
@@ -760,8 +841,12 @@ pub struct CompleteResultCompletion {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteResultCompletion { has_more @ 0 "hasMore" optional, total @ 1 "total"
+    optional, values @ 2 "values" required }
+);
 /// A successful response from the server for a `CompleteRequestcompletion` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CompleteResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -773,6 +858,10 @@ pub struct CompleteResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CompleteResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, result
+    @ 2 "result" required }
+);
 /// The constant `complete` of the `resultType` member.
 pub enum CompleteResultType {}
 impl crate::rpc::ConstStr for CompleteResultType {
@@ -892,7 +981,7 @@ impl<'de> ::serde::Deserialize<'de> for ContentBlock {
     }
 }
 /// A request from the server to sample an LLM via the client. The client has full discretion over which model to select. The client should also inform the user before beginning sampling, to allow them to inspect the request (human in the loop) and decide whether to approve it.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CreateMessageRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CreateMessage>,
@@ -902,8 +991,11 @@ pub struct CreateMessageRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// Parameters for a `sampling/createMessage` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct CreateMessageRequestParams {
     /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt.
     /// The client MAY ignore this request.
@@ -968,6 +1060,14 @@ pub struct CreateMessageRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageRequestParams { include_context @ 0 "includeContext" optional,
+    max_tokens @ 1 "maxTokens" required, messages @ 2 "messages" required, metadata @ 3
+    "metadata" optional, model_preferences @ 4 "modelPreferences" optional,
+    stop_sequences @ 5 "stopSequences" optional, system_prompt @ 6 "systemPrompt"
+    optional, temperature @ 7 "temperature" optional, tool_choice @ 8 "toolChoice"
+    optional, tools @ 9 "tools" optional }
+);
 /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt.
 /// The client MAY ignore this request.
 ///
@@ -1001,7 +1101,7 @@ pub enum CreateMessageRequestParamsIncludeContext {
 /// The result returned by the client for a `CreateMessageRequestsampling` request.
 /// The client should inform the user before returning the sampled message, to allow them
 /// to inspect the response (human in the loop) and decide whether to allow the server to see it.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct CreateMessageResult {
     /// The `_meta` member.
     #[serde(
@@ -1035,6 +1135,11 @@ pub struct CreateMessageResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    CreateMessageResult { meta @ 0 "_meta" optional, content @ 1 "content" required,
+    model @ 2 "model" required, role @ 3 "role" required, stop_reason @ 4 "stopReason"
+    optional }
+);
 /// The schema at `#/$defs/CreateMessageResult/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1097,7 +1202,7 @@ pub type Cursor = ::std::string::String;
 /// protocol versions, capabilities, and other metadata. Servers **MUST**
 /// implement `server/discover`. Clients **MAY** call it but are not required
 /// to — version negotiation can also happen inline via per-request `_meta`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct DiscoverRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1111,8 +1216,12 @@ pub struct DiscoverRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    DiscoverRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// The result returned by the server for a `DiscoverRequestserver` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct DiscoverResult {
     /// The `_meta` member.
     #[serde(
@@ -1170,6 +1279,12 @@ pub struct DiscoverResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    DiscoverResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope" required,
+    capabilities @ 2 "capabilities" required, instructions @ 3 "instructions" optional,
+    result_type @ 4 "resultType" defaulted, supported_versions @ 5 "supportedVersions"
+    required, ttl_ms @ 6 "ttlMs" required }
+);
 /// Indicates the intended scope of the cached response, analogous to HTTP
 /// `Cache-Control: public` vs `Cache-Control: private`.
 ///
@@ -1202,7 +1317,7 @@ pub enum DiscoverResultCacheScope {
     Public,
 }
 /// A successful response from the server for a `DiscoverRequestserver` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct DiscoverResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -1214,8 +1329,12 @@ pub struct DiscoverResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    DiscoverResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, result
+    @ 2 "result" required }
+);
 /// A request from the server to elicit additional information from the user via the client.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ElicitRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Elicit>,
@@ -1225,8 +1344,11 @@ pub struct ElicitRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequest { method @ 0 "method" required, params @ 1 "params" required }
+);
 /// The parameters for a request to elicit non-sensitive information from the user via a form in the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestFormParams {
     /// The message to present to the user describing what information is being requested.
     pub message: ::std::string::String,
@@ -1241,9 +1363,13 @@ pub struct ElicitRequestFormParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestFormParams { message @ 0 "message" required, mode @ 1 "mode" optional,
+    requested_schema @ 2 "requestedSchema" required }
+);
 /// A restricted subset of JSON Schema.
 /// Only top-level properties are allowed, without nesting.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestFormParamsRequestedSchema {
     /// The `$schema` member.
     #[serde(
@@ -1266,6 +1392,11 @@ pub struct ElicitRequestFormParamsRequestedSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestFormParamsRequestedSchema { schema @ 0 "$schema" optional, properties @
+    1 "properties" required, required @ 2 "required" optional, r#type @ 3 "type" required
+    }
+);
 /// The parameters for a request to elicit additional information from the user via the client.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1350,7 +1481,7 @@ impl<'de> ::serde::Deserialize<'de> for ElicitRequestParams {
     }
 }
 /// The parameters for a request to elicit information from the user via a URL in the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ElicitRequestUrlParams {
     /// The message to present to the user explaining why the interaction is needed.
     pub message: ::std::string::String,
@@ -1362,8 +1493,12 @@ pub struct ElicitRequestUrlParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitRequestUrlParams { message @ 0 "message" required, mode @ 1 "mode" required,
+    url @ 2 "url" required }
+);
 /// The result returned by the client for an `ElicitRequestelicitation` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ElicitResult {
     /// The user action in response to the elicitation.
     /// - `"accept"`: User submitted the form/confirmed the action
@@ -1381,6 +1516,9 @@ pub struct ElicitResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ElicitResult { action @ 0 "action" required, content @ 1 "content" optional }
+);
 /// The user action in response to the elicitation.
 /// - `"accept"`: User submitted the form/confirmed the action
 /// - `"decline"`: User explicitly declined the action
@@ -1501,7 +1639,7 @@ impl<'de> ::serde::Deserialize<'de> for ElicitResultValue {
 ///
 /// It is up to the client how best to render embedded resources for the benefit
 /// of the LLM and/or the user.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct EmbeddedResource {
     /// The `_meta` member.
     #[serde(
@@ -1521,6 +1659,10 @@ pub struct EmbeddedResource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    EmbeddedResource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    resource @ 2 "resource" required, r#type @ 3 "type" required }
+);
 /// The schema at `#/$defs/EmbeddedResource/properties/resource`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1839,7 +1981,7 @@ impl<'de> ::serde::Deserialize<'de> for GetPromptOutcome {
     }
 }
 /// Used by the client to get a prompt provided by the server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct GetPromptRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1853,8 +1995,12 @@ pub struct GetPromptRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `prompts/get` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptRequestParams {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -1884,8 +2030,13 @@ pub struct GetPromptRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptRequestParams { meta @ 0 "_meta" required, arguments @ 1 "arguments"
+    optional, input_responses @ 2 "inputResponses" optional, name @ 3 "name" required,
+    request_state @ 4 "requestState" optional }
+);
 /// The result returned by the server for a `GetPromptRequestprompts` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct GetPromptResult {
     /// The `_meta` member.
     #[serde(
@@ -1912,8 +2063,12 @@ pub struct GetPromptResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptResult { meta @ 0 "_meta" optional, description @ 1 "description" optional,
+    messages @ 2 "messages" required, result_type @ 3 "resultType" defaulted }
+);
 /// A successful response from the server for a `GetPromptRequestprompts` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct GetPromptResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -1925,6 +2080,10 @@ pub struct GetPromptResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    GetPromptResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
+    result @ 2 "result" required }
+);
 /// The schema at `#/$defs/GetPromptResultResponse/properties/result`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2004,7 +2163,7 @@ impl<'de> ::serde::Deserialize<'de> for GetPromptResultResponseResult {
 /// headers do not match the corresponding values in the request body, or
 /// because required headers are missing or malformed. For HTTP, the response
 /// status code MUST be `400 Bad Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct HeaderMismatchError {
     /// The `error` member.
     pub error: HeaderMismatchErrorDetail,
@@ -2017,8 +2176,12 @@ pub struct HeaderMismatchError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    HeaderMismatchError { error @ 0 "error" required, id @ 1 "id" optional, jsonrpc @ 2
+    "jsonrpc" required }
+);
 /// The schema at `#/$defs/HeaderMismatchError/properties/error`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct HeaderMismatchErrorDetail {
     /// The `code` member.
     pub code: crate::rpc::IntConst<HeaderMismatchErrorDetailCode>,
@@ -2031,6 +2194,10 @@ pub struct HeaderMismatchErrorDetail {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    HeaderMismatchErrorDetail { code @ 0 "code" required, data @ 1 "data" optional,
+    message @ 2 "message" required }
+);
 /// The constant `-32020` of the `code` member.
 pub enum HeaderMismatchErrorDetailCode {}
 impl crate::rpc::ConstInt for HeaderMismatchErrorDetailCode {
@@ -2038,7 +2205,7 @@ impl crate::rpc::ConstInt for HeaderMismatchErrorDetailCode {
     const VALUE: i64 = -32020;
 }
 /// An optionally-sized icon that can be displayed in a user interface.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Icon {
     /// Optional MIME type override if the source MIME type is missing or generic.
     /// For example: `"image/png"`, `"image/jpeg"`, or `"image/svg+xml"`.
@@ -2074,6 +2241,10 @@ pub struct Icon {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Icon { mime_type @ 0 "mimeType" optional, sizes @ 1 "sizes" optional, src @ 2 "src"
+    required, theme @ 3 "theme" optional }
+);
 /// Optional specifier for the theme this icon is designed for. `"light"` indicates
 /// the icon is designed to be used with a light background, and `"dark"` indicates
 /// the icon is designed to be used with a dark background.
@@ -2101,7 +2272,7 @@ pub enum IconTheme {
     Light,
 }
 /// Base interface to add `icons` property.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Icons {
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -2118,8 +2289,9 @@ pub struct Icons {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(Icons { icons @ 0 "icons" optional });
 /// An image provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ImageContent {
     /// The `_meta` member.
     #[serde(
@@ -2142,6 +2314,11 @@ pub struct ImageContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ImageContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
+    required }
+);
 /// The constant `image` of the `type` member.
 pub enum ImageType {}
 impl crate::rpc::ConstStr for ImageType {
@@ -2149,7 +2326,7 @@ impl crate::rpc::ConstStr for ImageType {
     const VALUE: &'static str = "image";
 }
 /// Describes the MCP implementation.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Implementation {
     /// An optional human-readable description of what this implementation does.
     ///
@@ -2192,6 +2369,11 @@ pub struct Implementation {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Implementation { description @ 0 "description" optional, icons @ 1 "icons" optional,
+    name @ 2 "name" required, title @ 3 "title" optional, version @ 4 "version" required,
+    website_url @ 5 "websiteUrl" optional }
+);
 /// The schema at `#/$defs/InputRequest`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -2298,7 +2480,7 @@ pub type InputRequests = ::std::collections::BTreeMap<
 /// before the request can be completed.
 ///
 /// At least one of `inputRequests` or `requestState` MUST be present.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InputRequiredResult {
     /// The `_meta` member.
     #[serde(
@@ -2334,6 +2516,11 @@ pub struct InputRequiredResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InputRequiredResult { meta @ 0 "_meta" optional, input_requests @ 1 "inputRequests"
+    optional, request_state @ 2 "requestState" optional, result_type @ 3 "resultType"
+    required }
+);
 /// The constant `input_required` of the `resultType` member.
 pub enum InputRequiredResultType {}
 impl crate::rpc::ConstStr for InputRequiredResultType {
@@ -2423,7 +2610,7 @@ impl<'de> ::serde::Deserialize<'de> for InputResponse {
     }
 }
 /// The schema at `#/$defs/InputResponseRequestParams`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InputResponseRequestParams {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -2446,6 +2633,10 @@ pub struct InputResponseRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InputResponseRequestParams { meta @ 0 "_meta" required, input_responses @ 1
+    "inputResponses" optional, request_state @ 2 "requestState" optional }
+);
 /// A map of client responses to server-initiated requests.
 /// Keys correspond to the keys in the `InputRequests` map;
 /// values are the client's result for each request.
@@ -2454,7 +2645,7 @@ pub type InputResponses = ::std::collections::BTreeMap<
     InputResponse,
 >;
 /// A JSON-RPC error indicating that an internal error occurred on the receiver. This error is returned when the receiver encounters an unexpected condition that prevents it from fulfilling the request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InternalError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<InternalErrorCode>,
@@ -2467,6 +2658,10 @@ pub struct InternalError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InternalError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
+    "message" required }
+);
 /// The constant `-32603` of the `code` member.
 pub enum InternalErrorCode {}
 impl crate::rpc::ConstInt for InternalErrorCode {
@@ -2483,7 +2678,7 @@ impl crate::rpc::ConstInt for InternalErrorCode {
 /// - **Logging**: Invalid log level
 /// - **Elicitation**: Server requests an elicitation mode not declared in client capabilities
 /// - **Sampling**: Missing tool result or tool results mixed with other content
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InvalidParamsError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<InvalidParamsErrorCode>,
@@ -2496,6 +2691,10 @@ pub struct InvalidParamsError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InvalidParamsError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
+    "message" required }
+);
 /// The constant `-32602` of the `code` member.
 pub enum InvalidParamsErrorCode {}
 impl crate::rpc::ConstInt for InvalidParamsErrorCode {
@@ -2503,7 +2702,7 @@ impl crate::rpc::ConstInt for InvalidParamsErrorCode {
     const VALUE: i64 = -32602;
 }
 /// A JSON-RPC error indicating that the request is not a valid request object. This error is returned when the message structure does not conform to the JSON-RPC 2.0 specification requirements for a request (e.g., missing required fields like `jsonrpc` or `method`, or using invalid types for these fields).
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct InvalidRequestError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<InvalidRequestErrorCode>,
@@ -2516,6 +2715,10 @@ pub struct InvalidRequestError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    InvalidRequestError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
+    "message" required }
+);
 /// The constant `-32600` of the `code` member.
 pub enum InvalidRequestErrorCode {}
 impl crate::rpc::ConstInt for InvalidRequestErrorCode {
@@ -2617,7 +2820,7 @@ pub type JsonRpcResultResponse = crate::rpc::Response;
 pub type JsonValue = ::serde_json::Value;
 /// Use `TitledSingleSelectEnumSchema` instead.
 /// This interface will be removed in a future version.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct LegacyTitledEnumSchema {
     /// The `default` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -2644,8 +2847,13 @@ pub struct LegacyTitledEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LegacyTitledEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, r#enum @ 2 "enum" required, enum_names @ 3 "enumNames"
+    optional, title @ 4 "title" optional, r#type @ 5 "type" required }
+);
 /// Sent from the client to request a list of prompts and prompt templates the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListPromptsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2659,8 +2867,12 @@ pub struct ListPromptsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListPromptsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// The result returned by the server for a `ListPromptsRequestprompts` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListPromptsResult {
     /// The `_meta` member.
     #[serde(
@@ -2714,6 +2926,11 @@ pub struct ListPromptsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListPromptsResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope" required,
+    next_cursor @ 2 "nextCursor" optional, prompts @ 3 "prompts" required, result_type @
+    4 "resultType" defaulted, ttl_ms @ 5 "ttlMs" required }
+);
 /// Indicates the intended scope of the cached response, analogous to HTTP
 /// `Cache-Control: public` vs `Cache-Control: private`.
 ///
@@ -2746,7 +2963,7 @@ pub enum ListPromptsResultCacheScope {
     Public,
 }
 /// A successful response from the server for a `ListPromptsRequestprompts` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListPromptsResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -2758,8 +2975,12 @@ pub struct ListPromptsResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListPromptsResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
+    result @ 2 "result" required }
+);
 /// Sent from the client to request a list of resource templates the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListResourceTemplatesRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2773,8 +2994,12 @@ pub struct ListResourceTemplatesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
+    method @ 2 "method" required, params @ 3 "params" required }
+);
 /// The result returned by the server for a `ListResourceTemplatesRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListResourceTemplatesResult {
     /// The `_meta` member.
     #[serde(
@@ -2829,6 +3054,12 @@ pub struct ListResourceTemplatesResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope"
+    required, next_cursor @ 2 "nextCursor" optional, resource_templates @ 3
+    "resourceTemplates" required, result_type @ 4 "resultType" defaulted, ttl_ms @ 5
+    "ttlMs" required }
+);
 /// Indicates the intended scope of the cached response, analogous to HTTP
 /// `Cache-Control: public` vs `Cache-Control: private`.
 ///
@@ -2861,7 +3092,7 @@ pub enum ListResourceTemplatesResultCacheScope {
     Public,
 }
 /// A successful response from the server for a `ListResourceTemplatesRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListResourceTemplatesResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -2873,8 +3104,12 @@ pub struct ListResourceTemplatesResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourceTemplatesResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc"
+    required, result @ 2 "result" required }
+);
 /// Sent from the client to request a list of resources the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListResourcesRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2888,8 +3123,12 @@ pub struct ListResourcesRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourcesRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
+    2 "method" required, params @ 3 "params" required }
+);
 /// The result returned by the server for a `ListResourcesRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListResourcesResult {
     /// The `_meta` member.
     #[serde(
@@ -2943,6 +3182,11 @@ pub struct ListResourcesResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourcesResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope"
+    required, next_cursor @ 2 "nextCursor" optional, resources @ 3 "resources" required,
+    result_type @ 4 "resultType" defaulted, ttl_ms @ 5 "ttlMs" required }
+);
 /// Indicates the intended scope of the cached response, analogous to HTTP
 /// `Cache-Control: public` vs `Cache-Control: private`.
 ///
@@ -2975,7 +3219,7 @@ pub enum ListResourcesResultCacheScope {
     Public,
 }
 /// A successful response from the server for a `ListResourcesRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListResourcesResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -2987,6 +3231,10 @@ pub struct ListResourcesResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListResourcesResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
+    result @ 2 "result" required }
+);
 /// Sent from the server to request a list of root URIs from the client. Roots allow
 /// servers to ask for specific directories or files to operate on. A common example
 /// for roots is providing a set of repositories or directories a server should operate
@@ -2994,7 +3242,7 @@ pub struct ListResourcesResultResponse {
 ///
 /// This request is typically used when the server needs to understand the file system
 /// structure or access specific locations that the client has permission to read from.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListRoots>,
@@ -3005,8 +3253,11 @@ pub struct ListRootsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListRootsRequest { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// The schema at `#/$defs/ListRootsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsRequestParams {
     /// The `_meta` member.
     #[serde(
@@ -3019,10 +3270,11 @@ pub struct ListRootsRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListRootsRequestParams { meta @ 0 "_meta" optional });
 /// The result returned by the client for a `ListRootsRequestroots` request.
 /// This result contains an array of `Root` objects, each representing a root directory
 /// or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ListRootsResult {
     /// The `roots` member.
     pub roots: ::std::vec::Vec<Root>,
@@ -3030,8 +3282,9 @@ pub struct ListRootsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ListRootsResult { roots @ 0 "roots" required });
 /// Sent from the client to request a list of tools the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListToolsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3045,8 +3298,12 @@ pub struct ListToolsRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListToolsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// The result returned by the server for a `ListToolsRequesttools` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListToolsResult {
     /// The `_meta` member.
     #[serde(
@@ -3100,6 +3357,11 @@ pub struct ListToolsResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListToolsResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope" required,
+    next_cursor @ 2 "nextCursor" optional, result_type @ 3 "resultType" defaulted, tools
+    @ 4 "tools" required, ttl_ms @ 5 "ttlMs" required }
+);
 /// Indicates the intended scope of the cached response, analogous to HTTP
 /// `Cache-Control: public` vs `Cache-Control: private`.
 ///
@@ -3132,7 +3394,7 @@ pub enum ListToolsResultCacheScope {
     Public,
 }
 /// A successful response from the server for a `ListToolsRequesttools` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ListToolsResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -3144,6 +3406,10 @@ pub struct ListToolsResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ListToolsResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
+    result @ 2 "result" required }
+);
 /// The severity of a log message.
 ///
 /// These map to syslog message severities, as specified in RFC-5424:
@@ -3188,7 +3454,7 @@ pub enum LoggingLevel {
     Warning,
 }
 /// JSONRPCNotification of a log message passed from server to client. The client opts in by setting `"io.modelcontextprotocol/logLevel"` in a request's `_meta`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct LoggingMessageNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -3200,8 +3466,12 @@ pub struct LoggingMessageNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LoggingMessageNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" required }
+);
 /// Parameters for a `notifications/message` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct LoggingMessageNotificationParams {
     /// The `_meta` member.
     #[serde(
@@ -3221,6 +3491,10 @@ pub struct LoggingMessageNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    LoggingMessageNotificationParams { meta @ 0 "_meta" optional, data @ 1 "data"
+    required, level @ 2 "level" required, logger @ 3 "logger" optional }
+);
 /// Represents the contents of a `_meta` field, which clients and servers use to attach additional metadata to their interactions.
 ///
 /// Certain key names are reserved by MCP for protocol-level metadata; implementations MUST NOT make assumptions about values at these keys. Additionally, specific schema definitions may reserve particular names for purpose-specific metadata, as declared in those definitions.
@@ -3242,7 +3516,7 @@ pub type MetaObject = crate::rpc::JsonObject;
 /// In MCP, a server returns this error when a client invokes a method the server does not implement — either a genuinely unknown method, or one gated behind a server capability the server did not advertise (e.g., calling `prompts/list` when the `prompts` capability was not advertised).
 ///
 /// A request that requires a client capability the client did not declare is signalled instead by `MissingRequiredClientCapabilityError` (`-32021`).
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct MethodNotFoundError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<MethodNotFoundErrorCode>,
@@ -3255,6 +3529,10 @@ pub struct MethodNotFoundError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    MethodNotFoundError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
+    "message" required }
+);
 /// The constant `-32601` of the `code` member.
 pub enum MethodNotFoundErrorCode {}
 impl crate::rpc::ConstInt for MethodNotFoundErrorCode {
@@ -3264,7 +3542,7 @@ impl crate::rpc::ConstInt for MethodNotFoundErrorCode {
 /// Returned when processing a request requires a capability the client did not
 /// declare in `clientCapabilities`. For HTTP, the response status code MUST be
 /// `400 Bad Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct MissingRequiredClientCapabilityError {
     /// The `error` member.
     pub error: MissingRequiredClientCapabilityErrorDetail,
@@ -3277,8 +3555,12 @@ pub struct MissingRequiredClientCapabilityError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    MissingRequiredClientCapabilityError { error @ 0 "error" required, id @ 1 "id"
+    optional, jsonrpc @ 2 "jsonrpc" required }
+);
 /// The schema at `#/$defs/MissingRequiredClientCapabilityError/properties/error`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct MissingRequiredClientCapabilityErrorDetail {
     /// The `code` member.
     pub code: crate::rpc::IntConst<MissingRequiredClientCapabilityErrorDetailCode>,
@@ -3290,6 +3572,10 @@ pub struct MissingRequiredClientCapabilityErrorDetail {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    MissingRequiredClientCapabilityErrorDetail { code @ 0 "code" required, data @ 1
+    "data" required, message @ 2 "message" required }
+);
 /// The constant `-32021` of the `code` member.
 pub enum MissingRequiredClientCapabilityErrorDetailCode {}
 impl crate::rpc::ConstInt for MissingRequiredClientCapabilityErrorDetailCode {
@@ -3297,7 +3583,7 @@ impl crate::rpc::ConstInt for MissingRequiredClientCapabilityErrorDetailCode {
     const VALUE: i64 = -32021;
 }
 /// The schema at `#/$defs/MissingRequiredClientCapabilityError/properties/error/properties/data`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct MissingRequiredClientCapabilityErrorDetailData {
     /// The capabilities the server requires from the client to process this request.
     #[serde(rename = "requiredCapabilities")]
@@ -3306,11 +3592,15 @@ pub struct MissingRequiredClientCapabilityErrorDetailData {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    MissingRequiredClientCapabilityErrorDetailData { required_capabilities @ 0
+    "requiredCapabilities" required }
+);
 /// Hints to use for model selection.
 ///
 /// Keys not declared here are currently left unspecified by the spec and are up
 /// to the client to interpret.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ModelHint {
     /// A hint for a model name.
     ///
@@ -3327,6 +3617,7 @@ pub struct ModelHint {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
 /// The server's preferences for model selection, requested of the client during sampling.
 ///
 /// Because LLMs can vary along multiple dimensions, choosing the "best" model is
@@ -3338,7 +3629,7 @@ pub struct ModelHint {
 /// These preferences are always advisory. The client MAY ignore them. It is also
 /// up to the client to decide how to interpret these preferences and how to
 /// balance them against other considerations.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ModelPreferences {
     /// How much to prioritize cost when selecting a model. A value of 0 means cost
     /// is not important, while a value of 1 means cost is the most important
@@ -3380,6 +3671,11 @@ pub struct ModelPreferences {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ModelPreferences { cost_priority @ 0 "costPriority" optional, hints @ 1 "hints"
+    optional, intelligence_priority @ 2 "intelligencePriority" optional, speed_priority @
+    3 "speedPriority" optional }
+);
 /// The schema at `#/$defs/MultiSelectEnumSchema`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -3486,7 +3782,7 @@ impl<'de> ::serde::Deserialize<'de> for MultiSelectEnumSchema {
     }
 }
 /// The schema at `#/$defs/Notification`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Notification {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -3497,8 +3793,11 @@ pub struct Notification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Notification { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// Extends `MetaObject` with additional notification-specific fields. All key naming rules from `MetaObject` apply.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct NotificationMetaObject {
     /// Identifies the subscription stream a notification was delivered on. The
     /// server MUST include this key on every notification delivered via a
@@ -3520,8 +3819,12 @@ pub struct NotificationMetaObject {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    NotificationMetaObject { subscription_id @ 0 "io.modelcontextprotocol/subscriptionId"
+    optional }
+);
 /// Common params for any notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct NotificationParams {
     /// The `_meta` member.
     #[serde(
@@ -3534,8 +3837,9 @@ pub struct NotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(NotificationParams { meta @ 0 "_meta" optional });
 /// The schema at `#/$defs/NumberSchema`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct NumberSchema {
     /// The `default` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3558,6 +3862,11 @@ pub struct NumberSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    NumberSchema { default @ 0 "default" optional, description @ 1 "description"
+    optional, maximum @ 2 "maximum" optional, minimum @ 3 "minimum" optional, title @ 4
+    "title" optional, r#type @ 5 "type" required }
+);
 /// The schema at `#/$defs/NumberSchema/properties/type`.
 #[derive(
     Clone,
@@ -3587,7 +3896,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const VALUE: &'static str = "object";
 }
 /// The schema at `#/$defs/PaginatedRequest`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct PaginatedRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3601,8 +3910,12 @@ pub struct PaginatedRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
+    "method" required, params @ 3 "params" required }
+);
 /// Common params for paginated requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedRequestParams {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -3615,8 +3928,11 @@ pub struct PaginatedRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedRequestParams { meta @ 0 "_meta" required, cursor @ 1 "cursor" optional }
+);
 /// The schema at `#/$defs/PaginatedResult`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PaginatedResult {
     /// The `_meta` member.
     #[serde(
@@ -3646,8 +3962,12 @@ pub struct PaginatedResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PaginatedResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
+    result_type @ 2 "resultType" defaulted }
+);
 /// A JSON-RPC error indicating that invalid JSON was received by the server. This error is returned when the server cannot parse the JSON text of a message.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ParseError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<ParseErrorCode>,
@@ -3660,6 +3980,10 @@ pub struct ParseError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ParseError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
+    "message" required }
+);
 /// The constant `-32700` of the `code` member.
 pub enum ParseErrorCode {}
 impl crate::rpc::ConstInt for ParseErrorCode {
@@ -3891,7 +4215,7 @@ impl<'de> ::serde::Deserialize<'de> for PrimitiveSchemaDefinition {
     }
 }
 /// An out-of-band notification used to inform the receiver of a progress update for a long-running request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ProgressNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -3903,8 +4227,12 @@ pub struct ProgressNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ProgressNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method" required,
+    params @ 2 "params" required }
+);
 /// Parameters for a `ProgressNotificationnotifications` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ProgressNotificationParams {
     /// The `_meta` member.
     #[serde(
@@ -3928,10 +4256,15 @@ pub struct ProgressNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ProgressNotificationParams { meta @ 0 "_meta" optional, message @ 1 "message"
+    optional, progress @ 2 "progress" required, progress_token @ 3 "progressToken"
+    required, total @ 4 "total" optional }
+);
 /// A progress token, used to associate progress notifications with the original request.
 pub type ProgressToken = crate::rpc::ProgressToken;
 /// A prompt or prompt template that the server offers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Prompt {
     /// The `_meta` member.
     #[serde(
@@ -3971,8 +4304,13 @@ pub struct Prompt {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Prompt { meta @ 0 "_meta" optional, arguments @ 1 "arguments" optional, description @
+    2 "description" optional, icons @ 3 "icons" optional, name @ 4 "name" required, title
+    @ 5 "title" optional }
+);
 /// Describes an argument that a prompt can accept.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptArgument {
     /// A human-readable description of the argument.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -3994,8 +4332,12 @@ pub struct PromptArgument {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptArgument { description @ 0 "description" optional, name @ 1 "name" required,
+    required @ 2 "required" optional, title @ 3 "title" optional }
+);
 /// An optional notification from the server to the client, informing it that the list of prompts it offers has changed. This is only delivered on a `SubscriptionsListenRequestsubscriptions` stream when the client requested it via the `promptsListChanged` filter field.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -4008,11 +4350,15 @@ pub struct PromptListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" optional }
+);
 /// Describes a message returned as part of a prompt.
 ///
 /// This is similar to `SamplingMessage`, but also supports the embedding of
 /// resources from the MCP server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct PromptMessage {
     /// The `content` member.
     pub content: ContentBlock,
@@ -4022,8 +4368,11 @@ pub struct PromptMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptMessage { content @ 0 "content" required, role @ 1 "role" required }
+);
 /// Identifies a prompt.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct PromptReference {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -4041,6 +4390,10 @@ pub struct PromptReference {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    PromptReference { name @ 0 "name" required, title @ 1 "title" optional, r#type @ 2
+    "type" required }
+);
 /// The schema at `#/$defs/ReadResourceResultResponse`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -4116,7 +4469,7 @@ impl<'de> ::serde::Deserialize<'de> for ReadResourceOutcome {
     }
 }
 /// Sent from the client to the server, to read a specific resource URI.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ReadResourceRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -4130,8 +4483,12 @@ pub struct ReadResourceRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
+    2 "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `resources/read` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ReadResourceRequestParams {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -4156,8 +4513,13 @@ pub struct ReadResourceRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceRequestParams { meta @ 0 "_meta" required, input_responses @ 1
+    "inputResponses" optional, request_state @ 2 "requestState" optional, uri @ 3 "uri"
+    required }
+);
 /// The result returned by the server for a `ReadResourceRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ReadResourceResult {
     /// The `_meta` member.
     #[serde(
@@ -4203,6 +4565,11 @@ pub struct ReadResourceResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope"
+    required, contents @ 2 "contents" required, result_type @ 3 "resultType" defaulted,
+    ttl_ms @ 4 "ttlMs" required }
+);
 /// Indicates the intended scope of the cached response, analogous to HTTP
 /// `Cache-Control: public` vs `Cache-Control: private`.
 ///
@@ -4309,7 +4676,7 @@ impl<'de> ::serde::Deserialize<'de> for ReadResourceResultContentsItem {
     }
 }
 /// A successful response from the server for a `ReadResourceRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct ReadResourceResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -4321,6 +4688,10 @@ pub struct ReadResourceResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ReadResourceResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
+    result @ 2 "result" required }
+);
 /// The schema at `#/$defs/ReadResourceResultResponse/properties/result`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -4409,7 +4780,7 @@ impl crate::rpc::ConstStr for RefResourceType {
     const VALUE: &'static str = "ref/resource";
 }
 /// The schema at `#/$defs/Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Request {
     /// The `method` member.
     pub method: ::std::string::String,
@@ -4420,10 +4791,13 @@ pub struct Request {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Request { method @ 0 "method" required, params @ 1 "params" optional }
+);
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
 /// Extends `MetaObject` with additional request-specific fields. All key naming rules from `MetaObject` apply.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RequestMetaObject {
     /// The client's capabilities for this specific request. Required.
     ///
@@ -4479,8 +4853,16 @@ pub struct RequestMetaObject {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    RequestMetaObject { client_capabilities @ 0
+    "io.modelcontextprotocol/clientCapabilities" required, client_info @ 1
+    "io.modelcontextprotocol/clientInfo" optional, log_level @ 2
+    "io.modelcontextprotocol/logLevel" optional, protocol_version @ 3
+    "io.modelcontextprotocol/protocolVersion" required, progress_token @ 4
+    "progressToken" optional }
+);
 /// Common params for any request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct RequestParams {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -4489,8 +4871,9 @@ pub struct RequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(RequestParams { meta @ 0 "_meta" required });
 /// A known resource that the server is capable of reading.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Resource {
     /// The `_meta` member.
     #[serde(
@@ -4546,8 +4929,14 @@ pub struct Resource {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Resource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
+    "mimeType" optional, name @ 5 "name" required, size @ 6 "size" optional, title @ 7
+    "title" optional, uri @ 8 "uri" required }
+);
 /// The contents of a specific resource or sub-resource.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceContents {
     /// The `_meta` member.
     #[serde(
@@ -4569,10 +4958,14 @@ pub struct ResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional, uri
+    @ 2 "uri" required }
+);
 /// A resource that the server is capable of reading, included in a prompt or tool call result.
 ///
 /// Note: resource links returned by tools are not guaranteed to appear in the results of `ListResourcesRequestresources` requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceLink {
     /// The `_meta` member.
     #[serde(
@@ -4630,6 +5023,12 @@ pub struct ResourceLink {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceLink { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
+    "mimeType" optional, name @ 5 "name" required, size @ 6 "size" optional, title @ 7
+    "title" optional, r#type @ 8 "type" required, uri @ 9 "uri" required }
+);
 /// The constant `resource_link` of the `type` member.
 pub enum ResourceLinkType {}
 impl crate::rpc::ConstStr for ResourceLinkType {
@@ -4637,7 +5036,7 @@ impl crate::rpc::ConstStr for ResourceLinkType {
     const VALUE: &'static str = "resource_link";
 }
 /// An optional notification from the server to the client, informing it that the list of resources it can read from has changed. This is only delivered on a `SubscriptionsListenRequestsubscriptions` stream when the client requested it via the `resourcesListChanged` filter field.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -4650,8 +5049,12 @@ pub struct ResourceListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" optional }
+);
 /// Common params for resource-related requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceRequestParams {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -4662,8 +5065,11 @@ pub struct ResourceRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceRequestParams { meta @ 0 "_meta" required, uri @ 1 "uri" required }
+);
 /// A template description for resources available on the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceTemplate {
     /// The `_meta` member.
     #[serde(
@@ -4715,8 +5121,14 @@ pub struct ResourceTemplate {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceTemplate { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
+    description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
+    "mimeType" optional, name @ 5 "name" required, title @ 6 "title" optional,
+    uri_template @ 7 "uriTemplate" required }
+);
 /// A reference to a resource or resource template definition.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceTemplateReference {
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefResourceType>,
@@ -4726,6 +5138,9 @@ pub struct ResourceTemplateReference {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceTemplateReference { r#type @ 0 "type" required, uri @ 1 "uri" required }
+);
 /// The constant `resource` of the `type` member.
 pub enum ResourceType {}
 impl crate::rpc::ConstStr for ResourceType {
@@ -4733,7 +5148,7 @@ impl crate::rpc::ConstStr for ResourceType {
     const VALUE: &'static str = "resource";
 }
 /// A notification from the server to the client, informing it that a resource has changed and may need to be read again. This is only sent for resources the client opted in to via the `resourceSubscriptions` field of a `SubscriptionsListenRequestsubscriptions` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceUpdatedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -4745,8 +5160,12 @@ pub struct ResourceUpdatedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceUpdatedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" required }
+);
 /// Parameters for a `notifications/resources/updated` notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResourceUpdatedNotificationParams {
     /// The `_meta` member.
     #[serde(
@@ -4761,8 +5180,12 @@ pub struct ResourceUpdatedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResourceUpdatedNotificationParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required
+    }
+);
 /// Common result fields.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Result {
     /// The `_meta` member.
     #[serde(
@@ -4784,8 +5207,11 @@ pub struct Result {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Result { meta @ 0 "_meta" optional, result_type @ 1 "resultType" defaulted }
+);
 /// Extends `MetaObject` with additional result-specific fields. All key naming rules from `MetaObject` apply.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ResultMetaObject {
     /// Identifies the server software producing the response. Servers SHOULD
     /// include this field on every response unless specifically configured not
@@ -4808,6 +5234,9 @@ pub struct ResultMetaObject {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ResultMetaObject { server_info @ 0 "io.modelcontextprotocol/serverInfo" optional }
+);
 /// Indicates the type of a `Result` object, allowing the client to
 /// determine how to parse the response.
 ///
@@ -4857,7 +5286,7 @@ pub enum Role {
     User,
 }
 /// Represents a root directory or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Root {
     /// The `_meta` member.
     #[serde(
@@ -4879,8 +5308,11 @@ pub struct Root {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Root { meta @ 0 "_meta" optional, name @ 1 "name" optional, uri @ 2 "uri" required }
+);
 /// Describes a message issued to or received from an LLM API.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SamplingMessage {
     /// The `_meta` member.
     #[serde(
@@ -4897,6 +5329,10 @@ pub struct SamplingMessage {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SamplingMessage { meta @ 0 "_meta" optional, content @ 1 "content" required, role @ 2
+    "role" required }
+);
 /// The schema at `#/$defs/SamplingMessage/properties/content`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -5082,7 +5518,7 @@ impl<'de> ::serde::Deserialize<'de> for SamplingMessageContentBlock {
     }
 }
 /// Capabilities that a server may support. Known capabilities are defined here, in this schema, but this is not a closed set: any server can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilities {
     /// Present if the server supports argument autocompletion suggestions.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5118,8 +5554,14 @@ pub struct ServerCapabilities {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilities { completions @ 0 "completions" optional, experimental @ 1
+    "experimental" optional, extensions @ 2 "extensions" optional, logging @ 3 "logging"
+    optional, prompts @ 4 "prompts" optional, resources @ 5 "resources" optional, tools @
+    6 "tools" optional }
+);
 /// Present if the server offers any prompt templates.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesPrompts {
     /// Whether this server supports notifications for changes to the prompt list.
     #[serde(
@@ -5132,8 +5574,11 @@ pub struct ServerCapabilitiesPrompts {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesPrompts { list_changed @ 0 "listChanged" optional }
+);
 /// Present if the server offers any resources to read.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesResources {
     /// Whether this server supports notifications for changes to the resource list.
     #[serde(
@@ -5149,8 +5594,12 @@ pub struct ServerCapabilitiesResources {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesResources { list_changed @ 0 "listChanged" optional, subscribe @ 1
+    "subscribe" optional }
+);
 /// Present if the server offers any tools to call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ServerCapabilitiesTools {
     /// Whether this server supports notifications for changes to the tool list.
     #[serde(
@@ -5163,6 +5612,9 @@ pub struct ServerCapabilitiesTools {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ServerCapabilitiesTools { list_changed @ 0 "listChanged" optional }
+);
 /// The schema at `#/$defs/ServerResult`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -5901,7 +6353,7 @@ impl<'de> ::serde::Deserialize<'de> for SingleSelectEnumSchema {
     }
 }
 /// The schema at `#/$defs/StringSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct StringSchema {
     /// The `default` member.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -5935,6 +6387,12 @@ pub struct StringSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    StringSchema { default @ 0 "default" optional, description @ 1 "description"
+    optional, format @ 2 "format" optional, max_length @ 3 "maxLength" optional,
+    min_length @ 4 "minLength" optional, title @ 5 "title" optional, r#type @ 6 "type"
+    required }
+);
 /// The schema at `#/$defs/StringSchema/properties/format`.
 #[derive(
     Clone,
@@ -5974,7 +6432,7 @@ impl crate::rpc::ConstStr for StringType {
 ///
 /// Each notification type is **opt-in**; the server **MUST NOT** send
 /// notification types the client has not explicitly requested here.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscriptionFilter {
     /// If true, receive `PromptListChangedNotificationnotifications`.
     #[serde(
@@ -6011,6 +6469,12 @@ pub struct SubscriptionFilter {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscriptionFilter { prompts_list_changed @ 0 "promptsListChanged" optional,
+    resource_subscriptions @ 1 "resourceSubscriptions" optional, resources_list_changed @
+    2 "resourcesListChanged" optional, tools_list_changed @ 3 "toolsListChanged" optional
+    }
+);
 /// Sent by the server to acknowledge that a
 /// `SubscriptionsListenRequestsubscriptions` subscription has been
 /// established and to report which notification types it agreed to honor.
@@ -6021,7 +6485,7 @@ pub struct SubscriptionFilter {
 /// stdio, where every subscription shares one channel, this ordering is defined
 /// per subscription ID and not per channel: messages belonging to other
 /// subscriptions MAY be interleaved before it.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscriptionsAcknowledgedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -6033,8 +6497,12 @@ pub struct SubscriptionsAcknowledgedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscriptionsAcknowledgedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1
+    "method" required, params @ 2 "params" required }
+);
 /// Parameters for a `SubscriptionsAcknowledgedNotificationnotifications` notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscriptionsAcknowledgedNotificationParams {
     /// The `_meta` member.
     #[serde(
@@ -6052,10 +6520,14 @@ pub struct SubscriptionsAcknowledgedNotificationParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscriptionsAcknowledgedNotificationParams { meta @ 0 "_meta" optional,
+    notifications @ 1 "notifications" required }
+);
 /// Sent from the client to open a long-lived channel for receiving notifications
 /// outside the context of a specific request. Replaces the previous HTTP GET
 /// endpoint and ensures consistent behavior between HTTP and STDIO.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SubscriptionsListenRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -6069,8 +6541,12 @@ pub struct SubscriptionsListenRequest {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscriptionsListenRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
+    method @ 2 "method" required, params @ 3 "params" required }
+);
 /// Parameters for a `SubscriptionsListenRequestsubscriptions` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct SubscriptionsListenRequestParams {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -6083,12 +6559,16 @@ pub struct SubscriptionsListenRequestParams {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscriptionsListenRequestParams { meta @ 0 "_meta" required, notifications @ 1
+    "notifications" required }
+);
 /// The response to a `SubscriptionsListenRequestsubscriptions`
 /// request, signalling that the subscription has ended gracefully (for example,
 /// during server shutdown). Because the listen stream is long-lived, this result
 /// is sent only when the server tears the subscription down; an abrupt transport
 /// close carries no response. The result body is otherwise empty.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SubscriptionsListenResult {
     /// The `_meta` member.
     #[serde(rename = "_meta")]
@@ -6106,9 +6586,13 @@ pub struct SubscriptionsListenResult {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscriptionsListenResult { meta @ 0 "_meta" required, result_type @ 1 "resultType"
+    defaulted }
+);
 /// Extends `ResultMetaObject` with the subscription-stream identifier carried by a
 /// `SubscriptionsListenResult`. All key naming rules from `MetaObject` apply.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SubscriptionsListenResultMetaObject {
     /// Identifies the server software producing the response. Servers SHOULD
     /// include this field on every response unless specifically configured not
@@ -6138,9 +6622,14 @@ pub struct SubscriptionsListenResultMetaObject {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscriptionsListenResultMetaObject { server_info @ 0
+    "io.modelcontextprotocol/serverInfo" optional, subscription_id @ 1
+    "io.modelcontextprotocol/subscriptionId" required }
+);
 /// A successful response from the server for a `SubscriptionsListenRequestsubscriptions`
 /// request, sent when the server tears the subscription down gracefully.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct SubscriptionsListenResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -6152,8 +6641,12 @@ pub struct SubscriptionsListenResultResponse {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    SubscriptionsListenResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc"
+    required, result @ 2 "result" required }
+);
 /// Text provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TextContent {
     /// The `_meta` member.
     #[serde(
@@ -6173,8 +6666,12 @@ pub struct TextContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TextContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, text
+    @ 2 "text" required, r#type @ 3 "type" required }
+);
 /// The schema at `#/$defs/TextResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TextResourceContents {
     /// The `_meta` member.
     #[serde(
@@ -6198,6 +6695,10 @@ pub struct TextResourceContents {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TextResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional,
+    text @ 2 "text" required, uri @ 3 "uri" required }
+);
 /// The constant `text` of the `type` member.
 pub enum TextType {}
 impl crate::rpc::ConstStr for TextType {
@@ -6205,7 +6706,7 @@ impl crate::rpc::ConstStr for TextType {
     const VALUE: &'static str = "text";
 }
 /// Schema for multiple-selection enumeration with display titles for each option.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledMultiSelectEnumSchema {
     /// Optional default value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -6238,8 +6739,14 @@ pub struct TitledMultiSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledMultiSelectEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, items @ 2 "items" required, max_items @ 3 "maxItems"
+    optional, min_items @ 4 "minItems" optional, title @ 5 "title" optional, r#type @ 6
+    "type" required }
+);
 /// Schema for array items with enum options and display labels.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledMultiSelectEnumSchemaItems {
     /// Array of enum options with values and display labels.
     #[serde(rename = "anyOf")]
@@ -6248,8 +6755,11 @@ pub struct TitledMultiSelectEnumSchemaItems {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledMultiSelectEnumSchemaItems { any_of @ 0 "anyOf" required }
+);
 /// The schema at `#/$defs/TitledMultiSelectEnumSchema/properties/items/properties/anyOf/items`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledMultiSelectEnumSchemaItemsAnyOfItem {
     /// The constant enum value.
     pub r#const: ::std::string::String,
@@ -6259,8 +6769,12 @@ pub struct TitledMultiSelectEnumSchemaItemsAnyOfItem {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledMultiSelectEnumSchemaItemsAnyOfItem { r#const @ 0 "const" required, title @ 1
+    "title" required }
+);
 /// Schema for single-selection enumeration with display titles for each option.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledSingleSelectEnumSchema {
     /// Optional default value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -6280,8 +6794,13 @@ pub struct TitledSingleSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledSingleSelectEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, one_of @ 2 "oneOf" required, title @ 3 "title" optional,
+    r#type @ 4 "type" required }
+);
 /// The schema at `#/$defs/TitledSingleSelectEnumSchema/properties/oneOf/items`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct TitledSingleSelectEnumSchemaOneOfItem {
     /// The enum value.
     pub r#const: ::std::string::String,
@@ -6291,8 +6810,12 @@ pub struct TitledSingleSelectEnumSchemaOneOfItem {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    TitledSingleSelectEnumSchemaOneOfItem { r#const @ 0 "const" required, title @ 1
+    "title" required }
+);
 /// Definition for a tool the client can call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct Tool {
     /// The `_meta` member.
     #[serde(
@@ -6362,6 +6885,12 @@ pub struct Tool {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    Tool { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, description
+    @ 2 "description" optional, icons @ 3 "icons" optional, input_schema @ 4
+    "inputSchema" required, name @ 5 "name" required, output_schema @ 6 "outputSchema"
+    optional, title @ 7 "title" optional }
+);
 /// Additional properties describing a `Tool` to clients.
 ///
 /// NOTE: all properties in `ToolAnnotations` are **hints**.
@@ -6370,7 +6899,7 @@ pub struct Tool {
 ///
 /// Clients should never make tool use decisions based on `ToolAnnotations`
 /// received from untrusted servers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolAnnotations {
     /// If true, the tool may perform destructive updates to its environment.
     /// If false, the tool performs only additive updates.
@@ -6424,8 +6953,13 @@ pub struct ToolAnnotations {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolAnnotations { destructive_hint @ 0 "destructiveHint" optional, idempotent_hint @
+    1 "idempotentHint" optional, open_world_hint @ 2 "openWorldHint" optional,
+    read_only_hint @ 3 "readOnlyHint" optional, title @ 4 "title" optional }
+);
 /// Controls tool selection behavior for sampling requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolChoice {
     /// Controls the tool use ability of the model:
     /// - `"auto"`: Model decides whether to use tools (default)
@@ -6437,6 +6971,7 @@ pub struct ToolChoice {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ToolChoice { mode @ 0 "mode" optional });
 /// Controls the tool use ability of the model:
 /// - `"auto"`: Model decides whether to use tools (default)
 /// - `"required"`: Model MUST use at least one tool before completing
@@ -6479,7 +7014,7 @@ pub enum ToolChoiceMode {
 /// extraction rules.
 ///
 /// Defaults to JSON Schema 2020-12 when no explicit `$schema` is provided.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolInputSchema {
     /// The `$schema` member.
     #[serde(
@@ -6494,8 +7029,11 @@ pub struct ToolInputSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolInputSchema { schema @ 0 "$schema" optional, r#type @ 1 "type" required }
+);
 /// An optional notification from the server to the client, informing it that the list of tools it offers has changed. This is only delivered on a `SubscriptionsListenRequestsubscriptions` stream when the client requested it via the `toolsListChanged` filter field.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -6508,11 +7046,15 @@ pub struct ToolListChangedNotification {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
+    required, params @ 2 "params" optional }
+);
 /// An optional JSON Schema object defining the structure of the tool's output returned in
 /// the structuredContent field of a `CallToolResult`. This can be any valid JSON Schema 2020-12.
 ///
 /// Defaults to JSON Schema 2020-12 when no explicit `$schema` is provided.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolOutputSchema {
     /// The `$schema` member.
     #[serde(
@@ -6525,8 +7067,9 @@ pub struct ToolOutputSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(ToolOutputSchema { schema @ 0 "$schema" optional });
 /// The result of a tool use, provided by the user back to the assistant.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolResultContent {
     /// Optional metadata about the tool result. Clients SHOULD preserve this field when
     /// including tool results in subsequent sampling requests to enable caching optimizations.
@@ -6572,6 +7115,11 @@ pub struct ToolResultContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolResultContent { meta @ 0 "_meta" optional, content @ 1 "content" required,
+    is_error @ 2 "isError" optional, structured_content @ 3 "structuredContent" optional,
+    tool_use_id @ 4 "toolUseId" required, r#type @ 5 "type" required }
+);
 /// The constant `tool_result` of the `type` member.
 pub enum ToolResultType {}
 impl crate::rpc::ConstStr for ToolResultType {
@@ -6579,7 +7127,7 @@ impl crate::rpc::ConstStr for ToolResultType {
     const VALUE: &'static str = "tool_result";
 }
 /// A request from the assistant to call a tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct ToolUseContent {
     /// Optional metadata about the tool use. Clients SHOULD preserve this field when
     /// including tool uses in subsequent sampling requests to enable caching optimizations.
@@ -6603,6 +7151,10 @@ pub struct ToolUseContent {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    ToolUseContent { meta @ 0 "_meta" optional, id @ 1 "id" required, input @ 2 "input"
+    required, name @ 3 "name" required, r#type @ 4 "type" required }
+);
 /// The constant `tool_use` of the `type` member.
 pub enum ToolUseType {}
 impl crate::rpc::ConstStr for ToolUseType {
@@ -6613,7 +7165,7 @@ impl crate::rpc::ConstStr for ToolUseType {
 /// unsupported (e.g., a known experimental or draft version the server has
 /// chosen not to implement). For HTTP, the response status code MUST be
 /// `400 Bad Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UnsupportedProtocolVersionError {
     /// The `error` member.
     pub error: UnsupportedProtocolVersionErrorDetail,
@@ -6626,8 +7178,12 @@ pub struct UnsupportedProtocolVersionError {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UnsupportedProtocolVersionError { error @ 0 "error" required, id @ 1 "id" optional,
+    jsonrpc @ 2 "jsonrpc" required }
+);
 /// The schema at `#/$defs/UnsupportedProtocolVersionError/properties/error`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UnsupportedProtocolVersionErrorDetail {
     /// The `code` member.
     pub code: crate::rpc::IntConst<UnsupportedProtocolVersionErrorDetailCode>,
@@ -6639,6 +7195,10 @@ pub struct UnsupportedProtocolVersionErrorDetail {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UnsupportedProtocolVersionErrorDetail { code @ 0 "code" required, data @ 1 "data"
+    required, message @ 2 "message" required }
+);
 /// The constant `-32022` of the `code` member.
 pub enum UnsupportedProtocolVersionErrorDetailCode {}
 impl crate::rpc::ConstInt for UnsupportedProtocolVersionErrorDetailCode {
@@ -6646,7 +7206,7 @@ impl crate::rpc::ConstInt for UnsupportedProtocolVersionErrorDetailCode {
     const VALUE: i64 = -32022;
 }
 /// The schema at `#/$defs/UnsupportedProtocolVersionError/properties/error/properties/data`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UnsupportedProtocolVersionErrorDetailData {
     /// The protocol version that was requested by the client.
     pub requested: ::std::string::String,
@@ -6657,8 +7217,12 @@ pub struct UnsupportedProtocolVersionErrorDetailData {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UnsupportedProtocolVersionErrorDetailData { requested @ 0 "requested" required,
+    supported @ 1 "supported" required }
+);
 /// Schema for multiple-selection enumeration without display titles for options.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UntitledMultiSelectEnumSchema {
     /// Optional default value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -6691,8 +7255,14 @@ pub struct UntitledMultiSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UntitledMultiSelectEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, items @ 2 "items" required, max_items @ 3 "maxItems"
+    optional, min_items @ 4 "minItems" optional, title @ 5 "title" optional, r#type @ 6
+    "type" required }
+);
 /// Schema for the array items.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UntitledMultiSelectEnumSchemaItems {
     /// Array of enum values to choose from.
     pub r#enum: ::std::vec::Vec<::std::string::String>,
@@ -6702,8 +7272,12 @@ pub struct UntitledMultiSelectEnumSchemaItems {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UntitledMultiSelectEnumSchemaItems { r#enum @ 0 "enum" required, r#type @ 1 "type"
+    required }
+);
 /// Schema for single-selection enumeration without display titles for options.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
 pub struct UntitledSingleSelectEnumSchema {
     /// Optional default value.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -6722,6 +7296,11 @@ pub struct UntitledSingleSelectEnumSchema {
     #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
+crate::rpc::struct_decoder!(
+    UntitledSingleSelectEnumSchema { default @ 0 "default" optional, description @ 1
+    "description" optional, r#enum @ 2 "enum" required, title @ 3 "title" optional,
+    r#type @ 4 "type" required }
+);
 /// The constant `url` of the `mode` member.
 pub enum UrlMode {}
 impl crate::rpc::ConstStr for UrlMode {

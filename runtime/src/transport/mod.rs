@@ -20,7 +20,7 @@ pub use child::{ChildProcess, ChildWriter, ShutdownOptions};
 pub use framing::{DEFAULT_MAX_FRAME, Framed, FramedRead, FramedWrite};
 pub use memory::{InProcess, in_process};
 #[cfg(feature = "stdio")]
-pub use stdio::stdio;
+pub use stdio::{Stdin, Stdout, stdio};
 
 /// A bidirectional channel of JSON-RPC frames, used as two halves: the connection reads on one task and
 /// writes on another, so a peer that is slow to read never stops this side from reading (two peers each

@@ -1,0 +1,46 @@
+//! JSON text in and out of the runtime's hot paths (frames read and written by the engine, HTTP bodies):
+//! serde_json by default, sonic-rs with the `simd` feature. Everything past the text (the JSON values
+//! handlers see, the generated types) stays serde-based either way.
+
+use serde_json::Value;
+
+/// Parses JSON text (one frame or body) into a value; the error is the parser's message.
+pub(crate) fn parse(text: &[u8]) -> Result<Value, String> {
+    #[cfg(feature = "simd")]
+    {
+        sonic_rs::from_slice(text).map_err(|e| e.to_string())
+    }
+    #[cfg(not(feature = "simd"))]
+    {
+        serde_json::from_slice(text).map_err(|e| e.to_string())
+    }
+}
+
+/// Prints a value as compact JSON text.
+pub(crate) fn print(value: &Value) -> String {
+    #[cfg(feature = "simd")]
+    {
+        // A `Value` always prints (its keys are strings); fall back to serde_json rather than lose it.
+        sonic_rs::to_string(value).unwrap_or_else(|_| value.to_string())
+    }
+    #[cfg(not(feature = "simd"))]
+    {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn text_round_trips_with_integers_and_escapes() {
+        let value = json!({"id": 12, "big": u64::MAX, "neg": -5, "x": 0.5, "s": "a\"b\\c\u{1}é😀", "n": null});
+        let text = print(&value);
+        assert_eq!(parse(text.as_bytes()).unwrap(), value);
+        assert!(text.contains("18446744073709551615"), "{text}");
+        assert!(parse(b"{\"a\": }").is_err());
+        assert!(parse(b"{\"a\": 1} x").is_err(), "trailing characters are an error");
+    }
+}
