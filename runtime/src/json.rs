@@ -1,19 +1,14 @@
-//! JSON text in and out of the runtime's hot paths (frames read and written by the engine, HTTP bodies):
-//! serde_json by default, sonic-rs with the `simd` feature. Everything past the text (the JSON values
-//! handlers see, the generated types) stays serde-based either way.
+//! JSON text in and out of the runtime's hot paths (frames read and written by the engine, HTTP bodies).
+//! Parsing is serde_json's. Printing is serde_json's by default and sonic-rs's with the `simd` feature,
+//! where it wins: sonic-rs prints long strings (text results, base64 blobs) 18-22× faster and small
+//! messages about as fast, but parses small messages slower than serde_json (BENCHMARKS.md, per message
+//! kind). Everything past the text (the values handlers see, the generated types) stays serde-based.
 
 use serde_json::Value;
 
 /// Parses JSON text (one frame or body) into a value; the error is the parser's message.
 pub(crate) fn parse(text: &[u8]) -> Result<Value, String> {
-    #[cfg(feature = "simd")]
-    {
-        sonic_rs::from_slice(text).map_err(|e| e.to_string())
-    }
-    #[cfg(not(feature = "simd"))]
-    {
-        serde_json::from_slice(text).map_err(|e| e.to_string())
-    }
+    serde_json::from_slice(text).map_err(|e| e.to_string())
 }
 
 /// Prints a value as compact JSON text.
