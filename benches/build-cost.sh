@@ -3,7 +3,9 @@
 # target directory so nothing is reused:
 #   1. mcpgen-types with one revision (2026-07-28, its default);
 #   2. mcpgen-types with all six revisions;
-#   3. a stdio server example (types + runtime with the stdio transport, no legacy revisions).
+#   3. what a stdio server compiles besides its own main.rs: mcpgen with the stdio transport and no legacy
+#      revisions (types + runtime). An example of this workspace would also build the workspace's
+#      dev-dependencies (jsonschema, insta, …), which a user's server does not.
 # Dependencies must already be downloaded (`cargo fetch`). Prints a markdown table.
 #
 #   bash benches/build-cost.sh
@@ -29,5 +31,4 @@ echo "|---|---:|---:|"
 measure "mcpgen-types, one revision (2026-07-28)" -p mcpgen-types
 measure "mcpgen-types, all six revisions" -p mcpgen-types \
   --features 2024-11-05,2025-03-26,2025-06-18,2025-11-25,2026-07-28,draft
-measure "stdio server example (bench-stdio-server)" -p mcpgen --no-default-features --features stdio \
-  --example bench-stdio-server
+measure "mcpgen with the stdio transport (types + runtime)" -p mcpgen --no-default-features --features stdio
