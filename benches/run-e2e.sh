@@ -8,6 +8,6 @@
 # The tables are printed and written to $CARGO_TARGET_DIR/e2e.md (target/e2e.md by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p mcpgen --features http-server --example bench-stdio-server --example bench-http-server
+cargo build --release -p mcpgen --features http-server --example bench-server
 cargo build --release -p mcpgen-benches --example rmcp-server --example echo-child --example axum-bound
 cargo bench -p mcpgen-benches --bench e2e -- "$@"

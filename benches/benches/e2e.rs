@@ -8,7 +8,7 @@
 //! E2E_SECONDS=5 bash benches/run-e2e.sh      # seconds per measurement (default 3)
 //! ```
 //!
-//! The script builds the servers as release examples (`bench-stdio-server` and `bench-http-server` of the
+//! The script builds the servers as release examples (`bench-server` of the
 //! root crate; `rmcp-server`, `echo-child` and `axum-bound` of this crate), then runs
 //! `cargo bench -p mcpgen-benches --bench e2e`. This bench finds them in the `examples` folder beside its
 //! own build folder and fails, naming the build command, when one is missing.
@@ -131,12 +131,12 @@ impl Binaries {
         let profile = exe.parent().and_then(Path::parent).ok_or("the bench executable has no build folder")?;
         let target = profile.parent().ok_or("the build folder has no parent")?.to_path_buf();
         let bins = Binaries { examples: profile.join("examples"), target };
-        for name in ["bench-stdio-server", "bench-http-server", "rmcp-server", "echo-child", "axum-bound"] {
+        for name in ["bench-server", "rmcp-server", "echo-child", "axum-bound"] {
             let path = bins.path(name);
             if !path.is_file() {
                 return Err(format!(
                     "{} is missing: build the benchmark servers first with `bash benches/run-e2e.sh`, or\n  \
-                     cargo build --release -p mcpgen --features http-server --example bench-stdio-server --example bench-http-server\n  \
+                     cargo build --release -p mcpgen --features http-server --example bench-server\n  \
                      cargo build --release -p mcpgen-benches --example rmcp-server --example echo-child --example axum-bound",
                     path.display()
                 )
@@ -372,7 +372,7 @@ fn stdio_pipelined(client: &mut StdioClient, seconds: Duration) -> Result<Throug
 /// The stdio servers: name, executable, arguments, whether it is a bound.
 const STDIO_SERVERS: [(&str, &str, &[&str], bool); 4] = [
     ("echo child (bound)", "echo-child", &[], true),
-    ("mcpgen", "bench-stdio-server", &[], false),
+    ("mcpgen", "bench-server", &[], false),
     ("rmcp `stdio()`", "rmcp-server", &["stdio"], false),
     ("rmcp `stdio_pipes()`", "rmcp-server", &["stdio-pipes"], false),
 ];
@@ -643,7 +643,7 @@ async fn http_concurrent(target: &HttpTarget, bound: bool, seconds: Duration) ->
 /// The HTTP servers: name, executable, arguments, whether it is a bound.
 const HTTP_SERVERS: [(&str, &str, &[&str], bool); 3] = [
     ("bare axum handler (bound)", "axum-bound", &[], true),
-    ("mcpgen", "bench-http-server", &[], false),
+    ("mcpgen", "bench-server", &["--http"], false),
     ("rmcp", "rmcp-server", &["http-stateless"], false),
 ];
 
@@ -698,7 +698,7 @@ struct Add {
     b: f64,
 }
 
-/// The mcpgen server of `examples/bench-stdio-server.rs` (its `add` tool).
+/// The mcpgen server of `examples/bench-server.rs` (its `add` tool).
 fn mcpgen_server() -> Server {
     let add =
         Tool::new("add", "Adds two numbers", |x: Add, _| async move { Ok::<_, ToolError>(format!("{}", x.a + x.b)) });
@@ -924,7 +924,7 @@ fn memory_section(bins: &Binaries) -> Result<String> {
     writeln!(out, "|---|---:|---:|---:|---:|")?;
     let runtime = client_runtime()?;
     let servers = [
-        ("mcpgen", ("bench-http-server", &["--stateful"][..]), ("bench-stdio-server", &[][..])),
+        ("mcpgen", ("bench-server", &["--http", "--stateful"][..]), ("bench-server", &[][..])),
         ("rmcp", ("rmcp-server", &["http-stateful"][..]), ("rmcp-server", &["stdio"][..])),
     ];
     for (name, (http, http_args), (stdio, stdio_args)) in servers {

@@ -1,5 +1,5 @@
 //! The rmcp 3.9 server of the end-to-end and memory benchmarks (issue 7, `benches/benches/e2e.rs`): the
-//! same tools as mcpgen's `bench-stdio-server` and `bench-http-server`, `add` (`{a, b}` numbers, answers
+//! same tools as mcpgen's `bench-server`, `add` (`{a, b}` numbers, answers
 //! the sum as text) and `wait` (answers after two seconds).
 //!
 //! ```text

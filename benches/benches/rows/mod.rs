@@ -5,6 +5,7 @@ use mcpgen_benches::{Sample, Sender};
 use mcpgen_types::rpc::{self, AnyRequest, Message, RequestMethod};
 use mcpgen_types::{v2025_11_25 as legacy, v2026_07_28 as mcp};
 use serde::de::DeserializeOwned;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 /// The rows, in table order. `IgnoredAny` (parse only) and `serde_json::Value` are the bounds.
@@ -112,34 +113,29 @@ pub(crate) fn encode(row: Row, decoded: &Decoded) -> Vec<u8> {
     let encoded = match decoded {
         Decoded::Ignored => Ok(Vec::new()),
         Decoded::Value(v) => serde_json::to_vec(v),
-        Decoded::Mcpgen(m) if row == Row::McpgenSonic => return sonic_encode(m),
-        Decoded::Mcpgen(m) => match m {
-            Mcp::In(m) => serde_json::to_vec(m),
-            Mcp::InLegacy(m) => serde_json::to_vec(m),
-            Mcp::Out(m) => serde_json::to_vec(m),
-            Mcp::Tools(m) => serde_json::to_vec(m),
-            Mcp::Call(m) => serde_json::to_vec(m),
-            Mcp::Read(m) => serde_json::to_vec(m),
-        },
-        Decoded::Rmcp(Rmcp::In(m)) => serde_json::to_vec(m),
-        Decoded::Rmcp(Rmcp::Out(m)) => serde_json::to_vec(m),
-        Decoded::Rms(Rms::In(m)) => serde_json::to_vec(m),
-        Decoded::Rms(Rms::Out(m)) => serde_json::to_vec(m),
+        Decoded::Mcpgen(m) if row == Row::McpgenSonic => return sonic_rs::to_vec(m).unwrap_or_default(),
+        Decoded::Mcpgen(m) => serde_json::to_vec(m),
+        Decoded::Rmcp(m) => serde_json::to_vec(m),
+        Decoded::Rms(m) => serde_json::to_vec(m),
     };
     encoded.unwrap_or_default()
 }
 
-fn sonic_encode(m: &Mcp) -> Vec<u8> {
-    match m {
-        Mcp::In(m) => sonic_rs::to_vec(m),
-        Mcp::InLegacy(m) => sonic_rs::to_vec(m),
-        Mcp::Out(m) => sonic_rs::to_vec(m),
-        Mcp::Tools(m) => sonic_rs::to_vec(m),
-        Mcp::Call(m) => sonic_rs::to_vec(m),
-        Mcp::Read(m) => sonic_rs::to_vec(m),
-    }
-    .unwrap_or_default()
+/// Serializes the message a variant holds, as its SDK does.
+macro_rules! serialize_inner {
+    ($enum:ident { $($variant:ident),* }) => {
+        impl Serialize for $enum {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    $($enum::$variant(m) => m.serialize(s),)*
+                }
+            }
+        }
+    };
 }
+serialize_inner!(Mcp { In, InLegacy, Out, Tools, Call, Read });
+serialize_inner!(Rmcp { In, Out });
+serialize_inner!(Rms { In, Out });
 
 type N = mcp::ServerNotification;
 type Tools = <mcp::ListTools as RequestMethod>::Result;

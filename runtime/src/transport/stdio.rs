@@ -47,13 +47,8 @@ impl Stdin {
     /// Stdin as a pipe on the reactor if it is one, else tokio's blocking-thread reader.
     fn new() -> Stdin {
         #[cfg(unix)]
-        {
-            use std::os::fd::AsFd;
-            let pipe =
-                io::stdin().as_fd().try_clone_to_owned().and_then(tokio::net::unix::pipe::Receiver::from_owned_fd);
-            if let Ok(pipe) = pipe {
-                return Stdin(In::Pipe(pipe));
-            }
+        if let Some(pipe) = as_pipe(&io::stdin(), tokio::net::unix::pipe::Receiver::from_owned_fd) {
+            return Stdin(In::Pipe(pipe));
         }
         Stdin(In::Blocking(tokio::io::stdin()))
     }
@@ -63,16 +58,17 @@ impl Stdout {
     /// Stdout as a pipe on the reactor if it is one, else tokio's blocking-thread writer.
     fn new() -> Stdout {
         #[cfg(unix)]
-        {
-            use std::os::fd::AsFd;
-            let pipe =
-                io::stdout().as_fd().try_clone_to_owned().and_then(tokio::net::unix::pipe::Sender::from_owned_fd);
-            if let Ok(pipe) = pipe {
-                return Stdout(Out::Pipe(pipe));
-            }
+        if let Some(pipe) = as_pipe(&io::stdout(), tokio::net::unix::pipe::Sender::from_owned_fd) {
+            return Stdout(Out::Pipe(pipe));
         }
         Stdout(Out::Blocking(tokio::io::stdout()))
     }
+}
+
+/// A second descriptor of `stream` opened as a pipe end by `open`, which fails unless it is a FIFO.
+#[cfg(unix)]
+fn as_pipe<T>(stream: &impl std::os::fd::AsFd, open: fn(std::os::fd::OwnedFd) -> io::Result<T>) -> Option<T> {
+    stream.as_fd().try_clone_to_owned().and_then(open).ok()
 }
 
 impl AsyncRead for Stdin {
