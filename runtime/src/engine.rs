@@ -2,7 +2,8 @@
 //! response and the set of requests being handled; everything else talks to it through a [`Peer`].
 //!
 //! The engine classifies frames (parse errors, invalid requests, batches, duplicate ids), correlates
-//! responses, runs each incoming request as a task with its own cancellation token, and implements
+//! responses, runs each incoming request with its own cancellation token (answered at once when its
+//! handler completes on the first poll, else as a task of its own), and implements
 //! `notifications/cancelled` and progress routing. What a method means is the session's business
 //! (the crate's `Service` trait, implemented by the server and client sessions).
 
@@ -40,7 +41,8 @@ pub(crate) struct Incoming {
 
 /// The session logic plugged into a connection.
 pub(crate) trait Service: Send + Sync + 'static {
-    /// Handles a request; runs as its own task. `cancel` fires on `notifications/cancelled` or shutdown.
+    /// Handles a request. The future is polled once on the connection task and, unless it is ready then,
+    /// runs on as a task of its own. `cancel` fires on `notifications/cancelled` or shutdown.
     fn request(self: Arc<Self>, request: Incoming, cancel: CancellationToken, peer: Peer) -> BoxFuture<Outcome>;
     /// Handles a notification (progress and cancellation are routed by the engine first).
     fn notification(self: Arc<Self>, method: &str, params: Option<Value>, peer: &Peer);
@@ -101,7 +103,8 @@ impl Default for ConnectionOptions {
 /// the connection task through a bounded channel.
 #[derive(Clone)]
 pub struct Peer {
-    tx: mpsc::Sender<Command>,
+    /// The connection's command channel; `None` for a detached handle ([`Peer::detached`]).
+    tx: Option<mpsc::Sender<Command>>,
     shutdown: CancellationToken,
     backlog: Arc<AtomicUsize>,
     next_id: Arc<AtomicI64>,
@@ -166,6 +169,8 @@ impl Peer {
         progress: Option<mpsc::UnboundedSender<Value>>,
         options: &RequestOptions,
     ) -> Result<Value, Error> {
+        // A detached handle reaches no peer that could answer.
+        let Some(tx) = &self.tx else { return Err(Error::Closed) };
         let id = RequestId::Number(self.next_id.fetch_add(1, Ordering::Relaxed));
         let (ptx, mut prx) = mpsc::unbounded_channel();
         let wants_progress = progress.is_some();
@@ -194,7 +199,7 @@ impl Peer {
         let hard = after(start, options.max_timeout.max(options.timeout));
         let mut deadline = after(start, options.timeout).min(hard);
         // The clock runs while the request waits for room in the channel too.
-        match tokio::time::timeout_at(deadline, self.tx.send(command)).await {
+        match tokio::time::timeout_at(deadline, tx.send(command)).await {
             Ok(Ok(())) => {}
             Ok(Err(_)) => return Err(Error::Closed),
             Err(_) => return Err(Error::Timeout(start.elapsed())),
@@ -238,7 +243,27 @@ impl Peer {
         if let Some(params) = params {
             message["params"] = params;
         }
-        self.tx.send(Command::Send(json::print(&message), self.route())).await.map_err(|_| Error::Closed)
+        // A detached handle has nobody to tell: the notification is dropped, as a stream nobody reads would.
+        let Some(tx) = &self.tx else { return Ok(()) };
+        tx.send(Command::Send(json::print(&message), self.route())).await.map_err(|_| Error::Closed)
+    }
+
+    /// A handle that reaches no peer, for a request answered on its own ([`answer_alone`]): notifications
+    /// are dropped, requests fail at once with [`Error::Closed`]. It counts as closed once the guard returned
+    /// with it is dropped (work the handler left behind and tied to the connection stops then).
+    #[cfg_attr(not(feature = "http-server"), allow(dead_code))]
+    fn detached(defaults: &RequestOptions) -> (Peer, tokio_util::sync::DropGuard) {
+        let closed = CancellationToken::new();
+        let peer = Peer {
+            tx: None,
+            shutdown: closed.child_token(),
+            backlog: Arc::new(AtomicUsize::new(0)),
+            next_id: Arc::new(AtomicI64::new(0)),
+            closed: closed.clone(),
+            defaults: Arc::new(defaults.clone()),
+            related: None,
+        };
+        (peer, closed.drop_guard())
     }
 
     /// Asks the connection to stop taking new requests, finish the ones in flight (still reading the
@@ -283,7 +308,7 @@ impl Peer {
 
     /// Whether the connection has ended.
     pub fn is_closed(&self) -> bool {
-        self.closed.is_cancelled() || self.tx.is_closed()
+        self.closed.is_cancelled() || self.tx.as_ref().is_some_and(mpsc::Sender::is_closed)
     }
 
     /// Waits until the connection has ended.
@@ -308,9 +333,10 @@ impl Drop for CancelOnDrop<'_> {
             let reason = self.cancellable.then_some(why);
             let route = self.peer.route();
             let command = Command::Cancel { id: id.clone(), reason: reason.clone(), route: route.clone() };
-            if self.peer.tx.try_send(command).is_err() {
+            let Some(tx) = &self.peer.tx else { return };
+            if tx.try_send(command).is_err() {
                 // The channel is full: hand the cancellation to a task rather than lose it.
-                let tx = self.peer.tx.clone();
+                let tx = tx.clone();
                 if let Ok(handle) = tokio::runtime::Handle::try_current() {
                     handle.spawn(async move { tx.send(Command::Cancel { id, reason, route }).await });
                 }
@@ -344,7 +370,7 @@ pub(crate) fn spawn<T: Transport>(
     let shutdown = CancellationToken::new();
     let backlog = Arc::new(AtomicUsize::new(0));
     let peer = Peer {
-        tx,
+        tx: Some(tx),
         shutdown: shutdown.clone(),
         backlog: Arc::clone(&backlog),
         next_id: Arc::new(AtomicI64::new(0)),
@@ -419,7 +445,11 @@ async fn read_frames<R: FrameReader>(mut reader: R, frames: mpsc::Sender<Result<
     }
 }
 
-/// Writes frames until the connection drops its sender, then closes the transport.
+/// How many bytes of frames the writer takes from its queue before it flushes them with one write.
+const COALESCE: usize = 256 * 1024;
+
+/// Writes frames until the connection drops its sender, then closes the transport. The frames queued
+/// when the writer wakes are fed together and flushed once (one `write` for many frames on a stream).
 async fn write_frames<W: FrameWriter>(
     mut writer: W,
     mut out: mpsc::UnboundedReceiver<Out>,
@@ -427,21 +457,36 @@ async fn write_frames<W: FrameWriter>(
     drained: Arc<Notify>,
     stop: CancellationToken,
 ) -> Result<(), Error> {
-    while let Some(next) = out.recv().await {
-        let (frame, route) = match next {
-            Out::Frame(frame, route) => (frame, route),
-            Out::Unanswered(id) => {
-                writer.unanswered(id).await;
-                continue;
+    while let Some(first) = out.recv().await {
+        let mut fed = 0;
+        let mut next = Some(first);
+        let mut sent = Ok(());
+        while let Some(item) = next.take() {
+            match item {
+                Out::Frame(frame, route) => {
+                    fed += frame.len();
+                    sent = tokio::select! {
+                        sent = writer.feed(frame, route) => sent,
+                        () = stop.cancelled() => Err(TransportError::Closed),
+                    };
+                    if sent.is_err() {
+                        break;
+                    }
+                }
+                Out::Unanswered(id) => writer.unanswered(id).await,
             }
-        };
-        let len = frame.len();
-        let sent = tokio::select! {
-            sent = writer.send_routed(frame, route) => sent,
-            () = stop.cancelled() => Err(TransportError::Closed),
-        };
-        let before = backlog.fetch_sub(len, Ordering::Relaxed);
-        if before >= WRITE_BEHIND && before - len < WRITE_BEHIND {
+            if fed < COALESCE {
+                next = out.try_recv().ok();
+            }
+        }
+        if sent.is_ok() {
+            sent = tokio::select! {
+                sent = writer.flush() => sent,
+                () = stop.cancelled() => Err(TransportError::Closed),
+            };
+        }
+        let before = backlog.fetch_sub(fed, Ordering::Relaxed);
+        if before >= WRITE_BEHIND && before - fed < WRITE_BEHIND {
             // The connection may be waiting for the queue to shrink before it takes commands again.
             drained.notify_one();
         }
@@ -478,6 +523,9 @@ struct InFlight {
 struct BatchAcc {
     remaining: usize,
     responses: Vec<Value>,
+    /// The ids of the batch's requests so far: one answered at once no longer counts as in flight, but
+    /// its id still may not appear twice in the batch.
+    ids: std::collections::HashSet<RequestId>,
 }
 
 type Done = (RequestId, Option<u64>, Option<Outcome>);
@@ -719,7 +767,7 @@ impl Connection {
         }
         let batch = self.next_batch;
         self.next_batch += 1;
-        self.batches.insert(batch, BatchAcc { remaining: 1, responses: Vec::new() });
+        self.batches.insert(batch, BatchAcc { remaining: 1, responses: Vec::new(), ids: Default::default() });
         for item in items {
             let parsed = parse(item);
             self.dispatch(parsed, Some(batch)).await?;
@@ -766,7 +814,9 @@ impl Connection {
                 if let Some(error) = refusal {
                     return self.answer(batch, Some(request.id), Err(error), false).await;
                 }
-                if self.inflight.contains_key(&request.id) {
+                let in_batch =
+                    batch.and_then(|b| self.batches.get_mut(&b)).is_some_and(|acc| !acc.ids.insert(request.id.clone()));
+                if in_batch || self.inflight.contains_key(&request.id) {
                     let error = ErrorObject::new(
                         ErrorObject::INVALID_REQUEST,
                         format!("request id {} is already in use by a request in flight", request.id),
@@ -780,7 +830,14 @@ impl Connection {
                     batch.remaining += 1;
                 }
                 let peer = self.peer.related_to(id.clone());
-                let work = Arc::clone(&self.service).request(request, token.clone(), peer);
+                let mut work = Arc::clone(&self.service).request(request, token.clone(), peer);
+                // Most handlers finish without waiting for anything: those are answered here, without a
+                // task of their own (a spawn and two hand-offs per request otherwise).
+                if let Some(outcome) = poll_once(&mut work) {
+                    // What the handler sent on its way (log messages) goes out before its response.
+                    self.flush_commands().await?;
+                    return self.on_done((id, batch, Some(outcome))).await;
+                }
                 let task_id = id.clone();
                 let handle = self.tasks.spawn(async move {
                     let outcome = tokio::select! {
@@ -877,6 +934,70 @@ impl Connection {
     }
 }
 
+/// Answers one request without a connection, on the caller's task: for a client that keeps no session
+/// and takes one JSON answer (stateless Streamable HTTP), where starting a connection (three tasks and
+/// their channels) would cost more than most requests. `message` must be a request; the response frame
+/// is returned. The handler's [`Peer`] is detached: nothing but the answer can reach this client.
+/// Dropping the future cancels the handler; `ending` firing gives it `drain` before it is cancelled and
+/// answered with `-32603`.
+#[cfg_attr(not(feature = "http-server"), allow(dead_code))]
+pub(crate) async fn answer_alone(
+    service: Arc<dyn Service>,
+    message: Value,
+    options: &ConnectionOptions,
+    ending: CancellationToken,
+) -> String {
+    let request = match parse(message) {
+        Parsed::Request(request) => request,
+        Parsed::Invalid(id, error) => return json::print(&response_json(id.as_ref(), Err(error))),
+        // Not a request: nothing to answer it with but an error about the message.
+        Parsed::Notification(..) | Parsed::Response(..) | Parsed::Ignored(_) => {
+            let error = ErrorObject::new(ErrorObject::INVALID_REQUEST, "expected a request");
+            return json::print(&response_json(None, Err(error)));
+        }
+    };
+    let (peer, _closed) = Peer::detached(&options.requests);
+    let cancel = CancellationToken::new();
+    // Handlers that started work of their own with the token stop it when this future is dropped.
+    let _cancel = cancel.clone().drop_guard();
+    let id = request.id.clone();
+    let mut work = service.request(request, cancel, peer.related_to(id.clone()));
+    let outcome = match poll_once(&mut work) {
+        Some(outcome) => outcome,
+        None => {
+            let drain = options.drain;
+            tokio::select! {
+                outcome = std::future::poll_fn(|cx| poll_caught(&mut work, cx)) => outcome,
+                () = async { ending.cancelled().await; tokio::time::sleep(drain).await } => Err(ErrorObject::new(
+                    ErrorObject::INTERNAL_ERROR,
+                    "the server shut down before the request finished",
+                )),
+            }
+        }
+    };
+    json::print(&response_json(Some(&id), outcome))
+}
+
+/// Polls a handler's future, turning a panic into a `-32603` outcome (as a panicking handler task is
+/// answered). A future that panicked must not be polled again.
+fn poll_caught(work: &mut BoxFuture<Outcome>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Outcome> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work.as_mut().poll(cx))) {
+        Ok(poll) => poll,
+        Err(_) => std::task::Poll::Ready(Err(internal("the request handler panicked"))),
+    }
+}
+
+/// Polls a handler's future once, here: its outcome if it is ready. A future that is not has registered
+/// no useful waker (the task it is spawned into polls it again at once); one that panics is answered with
+/// `-32603`, as a panicking handler task is.
+fn poll_once(work: &mut BoxFuture<Outcome>) -> Option<Outcome> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match poll_caught(work, &mut cx) {
+        std::task::Poll::Ready(outcome) => Some(outcome),
+        std::task::Poll::Pending => None,
+    }
+}
+
 /// A response message.
 fn response_json(id: Option<&RequestId>, outcome: Outcome) -> Value {
     let id = id.map_or(Value::Null, |id| json!(id));
@@ -965,5 +1086,55 @@ fn parse(value: Value) -> Parsed {
                 _ => Parsed::Ignored(format!("response {id} must have exactly one of `result` and `error`")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tells the peer something and asks it something, then answers with what happened; `stall` never
+    /// answers.
+    struct Asks;
+
+    impl Service for Asks {
+        fn request(self: Arc<Self>, request: Incoming, _: CancellationToken, peer: Peer) -> BoxFuture<Outcome> {
+            Box::pin(async move {
+                if request.method == "stall" {
+                    std::future::pending::<()>().await;
+                }
+                let told = peer.notify("notifications/message", Some(json!({}))).await.is_ok();
+                let asked = peer.request("ping", None, None).await;
+                Ok(json!({"told": told, "asked": format!("{asked:?}")}))
+            })
+        }
+        fn notification(self: Arc<Self>, _: &str, _: Option<Value>, _: &Peer) {}
+        fn batches(&self) -> Result<(), String> {
+            Err("no batches".into())
+        }
+    }
+
+    async fn alone(method: &str, ending: CancellationToken) -> Value {
+        let message = json!({"jsonrpc": "2.0", "id": 7, "method": method});
+        let options = ConnectionOptions { drain: Duration::from_millis(10), ..ConnectionOptions::default() };
+        let frame = answer_alone(Arc::new(Asks), message, &options, ending).await;
+        serde_json::from_str(&frame).expect("a JSON response")
+    }
+
+    #[tokio::test]
+    async fn a_request_answered_alone_reaches_no_peer_and_does_not_wait_for_one() {
+        // The notification is dropped as sent; the request fails at once rather than at its 60 s timeout.
+        let answer = tokio::time::timeout(Duration::from_secs(5), alone("x", CancellationToken::new())).await;
+        let answer = answer.expect("answered without waiting for a peer");
+        assert_eq!(answer, json!({"jsonrpc": "2.0", "id": 7, "result": {"told": true, "asked": "Err(Closed)"}}));
+    }
+
+    #[tokio::test]
+    async fn a_request_answered_alone_gets_the_drain_when_the_server_ends() {
+        let ending = CancellationToken::new();
+        ending.cancel();
+        let answer = alone("stall", ending).await;
+        assert_eq!(answer["id"], 7);
+        assert_eq!(answer["error"]["code"], ErrorObject::INTERNAL_ERROR);
     }
 }

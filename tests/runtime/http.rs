@@ -520,6 +520,47 @@ async fn stateless_mode_serves_each_post_alone() {
 }
 
 #[tokio::test]
+async fn stateless_json_mode_answers_each_post_on_its_own() {
+    within(async {
+        let mut options = HttpOptions::default();
+        options.stateless = true;
+        options.json_response = true;
+        let (definition, mut probe) = server();
+        let served = serve(definition, options).await;
+        let post = |message: Value| {
+            let served = &served;
+            async move {
+                let reply = served
+                    .send(Method::POST, &[("mcp-protocol-version", "2025-06-18")], Some(message.to_string()))
+                    .await;
+                assert_eq!(reply.status, StatusCode::OK);
+                assert_eq!(reply.content_type(), "application/json");
+                assert!(reply.headers.get("mcp-session-id").is_none());
+                reply.json().await
+            }
+        };
+        let answer = post(request(1, "tools/call", call_tool("add", json!({"a": 20, "b": 22})))).await;
+        assert_eq!(answer, json!({"jsonrpc": "2.0", "id": 1, "result": {"content": [{"type": "text", "text": "42"}]}}));
+        // Progress has no stream to travel on: only the result comes.
+        let answer = post(request(2, "tools/call", call_tool("progress", json!({"steps": 3})))).await;
+        assert_eq!(answer["result"]["content"][0]["text"], "progressed");
+        // No client declared sampling, and nobody could answer: the tool's request fails at once.
+        let answer = post(request(3, "tools/call", call_tool("sample", json!({})))).await;
+        assert_eq!(answer["result"]["content"][0]["text"], "asked");
+        let sampled = probe.sampled().await;
+        assert!(matches!(sampled, Err(mcpgen::runtime::Error::MissingCapability(_))), "{sampled:?}");
+        // Envelope errors are answered as over any transport.
+        let answer = post(json!({"jsonrpc": "1.0", "id": 4, "method": "ping"})).await;
+        assert_eq!(answer["error"]["code"], -32600);
+        assert_eq!(answer["id"], 4);
+        let answer = post(request(5, "tools/call", call_tool("nope", json!({})))).await;
+        assert_eq!(answer["error"]["code"], -32602);
+        assert_eq!(served.http.session_count(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_2024_11_05_client_uses_the_http_sse_endpoints() {
     within(async {
         let served = serve(server().0, HttpOptions::default()).await;

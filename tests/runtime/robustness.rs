@@ -399,3 +399,35 @@ async fn subscriptions_per_session_are_capped() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_panicking_tool_is_answered_with_an_internal_error_and_the_connection_stays_up() {
+    within(async {
+        // One tool panics on its first poll (the engine answers such handlers without a task), the other
+        // after waiting (in its own task): both answers are -32603 and the connection serves on.
+        let (definition, _probe) = server_with(|b| {
+            b.tool(Tool::no_args("panic_now", "Panics at once", |_| async {
+                if true {
+                    panic!("a tool bug");
+                }
+                Ok::<_, ToolError>("never")
+            }))
+            .tool(Tool::no_args("panic_later", "Panics after a wait", |_| async {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                if true {
+                    panic!("a later tool bug");
+                }
+                Ok::<_, ToolError>("never")
+            }))
+        });
+        let (mut raw, _handle) = raw_server(&definition);
+        raw.handshake(newest()).await;
+        for (id, tool) in [(11, "panic_now"), (12, "panic_later"), (13, "panic_now")] {
+            let call = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool}});
+            check(&mut raw, tool, call, Expect::Error(-32603, json!(id), "panicked")).await;
+        }
+        let ping = json!({"jsonrpc": "2.0", "id": 14, "method": "ping"});
+        check(&mut raw, "ping after the panics", ping, Expect::Result(json!(14))).await;
+    })
+    .await;
+}

@@ -893,7 +893,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
     let bytes = shared.read_body(body).await?;
     let value: Value = crate::json::parse(&bytes)
         .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorObject::PARSE_ERROR, format!("parse error: {e}")))?;
-    let (messages, batch) = match value {
+    let (mut messages, batch) = match value {
         Value::Array(items) if items.is_empty() => {
             return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "empty batch"));
         }
@@ -941,13 +941,6 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
     if modern {
         return modern_post(shared, headers, messages, batch, bytes).await;
     }
-    let frames: Vec<String> = if batch {
-        messages.iter().map(Value::to_string).collect()
-    } else {
-        // A single message is forwarded as received.
-        vec![String::from_utf8_lossy(&bytes).into_owned()]
-    };
-
     let (session, created) = if shared.options.stateless {
         if ids.is_empty() {
             // No session holds state for a notification or an answer to refer to.
@@ -972,6 +965,17 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
             ProtocolVersion::accepts_batches(version)
                 .map_err(|why| error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, why))?;
         }
+        // One request wanting one JSON answer needs no session: it is answered here, on this task.
+        if shared.options.json_response
+            && !batch
+            && let Some(version) = version
+        {
+            // Not a batch: the one message.
+            let message = std::mem::take(&mut messages).pop().unwrap_or_default();
+            let body = shared.server.answer_stateless(version, message, shared.shutdown.clone()).await;
+            let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];
+            return Ok((StatusCode::OK, headers, body).into_response());
+        }
         (shared.open_session(false, Some(version))?, true)
     } else if headers.get(SESSION_ID).is_none() && initialize {
         (shared.open_session(false, None)?, true)
@@ -987,6 +991,12 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
         (session, false)
     };
     let ephemeral = shared.options.stateless;
+    let frames: Vec<String> = if batch {
+        messages.iter().map(Value::to_string).collect()
+    } else {
+        // A single message is forwarded as received.
+        vec![String::from_utf8_lossy(&bytes).into_owned()]
+    };
 
     if ids.is_empty() {
         session.forward(frames).await?;

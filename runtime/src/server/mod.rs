@@ -335,6 +335,20 @@ impl Server {
         self.serve_session(transport, Session::initialized(Arc::clone(&self.inner), version))
     }
 
+    /// Answers one request of a client that keeps no session (stateless Streamable HTTP with JSON answers)
+    /// at `version`, on the caller's task, without a connection: the response frame. `ending` fires when
+    /// the HTTP server shuts down; the request then gets the usual drain.
+    #[cfg(feature = "http-server")]
+    pub(crate) async fn answer_stateless(
+        &self,
+        version: ProtocolVersion,
+        message: serde_json::Value,
+        ending: tokio_util::sync::CancellationToken,
+    ) -> String {
+        let session = Arc::new(Session::initialized(Arc::clone(&self.inner), version));
+        engine::answer_alone(session, message, &self.inner.options, ending).await
+    }
+
     /// Serves one request-scoped connection of a 2026-07-28 client: every request is validated on its own.
     /// `ending` fires when the HTTP server shuts down, which ends the connection's listen streams.
     #[cfg(feature = "http-server")]

@@ -131,8 +131,19 @@ impl FrameWriter for ChildWriter {
         self.framed.send(frame).await
     }
 
+    async fn feed(&mut self, frame: String, route: super::Route) -> Result<(), TransportError> {
+        self.framed.feed(frame, route).await
+    }
+
+    async fn flush(&mut self) -> Result<(), TransportError> {
+        FrameWriter::flush(&mut self.framed).await
+    }
+
     async fn close(&mut self) -> Result<(), TransportError> {
+        // What was fed and not flushed still goes out; a child that stopped reading is shut down anyway.
+        let flushed = FrameWriter::flush(&mut self.framed).await;
         self.shutdown().await?;
+        flushed?;
         Ok(())
     }
 }

@@ -22,10 +22,15 @@ pub struct FramedRead<R> {
     skipping: bool,
 }
 
-/// The writing half of [`Framed`].
+/// The writing half of [`Framed`]. Frames fed with [`FrameWriter::feed`] wait in a buffer for the next
+/// flush, which writes them with one call.
 pub struct FramedWrite<W> {
     writer: W,
+    buffer: Vec<u8>,
 }
+
+/// A flushed buffer larger than this is freed rather than kept for the next frames.
+const KEEP_BUFFER: usize = 1024 * 1024;
 
 impl<R, W> Framed<R, W>
 where
@@ -136,7 +141,21 @@ impl<R: AsyncRead + Unpin + Send + 'static> FrameReader for FramedRead<R> {
 impl<W: AsyncWrite + Unpin + Send + 'static> FramedWrite<W> {
     /// Frames `writer`.
     pub fn new(writer: W) -> Self {
-        FramedWrite { writer }
+        FramedWrite { writer, buffer: Vec::new() }
+    }
+
+    /// Appends one frame and its newline to the buffer.
+    fn push(&mut self, frame: &str) {
+        // A frame is one line: serialized JSON never contains a raw newline, but refuse to corrupt the
+        // stream if a caller passes one.
+        let start = self.buffer.len();
+        self.buffer.extend_from_slice(frame.as_bytes());
+        for byte in &mut self.buffer[start..] {
+            if *byte == b'\n' {
+                *byte = b' ';
+            }
+        }
+        self.buffer.push(b'\n');
     }
 
     /// The writer, e.g. to close a child's stdin.
@@ -147,20 +166,74 @@ impl<W: AsyncWrite + Unpin + Send + 'static> FramedWrite<W> {
 }
 
 impl<W: AsyncWrite + Unpin + Send + 'static> FrameWriter for FramedWrite<W> {
-    async fn send(&mut self, mut frame: String) -> Result<(), TransportError> {
-        // A frame is one line: serialized JSON never contains a raw newline, but refuse to corrupt the
-        // stream if a caller passes one.
-        if frame.contains('\n') {
-            frame = frame.replace('\n', " ");
+    async fn send(&mut self, frame: String) -> Result<(), TransportError> {
+        self.push(&frame);
+        FrameWriter::flush(self).await
+    }
+
+    async fn feed(&mut self, frame: String, _: super::Route) -> Result<(), TransportError> {
+        self.push(&frame);
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), TransportError> {
+        if !self.buffer.is_empty() {
+            // Taken out first: a flush that fails or is abandoned part-way leaves the stream cut inside a
+            // frame, so what it held must not be written again (by `close`, say).
+            let mut buffer = std::mem::take(&mut self.buffer);
+            self.writer.write_all(&buffer).await?;
+            buffer.clear();
+            if buffer.capacity() <= KEEP_BUFFER {
+                self.buffer = buffer;
+            }
         }
-        frame.push('\n');
-        self.writer.write_all(frame.as_bytes()).await?;
         self.writer.flush().await?;
         Ok(())
     }
 
     async fn close(&mut self) -> Result<(), TransportError> {
+        FrameWriter::flush(self).await?;
         self.writer.shutdown().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::Route;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn fed_frames_wait_for_the_flush_and_go_out_in_order_as_lines() {
+        let (ours, mut theirs) = tokio::io::duplex(1024);
+        let mut writer = FramedWrite::new(ours);
+        for frame in ["{\"a\":1}", "{\"b\":\n2}", "{\"c\":3}"] {
+            writer.feed(frame.to_owned(), Route::Session).await.unwrap();
+        }
+        let mut byte = [0u8; 1];
+        let early = tokio::time::timeout(std::time::Duration::from_millis(20), theirs.read(&mut byte)).await;
+        assert!(early.is_err(), "a fed frame was written before the flush");
+        FrameWriter::flush(&mut writer).await.unwrap();
+        writer.close().await.unwrap();
+        let mut text = String::new();
+        theirs.read_to_string(&mut text).await.unwrap();
+        // A raw newline inside a frame would split it; it is sent as a space.
+        assert_eq!(text, "{\"a\":1}\n{\"b\": 2}\n{\"c\":3}\n");
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_flush_is_not_written_again_by_close() {
+        // The peer reads nothing: the flush of 4 KiB into a 1 KiB pipe cannot finish and is abandoned.
+        let (ours, mut theirs) = tokio::io::duplex(1024);
+        let mut writer = FramedWrite::new(ours);
+        writer.feed("x".repeat(4096), Route::Session).await.unwrap();
+        let flush = tokio::time::timeout(std::time::Duration::from_millis(20), FrameWriter::flush(&mut writer)).await;
+        assert!(flush.is_err(), "the flush finished with nobody reading");
+        // Closing sends nothing more: what the pipe holds is the part written before the flush stopped.
+        writer.close().await.unwrap();
+        let mut text = Vec::new();
+        theirs.read_to_end(&mut text).await.unwrap();
+        assert_eq!(text.len(), 1024);
     }
 }

@@ -53,6 +53,18 @@ pub trait FrameWriter: Send + 'static {
         self.send(frame)
     }
 
+    /// Queues one frame, which reaches the peer at the next [`FrameWriter::flush`] at the latest. The
+    /// engine feeds the frames that are ready together and flushes once, so a transport that buffers (the
+    /// newline framing) makes one write for many frames. The default sends at once, like `send_routed`.
+    fn feed(&mut self, frame: String, route: Route) -> impl Future<Output = Result<(), TransportError>> + Send {
+        self.send_routed(frame, route)
+    }
+
+    /// Sends what [`FrameWriter::feed`] queued. The default has nothing to send.
+    fn flush(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send {
+        async { Ok(()) }
+    }
+
     /// Says that the peer's request `id` ended without a response (it was cancelled), for transports that
     /// wait for one (a Streamable HTTP response stream ends). The default does nothing.
     fn unanswered(&mut self, id: RequestId) -> impl Future<Output = ()> + Send {
@@ -60,7 +72,7 @@ pub trait FrameWriter: Send + 'static {
         async {}
     }
 
-    /// Closes the channel: flushes, closes the write side and, for a child process, shuts the process
+    /// Closes the channel: flushes (what was fed, too), closes the write side and, for a child process, shuts the process
     /// down as the spec prescribes. Called once, after the last `send`.
     fn close(&mut self) -> impl Future<Output = Result<(), TransportError>> + Send {
         async { Ok(()) }
