@@ -1,5 +1,10 @@
 //! Typed tools without macros: the arguments type gives the `inputSchema`, an optional output type the
 //! `outputSchema`, and the handler is any async function or closure.
+//!
+//! Handlers run up to their first `.await` that waits on the connection's own task (most tools finish
+//! there, and are answered without a task of their own); only then do they go on in a task of their
+//! own. A handler that computes for long or blocks before it first waits holds up the connection's
+//! other messages meanwhile: put such work in `tokio::task::spawn_blocking` and await it.
 
 use super::Context;
 use crate::engine::BoxFuture;
