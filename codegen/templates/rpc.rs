@@ -1123,6 +1123,11 @@ fn diagnose_params<R: Dispatch, N: Dispatch>(method: &str, params: Value) -> Opt
 /// Decodes `T` from a value and, on failure, reports the path of the offending field
 /// (`params.arguments.count: invalid type …`).
 pub fn from_value_with_path<T: for<'de> Deserialize<'de>>(value: &Value) -> Result<T, String> {
+    // serde_json's own decoder first; the tracked one, which records the path as it goes, runs again only
+    // to explain a failure. Both accept exactly the same values.
+    if let Ok(decoded) = T::deserialize(value) {
+        return Ok(decoded);
+    }
     let path = ::std::cell::RefCell::new(Vec::new());
     T::deserialize(Tracked { value, path: &path }).map_err(|e| {
         let at = path.borrow().join(".");

@@ -522,7 +522,8 @@ struct InFlight {
 /// The responses of a batch still being answered.
 struct BatchAcc {
     remaining: usize,
-    responses: Vec<Value>,
+    /// The responses so far, as text.
+    responses: Vec<String>,
     /// The ids of the batch's requests so far: one answered at once no longer counts as in flight, but
     /// its id still may not appear twice in the batch.
     ids: std::collections::HashSet<RequestId>,
@@ -705,7 +706,7 @@ impl Connection {
 
     /// Answers a frame whose request id could not be read.
     async fn send_error(&mut self, id: Option<RequestId>, error: ErrorObject) -> Result<(), Error> {
-        let frame = json::print(&response_json(id.as_ref(), Err(error)));
+        let frame = response_text(id.as_ref(), &Err(error));
         self.write(frame, Route::Session).await
     }
 
@@ -904,11 +905,11 @@ impl Connection {
         counted: bool,
     ) -> Result<(), Error> {
         let code = outcome.as_ref().err().map(|e| e.code);
-        let response = response_json(id.as_ref(), outcome);
+        let response = response_text(id.as_ref(), &outcome);
         match batch {
             None => {
                 let route = id.map_or(Route::Session, |id| Route::Response(id, code));
-                self.write(json::print(&response), route).await
+                self.write(response, route).await
             }
             Some(batch) => {
                 if let Some(acc) = self.batches.get_mut(&batch) {
@@ -930,7 +931,7 @@ impl Connection {
         if acc.responses.is_empty() {
             return Ok(());
         }
-        self.write(json::print(&Value::Array(acc.responses)), Route::Session).await
+        self.write(format!("[{}]", acc.responses.join(",")), Route::Session).await
     }
 }
 
@@ -949,11 +950,11 @@ pub(crate) async fn answer_alone(
 ) -> String {
     let request = match parse(message) {
         Parsed::Request(request) => request,
-        Parsed::Invalid(id, error) => return json::print(&response_json(id.as_ref(), Err(error))),
+        Parsed::Invalid(id, error) => return response_text(id.as_ref(), &Err(error)),
         // Not a request: nothing to answer it with but an error about the message.
         Parsed::Notification(..) | Parsed::Response(..) | Parsed::Ignored(_) => {
             let error = ErrorObject::new(ErrorObject::INVALID_REQUEST, "expected a request");
-            return json::print(&response_json(None, Err(error)));
+            return response_text(None, &Err(error));
         }
     };
     let (peer, _closed) = Peer::detached(&options.requests);
@@ -975,7 +976,7 @@ pub(crate) async fn answer_alone(
             }
         }
     };
-    json::print(&response_json(Some(&id), outcome))
+    response_text(Some(&id), &outcome)
 }
 
 /// Polls a handler's future, turning a panic into a `-32603` outcome (as a panicking handler task is
@@ -998,13 +999,23 @@ fn poll_once(work: &mut BoxFuture<Outcome>) -> Option<Outcome> {
     }
 }
 
-/// A response message.
-fn response_json(id: Option<&RequestId>, outcome: Outcome) -> Value {
-    let id = id.map_or(Value::Null, |id| json!(id));
-    match outcome {
-        Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
-        Err(error) => json!({"jsonrpc": "2.0", "id": id, "error": error}),
+/// A response message as text, printed from its parts (no `Value` is built for it).
+fn response_text(id: Option<&RequestId>, outcome: &Outcome) -> String {
+    /// The members of a response; `id` prints as `null` when it could not be read.
+    #[derive(serde::Serialize)]
+    struct Response<'a> {
+        jsonrpc: &'static str,
+        id: Option<&'a RequestId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        result: Option<&'a Value>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<&'a ErrorObject>,
     }
+    let (result, error) = match outcome {
+        Ok(result) => (Some(result), None),
+        Err(error) => (None, Some(error)),
+    };
+    json::print(&Response { jsonrpc: "2.0", id, result, error })
 }
 
 /// Classifies one JSON value as a JSON-RPC message.

@@ -11,17 +11,18 @@ pub(crate) fn parse(text: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(text).map_err(|e| e.to_string())
 }
 
-/// Prints a value as compact JSON text.
-pub(crate) fn print(value: &Value) -> String {
+/// Prints a value (a `Value`, or a message struct made of them) as compact JSON text.
+pub(crate) fn print<T: serde::Serialize + ?Sized>(value: &T) -> String {
     #[cfg(feature = "simd")]
-    {
-        // A `Value` always prints (its keys are strings); fall back to serde_json rather than lose it.
-        sonic_rs::to_string(value).unwrap_or_else(|_| value.to_string())
-    }
+    let printed = sonic_rs::to_string(value).or_else(|_| serde_json::to_string(value));
     #[cfg(not(feature = "simd"))]
-    {
-        value.to_string()
-    }
+    let printed = serde_json::to_string(value);
+    // What the runtime prints has string keys only, so this cannot fail; should it, say so rather than
+    // send a frame the peer cannot read.
+    printed.unwrap_or_else(|e| {
+        tracing::error!("a message could not be printed as JSON: {e}");
+        String::from("null")
+    })
 }
 
 #[cfg(test)]
