@@ -748,6 +748,9 @@ impl Connection {
     }
 
     async fn on_frame(&mut self, text: &str) -> Result<(), Error> {
+        if let Some(parsed) = parse_plain(text) {
+            return self.dispatch(parsed, None).await;
+        }
         let value: Value = match json::parse(text.as_bytes()) {
             Ok(value) => value,
             Err(e) => {
@@ -937,26 +940,16 @@ impl Connection {
 
 /// Answers one request without a connection, on the caller's task: for a client that keeps no session
 /// and takes one JSON answer (stateless Streamable HTTP), where starting a connection (three tasks and
-/// their channels) would cost more than most requests. `message` must be a request; the response frame
-/// is returned. The handler's [`Peer`] is detached: nothing but the answer can reach this client.
-/// Dropping the future cancels the handler; `ending` firing gives it `drain` before it is cancelled and
-/// answered with `-32603`.
+/// their channels) would cost more than most requests. Returns the response frame. The handler's [`Peer`]
+/// is detached: nothing but the answer can reach this client. Dropping the future cancels the handler;
+/// `ending` firing gives it `drain` before it is cancelled and answered with `-32603`.
 #[cfg_attr(not(feature = "http-server"), allow(dead_code))]
 pub(crate) async fn answer_alone(
     service: Arc<dyn Service>,
-    message: Value,
+    request: Incoming,
     options: &ConnectionOptions,
     ending: CancellationToken,
 ) -> String {
-    let request = match parse(message) {
-        Parsed::Request(request) => request,
-        Parsed::Invalid(id, error) => return response_text(id.as_ref(), &Err(error)),
-        // Not a request: nothing to answer it with but an error about the message.
-        Parsed::Notification(..) | Parsed::Response(..) | Parsed::Ignored(_) => {
-            let error = ErrorObject::new(ErrorObject::INVALID_REQUEST, "expected a request");
-            return response_text(None, &Err(error));
-        }
-    };
     let (peer, _closed) = Peer::detached(&options.requests);
     let cancel = CancellationToken::new();
     // Handlers that started work of their own with the token stop it when this future is dropped.
@@ -977,6 +970,16 @@ pub(crate) async fn answer_alone(
         }
     };
     response_text(Some(&id), &outcome)
+}
+
+/// A well-formed request read from its text without a `Value` for the envelope ([`parse_plain`]); `None`
+/// for anything else, notifications included.
+#[cfg_attr(not(feature = "http-server"), allow(dead_code))]
+pub(crate) fn plain_request(text: &str) -> Option<Incoming> {
+    match parse_plain(text)? {
+        Parsed::Request(request) => Some(request),
+        _ => None,
+    }
 }
 
 /// Polls a handler's future, turning a panic into a `-32603` outcome (as a panicking handler task is
@@ -1016,6 +1019,50 @@ fn response_text(id: Option<&RequestId>, outcome: &Outcome) -> String {
         Err(error) => (None, Some(error)),
     };
     json::print(&Response { jsonrpc: "2.0", id, result, error })
+}
+
+/// The members of a request or notification, read straight from the text: no `Value` is built for the
+/// envelope, only for `params`. `Some(None)` is a member present as `null`.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    jsonrpc: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Option<RequestId>>,
+    #[serde(borrow)]
+    method: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, deserialize_with = "present")]
+    params: Option<Option<Value>>,
+    #[serde(default, deserialize_with = "present")]
+    result: Option<Option<serde::de::IgnoredAny>>,
+    #[serde(default, deserialize_with = "present")]
+    error: Option<Option<serde::de::IgnoredAny>>,
+}
+
+/// A member that is present, as `Some`, whatever its value (`null` included).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The common case read without a `Value` for the envelope: a well-formed request or notification. `None`
+/// for anything else (a response, a batch, a malformed message, repeated members), which [`parse`] then
+/// classifies from the parsed value, with the error it deserves.
+fn parse_plain(text: &str) -> Option<Parsed> {
+    let envelope: Envelope<'_> = serde_json::from_str(text).ok()?;
+    if envelope.jsonrpc.as_deref() != Some("2.0") || envelope.result.is_some() || envelope.error.is_some() {
+        return None;
+    }
+    let method = envelope.method?.into_owned();
+    let params = match envelope.params {
+        None => None,
+        Some(Some(params @ Value::Object(_))) => Some(params),
+        Some(_) => return None,
+    };
+    match envelope.id {
+        None => Some(Parsed::Notification(method, params)),
+        Some(Some(id)) => Some(Parsed::Request(Incoming { id, method, params })),
+        Some(None) => None,
+    }
 }
 
 /// Classifies one JSON value as a JSON-RPC message.
@@ -1125,8 +1172,52 @@ mod tests {
         }
     }
 
+    /// What a classification says, for comparing two of them.
+    fn summary(parsed: Parsed) -> String {
+        match parsed {
+            Parsed::Request(r) => format!("request {} {} {:?}", r.id, r.method, r.params),
+            Parsed::Notification(m, p) => format!("notification {m} {p:?}"),
+            Parsed::Response(id, outcome) => format!("response {id} {outcome:?}"),
+            Parsed::Invalid(id, e) => format!("invalid {id:?} {}", e.code),
+            Parsed::Ignored(_) => "ignored".into(),
+        }
+    }
+
+    #[test]
+    fn the_plain_reading_agrees_with_the_value_reading_or_steps_aside() {
+        let cases = [
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1}}}"#,
+            r#"{"method":"ping","id":"x\"y","jsonrpc":"2.0","extra":[1,2]}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            r#"{"jsonrpc":"2.0","method":"n","params":{}}"#,
+            // Everything below is left to the value reading.
+            r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":null}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":[1]}"#,
+            r#"{"jsonrpc":"2.0","method":"n","params":"p"}"#,
+            r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#,
+            r#"{"id":1,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":7}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"a","method":"b"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","error":null}"#,
+            r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+        ];
+        let mut plain = 0;
+        for text in cases {
+            let by_value = summary(parse(json::parse(text.as_bytes()).unwrap()));
+            if let Some(parsed) = parse_plain(text) {
+                plain += 1;
+                assert_eq!(summary(parsed), by_value, "{text}");
+            }
+        }
+        assert_eq!(plain, 4, "the four well-formed messages are read plainly, the rest are not");
+    }
+
     async fn alone(method: &str, ending: CancellationToken) -> Value {
-        let message = json!({"jsonrpc": "2.0", "id": 7, "method": method});
+        let message = json!({"jsonrpc": "2.0", "id": 7, "method": method}).to_string();
+        let message = plain_request(&message).expect("a request");
         let options = ConnectionOptions { drain: Duration::from_millis(10), ..ConnectionOptions::default() };
         let frame = answer_alone(Arc::new(Asks), message, &options, ending).await;
         serde_json::from_str(&frame).expect("a JSON response")

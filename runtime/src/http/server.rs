@@ -891,9 +891,27 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
         ));
     }
     let bytes = shared.read_body(body).await?;
+    // One legacy request wanting one JSON answer from a stateless server needs no session: it is answered
+    // here, on this task, read without a `Value` for its envelope. Anything else takes the general path.
+    if shared.options.stateless
+        && shared.options.json_response
+        && let Some(request) = std::str::from_utf8(&bytes).ok().and_then(crate::engine::plain_request)
+        && request.method != "initialize"
+        && !names_modern(headers).unwrap_or_else(|| {
+            headers.get(SESSION_ID).is_none() && looks_modern(&request.method, request.params.as_ref())
+        })
+    {
+        if shared.shutdown.is_cancelled() {
+            return Err(unavailable());
+        }
+        let version = stateless_version(shared, headers)?;
+        let body = shared.server.answer_stateless(version, request, shared.shutdown.clone()).await;
+        let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];
+        return Ok((StatusCode::OK, headers, body).into_response());
+    }
     let value: Value = crate::json::parse(&bytes)
         .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorObject::PARSE_ERROR, format!("parse error: {e}")))?;
-    let (mut messages, batch) = match value {
+    let (messages, batch) = match value {
         Value::Array(items) if items.is_empty() => {
             return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "empty batch"));
         }
@@ -928,16 +946,13 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
         return Err(unavailable());
     }
     // A 2026-07-28 request (or one naming a revision no legacy session speaks) is served on its own.
-    let modern = match headers.get(PROTOCOL_VERSION).map(|v| v.to_str().unwrap_or_default()) {
-        Some(named) => ProtocolVersion::parse(named).is_none(),
-        None => {
-            headers.get(SESSION_ID).is_none()
-                && !batch
-                && messages.first().is_some_and(|m| {
-                    m.get("method").and_then(Value::as_str).is_some_and(|method| looks_modern(method, m.get("params")))
-                })
-        }
-    };
+    let modern = names_modern(headers).unwrap_or_else(|| {
+        headers.get(SESSION_ID).is_none()
+            && !batch
+            && messages.first().is_some_and(|m| {
+                m.get("method").and_then(Value::as_str).is_some_and(|method| looks_modern(method, m.get("params")))
+            })
+    });
     if modern {
         return modern_post(shared, headers, messages, batch, bytes).await;
     }
@@ -946,35 +961,11 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
             // No session holds state for a notification or an answer to refer to.
             return Ok(StatusCode::ACCEPTED.into_response());
         }
-        let version = match headers.get(PROTOCOL_VERSION) {
-            // `initialize` is answered by a session of its own (uninitialized), thrown away afterwards.
-            _ if initialize => None,
-            None => Some(stateless_default(shared)),
-            Some(value) => match value.to_str().ok().and_then(ProtocolVersion::parse) {
-                Some(version) if shared.server.protocol_versions().contains(&version) => Some(version),
-                _ => {
-                    return Err(error(
-                        StatusCode::BAD_REQUEST,
-                        ErrorObject::INVALID_REQUEST,
-                        format!("unsupported MCP-Protocol-Version {value:?}"),
-                    ));
-                }
-            },
-        };
+        // `initialize` is answered by a session of its own (uninitialized), thrown away afterwards.
+        let version = if initialize { None } else { Some(stateless_version(shared, headers)?) };
         if batch {
             ProtocolVersion::accepts_batches(version)
                 .map_err(|why| error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, why))?;
-        }
-        // One request wanting one JSON answer needs no session: it is answered here, on this task.
-        if shared.options.json_response
-            && !batch
-            && let Some(version) = version
-        {
-            // Not a batch: the one message.
-            let message = std::mem::take(&mut messages).pop().unwrap_or_default();
-            let body = shared.server.answer_stateless(version, message, shared.shutdown.clone()).await;
-            let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];
-            return Ok((StatusCode::OK, headers, body).into_response());
         }
         (shared.open_session(false, Some(version))?, true)
     } else if headers.get(SESSION_ID).is_none() && initialize {
@@ -1222,6 +1213,26 @@ fn duplicate(id: &RequestId) -> Response {
             format!("request id {id} is already in use by a request in flight"),
         ),
     )
+}
+
+/// Whether `MCP-Protocol-Version` names a revision no legacy session speaks (2026-07-28 and later, or an
+/// unknown one); `None` without the header.
+fn names_modern(headers: &HeaderMap) -> Option<bool> {
+    headers.get(PROTOCOL_VERSION).map(|v| ProtocolVersion::parse(v.to_str().unwrap_or_default()).is_none())
+}
+
+/// The revision of a stateless legacy request (not `initialize`): its `MCP-Protocol-Version` if this server
+/// speaks it (`400` otherwise), else the default.
+fn stateless_version(shared: &Shared, headers: &HeaderMap) -> Result<ProtocolVersion, Response> {
+    let Some(value) = headers.get(PROTOCOL_VERSION) else { return Ok(stateless_default(shared)) };
+    match value.to_str().ok().and_then(ProtocolVersion::parse) {
+        Some(version) if shared.server.protocol_versions().contains(&version) => Ok(version),
+        _ => Err(error(
+            StatusCode::BAD_REQUEST,
+            ErrorObject::INVALID_REQUEST,
+            format!("unsupported MCP-Protocol-Version {value:?}"),
+        )),
+    }
 }
 
 /// The revision assumed for a stateless request without `MCP-Protocol-Version`: 2025-03-26 per the spec,

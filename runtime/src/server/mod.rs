@@ -342,11 +342,11 @@ impl Server {
     pub(crate) async fn answer_stateless(
         &self,
         version: ProtocolVersion,
-        message: serde_json::Value,
+        request: engine::Incoming,
         ending: tokio_util::sync::CancellationToken,
     ) -> String {
         let session = Arc::new(Session::initialized(Arc::clone(&self.inner), version));
-        engine::answer_alone(session, message, &self.inner.options, ending).await
+        engine::answer_alone(session, request, &self.inner.options, ending).await
     }
 
     /// Serves one request-scoped connection of a 2026-07-28 client: every request is validated on its own.
