@@ -1024,6 +1024,7 @@ fn response_text(id: Option<&RequestId>, outcome: &Outcome) -> String {
 /// The members of a request or notification, read straight from the text: no `Value` is built for the
 /// envelope, only for `params`. `Some(None)` is a member present as `null`.
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Envelope<'a> {
     #[serde(borrow)]
     jsonrpc: Option<std::borrow::Cow<'a, str>>,
@@ -1045,9 +1046,15 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Resul
 }
 
 /// The common case read without a `Value` for the envelope: a well-formed request or notification. `None`
-/// for anything else (a response, a batch, a malformed message, repeated members), which [`parse`] then
-/// classifies from the parsed value, with the error it deserves.
+/// for anything else (a response, a batch, a malformed message, repeated or unknown members), which
+/// [`parse`] then classifies from the parsed value, with the error it deserves.
 fn parse_plain(text: &str) -> Option<Parsed> {
+    // Only an object: serde would also fill the struct from an array, by position.
+    if !text.trim_start().starts_with('{') {
+        return None;
+    }
+    // Unknown members are refused rather than skipped: skipping does not check their text as strictly
+    // as parsing it into a value does (a lone surrogate escape, a number out of range).
     let envelope: Envelope<'_> = serde_json::from_str(text).ok()?;
     if envelope.jsonrpc.as_deref() != Some("2.0") || envelope.result.is_some() || envelope.error.is_some() {
         return None;
@@ -1187,7 +1194,7 @@ mod tests {
     fn the_plain_reading_agrees_with_the_value_reading_or_steps_aside() {
         let cases = [
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"add","arguments":{"a":1}}}"#,
-            r#"{"method":"ping","id":"x\"y","jsonrpc":"2.0","extra":[1,2]}"#,
+            r#"{"method":"ping","id":"x\"y","jsonrpc":"2.0"}"#,
             r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
             r#"{"jsonrpc":"2.0","method":"n","params":{}}"#,
             // Everything below is left to the value reading.
@@ -1203,10 +1210,18 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
             r#"{"jsonrpc":"2.0","id":1,"method":"ping","error":null}"#,
             r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+            r#"  ["2.0",1,"tools/call",{"name":"add"}]"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","extra":[1,2]}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","x":"\ud800"}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping","x":1e999}"#,
         ];
         let mut plain = 0;
         for text in cases {
-            let by_value = summary(parse(json::parse(text.as_bytes()).unwrap()));
+            let Ok(value) = json::parse(text.as_bytes()) else {
+                assert!(parse_plain(text).is_none(), "{text} is not JSON the value reading accepts");
+                continue;
+            };
+            let by_value = summary(parse(value));
             if let Some(parsed) = parse_plain(text) {
                 plain += 1;
                 assert_eq!(summary(parsed), by_value, "{text}");

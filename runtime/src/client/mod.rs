@@ -7,6 +7,11 @@
 //! by the builder's handlers and retried. Any other answer, or none within the probe timeout, falls back
 //! to the legacy `initialize` handshake. Pinning a revision with [`ClientBuilder::protocol_version`]
 //! skips the probe.
+//!
+//! The handlers for the server's requests (sampling, roots, elicitation) run up to their first `.await`
+//! that waits on the connection's own task, as server handlers do; only then do they go on in a task of
+//! their own. A handler that blocks before it first waits (a synchronous prompt to the user, say) holds up
+//! the whole connection meanwhile: run such work with `tokio::task::spawn_blocking` and await it.
 
 mod listen;
 mod modern;

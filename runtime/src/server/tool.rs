@@ -4,7 +4,9 @@
 //! Handlers run up to their first `.await` that waits on the connection's own task (most tools finish
 //! there, and are answered without a task of their own); only then do they go on in a task of their
 //! own. A handler that computes for long or blocks before it first waits holds up the connection's
-//! other messages meanwhile: put such work in `tokio::task::spawn_blocking` and await it.
+//! other messages meanwhile: put such work in `tokio::task::spawn_blocking` and await it. For the same
+//! reason, never wait synchronously for the connection itself (`block_in_place` around a request to the
+//! client): the connection cannot answer while it waits for you.
 
 use super::Context;
 use crate::engine::BoxFuture;
