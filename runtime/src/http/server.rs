@@ -456,9 +456,12 @@ fn unavailable() -> Response {
 /// Whether an `Accept` header admits `wanted` (`type/subtype`), wildcards included.
 fn accepts(headers: &HeaderMap, wanted: &str) -> bool {
     let (kind, _) = wanted.split_once('/').unwrap_or((wanted, ""));
-    headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|item| {
-        let media = item.split(';').next().unwrap_or_default().trim();
-        media.eq_ignore_ascii_case(wanted) || media == "*/*" || media.eq_ignore_ascii_case(&format!("{kind}/*"))
+    // On the bytes: this runs on every POST, and media types are ASCII.
+    headers.get_all(header::ACCEPT).iter().flat_map(|v| v.as_bytes().split(|&b| b == b',')).any(|item| {
+        let media = item.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+        media.eq_ignore_ascii_case(wanted.as_bytes())
+            || media == b"*/*"
+            || media.strip_suffix(b"/*").is_some_and(|k| k.eq_ignore_ascii_case(kind.as_bytes()))
     })
 }
 
@@ -1426,6 +1429,23 @@ mod tests {
         for bad in ["[::1]junk", "localhost:80@evil.com", "localhost:", "localhost:x", "", ":80", "a@b"] {
             assert_eq!(host_name(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn accept_lists_match_by_type_with_wildcards_and_parameters() {
+        let with = |accept: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT, HeaderValue::from_str(accept).expect("a header value"));
+            headers
+        };
+        let both = with("Application/JSON; q=0.9, text/event-stream");
+        assert!(accepts(&both, "application/json") && accepts(&both, "text/event-stream"));
+        assert!(accepts(&with("text/*"), "text/event-stream"));
+        assert!(accepts(&with("*/*"), "application/json"));
+        assert!(!accepts(&with("text/*"), "application/json"));
+        assert!(!accepts(&with("application/json-seq"), "application/json"));
+        assert!(!accepts(&with("text/event-stream/*"), "text/event-stream"));
+        assert!(!accepts(&HeaderMap::new(), "application/json"));
     }
 
     #[tokio::test]
