@@ -18,6 +18,12 @@ bash benches/run-e2e.sh
 cat "$target/e2e.md" >>"$out"
 {
   echo
+  echo "# End to end, instructions per call (callgrind)"
+  echo
+  bash benches/e2e-instructions.sh
+} >>"$out"
+{
+  echo
   echo "# Build cost"
   echo
   bash benches/build-cost.sh
