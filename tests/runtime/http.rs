@@ -555,6 +555,11 @@ async fn stateless_json_mode_answers_each_post_on_its_own() {
         assert_eq!(answer["id"], 4);
         let answer = post(request(5, "tools/call", call_tool("nope", json!({})))).await;
         assert_eq!(answer["error"]["code"], -32602);
+        // A request naming 2026-07-28 is not answered as a legacy one: its `_meta` is checked (missing here).
+        let modern = request(6, "tools/call", call_tool("add", json!({"a": 1, "b": 2}))).to_string();
+        let reply = served.send(Method::POST, &[("mcp-protocol-version", "2026-07-28")], Some(modern)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert_eq!(reply.json().await["error"]["code"], -32602);
         assert_eq!(served.http.session_count(), 0);
     })
     .await;
