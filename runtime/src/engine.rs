@@ -9,7 +9,7 @@
 
 use crate::error::{Error, internal};
 use crate::json;
-use mcpgen_types::rpc::{ErrorObject, RequestId};
+use mcpgen_types::rpc::{ErrorObject, ErrorResponse, RequestId, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -516,7 +516,8 @@ struct Pending {
 
 struct InFlight {
     token: CancellationToken,
-    method: String,
+    /// `initialize` must not be cancelled.
+    cancellable: bool,
 }
 
 /// The responses of a batch still being answered.
@@ -829,7 +830,7 @@ impl Connection {
                 }
                 let token = self.root.child_token();
                 let id = request.id.clone();
-                self.inflight.insert(id.clone(), InFlight { token: token.clone(), method: request.method.clone() });
+                let cancellable = request.method != "initialize";
                 if let Some(batch) = batch.and_then(|b| self.batches.get_mut(&b)) {
                     batch.remaining += 1;
                 }
@@ -842,6 +843,8 @@ impl Connection {
                     self.flush_commands().await?;
                     return self.on_done((id, batch, Some(outcome))).await;
                 }
+                // In flight from here on: it can be cancelled, and its id is taken until it ends.
+                self.inflight.insert(id.clone(), InFlight { token: token.clone(), cancellable });
                 let task_id = id.clone();
                 let handle = self.tasks.spawn(async move {
                     let outcome = tokio::select! {
@@ -865,7 +868,7 @@ impl Connection {
             "notifications/cancelled" => {
                 let id = object.get("requestId").and_then(|id| RequestId::deserialize(id).ok());
                 // `initialize` must not be cancelled; unknown or finished ids are ignored.
-                if let Some(inflight) = id.and_then(|id| self.inflight.get(&id)).filter(|f| f.method != "initialize") {
+                if let Some(inflight) = id.and_then(|id| self.inflight.get(&id)).filter(|f| f.cancellable) {
                     inflight.token.cancel();
                 }
                 Some(params)
@@ -1004,21 +1007,12 @@ fn poll_once(work: &mut BoxFuture<Outcome>) -> Option<Outcome> {
 
 /// A response message as text, printed from its parts (no `Value` is built for it).
 fn response_text(id: Option<&RequestId>, outcome: &Outcome) -> String {
-    /// The members of a response; `id` prints as `null` when it could not be read.
-    #[derive(serde::Serialize)]
-    struct Response<'a> {
-        jsonrpc: &'static str,
-        id: Option<&'a RequestId>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        result: Option<&'a Value>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        error: Option<&'a ErrorObject>,
+    match (outcome, id) {
+        (Ok(result), Some(id)) => json::print(&Response { id: id.clone(), result }),
+        (Err(error), id) => json::print(&ErrorResponse::new(id.cloned(), error.clone())),
+        // Only a request has a result, and a request has an id.
+        (Ok(_), None) => json::print(&ErrorResponse::new(None, internal("a result for a message without an id"))),
     }
-    let (result, error) = match outcome {
-        Ok(result) => (Some(result), None),
-        Err(error) => (None, Some(error)),
-    };
-    json::print(&Response { jsonrpc: "2.0", id, result, error })
 }
 
 /// The members of a request or notification, read straight from the text: no `Value` is built for the

@@ -900,9 +900,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
         && shared.options.json_response
         && let Some(request) = std::str::from_utf8(&bytes).ok().and_then(crate::engine::plain_request)
         && request.method != "initialize"
-        && !names_modern(headers).unwrap_or_else(|| {
-            headers.get(SESSION_ID).is_none() && looks_modern(&request.method, request.params.as_ref())
-        })
+        && !is_modern(headers, Some((&request.method, request.params.as_ref())))
     {
         if shared.shutdown.is_cancelled() {
             return Err(unavailable());
@@ -949,13 +947,8 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
         return Err(unavailable());
     }
     // A 2026-07-28 request (or one naming a revision no legacy session speaks) is served on its own.
-    let modern = names_modern(headers).unwrap_or_else(|| {
-        headers.get(SESSION_ID).is_none()
-            && !batch
-            && messages.first().is_some_and(|m| {
-                m.get("method").and_then(Value::as_str).is_some_and(|method| looks_modern(method, m.get("params")))
-            })
-    });
+    let single = messages.first().filter(|_| !batch);
+    let modern = is_modern(headers, single.and_then(|m| Some((m.get("method")?.as_str()?, m.get("params")))));
     if modern {
         return modern_post(shared, headers, messages, batch, bytes).await;
     }
@@ -1218,10 +1211,16 @@ fn duplicate(id: &RequestId) -> Response {
     )
 }
 
-/// Whether `MCP-Protocol-Version` names a revision no legacy session speaks (2026-07-28 and later, or an
-/// unknown one); `None` without the header.
-fn names_modern(headers: &HeaderMap) -> Option<bool> {
-    headers.get(PROTOCOL_VERSION).map(|v| ProtocolVersion::parse(v.to_str().unwrap_or_default()).is_none())
+/// Whether a POST is a 2026-07-28 one: its `MCP-Protocol-Version` names a revision no legacy session speaks
+/// (2026-07-28 and later, or an unknown one), or, with neither that header nor a session, its one message
+/// (`method`, `params`; `None` for a batch) looks modern.
+fn is_modern(headers: &HeaderMap, single: Option<(&str, Option<&Value>)>) -> bool {
+    match headers.get(PROTOCOL_VERSION) {
+        Some(named) => ProtocolVersion::parse(named.to_str().unwrap_or_default()).is_none(),
+        None => {
+            headers.get(SESSION_ID).is_none() && single.is_some_and(|(method, params)| looks_modern(method, params))
+        }
+    }
 }
 
 /// The revision of a stateless legacy request (not `initialize`): its `MCP-Protocol-Version` if this server
