@@ -270,13 +270,18 @@ fn item_tokens(item: &Item, defaults: &BTreeMap<String, bool>) -> TokenStream {
             let vs = variants.iter().map(|(v, wire)| {
                 let v = format_ident!("{}", v);
                 let doc = format!(" `{wire:?}`.").replace("\"", "");
-                quote! { #[doc = #doc] #[serde(rename = #wire)] #v }
+                quote! { #[doc = #doc] #v }
+            });
+            let wires = variants.iter().map(|(v, wire)| {
+                let v = format_ident!("{}", v);
+                quote! { #v #wire }
             });
             quote! {
                 #docs
-                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
                 #[non_exhaustive]
                 pub enum #name { #(#vs),* }
+                crate::rpc::string_enum!(#name { #(#wires),* });
             }
         }
         ItemKind::Union { variants, strategy } => union_tokens(&item.name, &docs, variants, strategy),
@@ -316,59 +321,44 @@ fn struct_tokens(name: &Ident, docs: &TokenStream, fields: &[Field], default: bo
         let fallback = format!("The `{}` member.", f.wire);
         let docs = doc_attrs(Some(f.doc.as_deref().unwrap_or(&fallback)));
         let inner = ty_tokens(&f.ty);
-        let mut serde_args = Vec::new();
-        if f.name.trim_start_matches("r#") != f.wire {
-            let wire = &f.wire;
-            serde_args.push(quote! { rename = #wire });
-        }
-        let ty = if !f.required {
-            serde_args.push(quote! { default, skip_serializing_if = "::std::option::Option::is_none" });
-            quote! { ::std::option::Option<#inner> }
-        } else if f.nullable {
-            serde_args.push(quote! { default });
+        let ty = if !f.required || f.nullable {
             quote! { ::std::option::Option<#inner> }
         } else {
-            if f.default_when_missing {
-                serde_args.push(quote! { default });
-            }
             inner
         };
-        let serde_attr = if serde_args.is_empty() {
-            quote! {}
-        } else {
-            quote! { #[serde(#(#serde_args),*)] }
-        };
-        quote! { #docs #serde_attr pub #fname: #ty }
+        quote! { #docs pub #fname: #ty }
     });
     let derive_default = if default {
         quote! { Default, }
     } else {
         quote! {}
     };
-    let deserialize = struct_deserialize(name, fields);
+    let codec = struct_codec(name, fields);
     quote! {
         #docs
-        #[derive(Clone, Debug, PartialEq, #derive_default ::serde::Serialize)]
+        #[derive(Clone, Debug, PartialEq, #derive_default)]
         pub struct #name {
             #(#fs,)*
             /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-            #[serde(flatten)]
             pub extra: crate::rpc::JsonObject,
         }
-        #deserialize
+        #codec
     }
 }
 
-/// A one-pass `Deserialize` for a struct with an `extra` map (`crate::rpc::struct_decoder!`): declared
-/// members go to their fields, the others into `extra`. serde's derive would buffer the whole object first
-/// because of the flattened map (`crate::rpc::Member` says why that matters).
-fn struct_deserialize(name: &Ident, fields: &[Field]) -> TokenStream {
+/// `Serialize` and a one-pass `Deserialize` for a struct with an `extra` map (`crate::rpc::struct_codec!`):
+/// declared members go to their fields, the others into `extra`. serde's derive would buffer the whole
+/// object first because of the flattened map (`crate::rpc::Member` says why that matters), and would make
+/// the generated crate depend on a proc-macro.
+fn struct_codec(name: &Ident, fields: &[Field]) -> TokenStream {
     let members = fields.iter().enumerate().map(|(i, f)| {
         let fname = ident(&f.name);
         let index = Literal::usize_unsuffixed(i);
         let wire = &f.wire;
-        let how = if !f.required || f.nullable {
+        let how = if !f.required {
             quote! { optional }
+        } else if f.nullable {
+            quote! { nullable }
         } else if f.default_when_missing {
             quote! { defaulted }
         } else {
@@ -376,7 +366,7 @@ fn struct_deserialize(name: &Ident, fields: &[Field]) -> TokenStream {
         };
         quote! { #fname @ #index #wire #how }
     });
-    quote! { crate::rpc::struct_decoder!(#name { #(#members),* }); }
+    quote! { crate::rpc::struct_codec!(#name { #(#members),* }); }
 }
 
 fn union_tokens(name: &str, docs: &TokenStream, variants: &[Variant], strategy: &Strategy) -> TokenStream {

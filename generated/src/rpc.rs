@@ -243,16 +243,16 @@ impl<'de> Deserialize<'de> for RequestId {
 }
 
 /// The `error` member of a JSON-RPC error response.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ErrorObject {
     /// The error type that occurred.
     pub code: i64,
     /// A short description of the error.
     pub message: String,
     /// Additional information about the error, defined by the sender.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
 }
+crate::rpc::struct_codec!(ErrorObject { code @ 0 "code" required, message @ 1 "message" required, data @ 2 "data" optional } closed);
 
 impl ErrorObject {
     /// Invalid JSON was received.
@@ -305,14 +305,14 @@ pub trait NotificationMethod: ConstStr {
 
 /// A request or notification whose method this revision and direction do not define. It decodes without
 /// error so the receiver can answer `-32601` (method not found) with the right id.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UnknownMethod {
     /// The method as received.
     pub method: String,
     /// The params as received, untouched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<Value>,
 }
+crate::rpc::struct_codec!(UnknownMethod { method @ 0 "method" required, params @ 1 "params" optional } closed);
 
 /// A set of methods decoded by reading `method` once and deserializing that method's params directly.
 /// Implemented by the generated `ClientRequest`, `ServerRequest`, `ClientNotification` and
@@ -494,12 +494,37 @@ pub fn member<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     Ok(())
 }
 
-/// Implements `Deserialize` for a generated struct with an `extra` map, reading the object in one pass.
+/// Implements `Serialize` and `Deserialize` for a generated struct with an `extra` map. Serializing
+/// writes the declared members in order, then `extra`; deserializing reads the object in one pass.
 /// Each member is `field @ index "wire" how`, where `index` is its position in the list and `how` is
-/// `optional` (an `Option` field; missing or `null` is `None`), `defaulted` (missing is the type's
-/// default) or `required` (missing is an error).
-macro_rules! struct_decoder {
+/// `optional` (an `Option` field, left out when `None`; missing or `null` reads as `None`), `nullable`
+/// (an `Option` field always written, `null` for `None`; missing or `null` reads as `None`), `defaulted`
+/// (missing reads as the type's default) or `required` (missing is an error).
+///
+/// The generator emits these impls through this macro rather than serde's derive: the crate then needs
+/// no proc-macro to build, and each impl is a few lines for the compiler to check (BENCHMARKS.md, build cost).
+///
+/// `struct_codec!(Name { … } closed)` is for a struct without `extra` (the envelope parts of this module):
+/// undeclared members are skipped when reading.
+macro_rules! struct_codec {
     ($name:ident { $($field:ident @ $index:literal $wire:literal $how:ident),* }) => {
+        $crate::rpc::struct_codec!(@impl $name [extra] { $($field @ $index $wire $how),* });
+    };
+    ($name:ident { $($field:ident @ $index:literal $wire:literal $how:ident),* } closed) => {
+        $crate::rpc::struct_codec!(@impl $name [] { $($field @ $index $wire $how),* });
+    };
+    (@impl $name:ident [$($extra:ident)?] { $($field:ident @ $index:literal $wire:literal $how:ident),* }) => {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = s.serialize_map(::std::option::Option::None)?;
+                $($crate::rpc::struct_codec!(@put map, self.$field, $wire, $how);)*
+                $(for (key, value) in &self.$extra {
+                    map.serialize_entry(key, value)?;
+                })?
+                map.end()
+            }
+        }
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
                 struct Visit;
@@ -514,7 +539,7 @@ macro_rules! struct_decoder {
                     ) -> ::std::result::Result<$name, A::Error> {
                         const MEMBERS: &[&str] = &[$($wire),*];
                         $(let mut $field = ::std::option::Option::None;)*
-                        let mut extra = $crate::rpc::JsonObject::new();
+                        $(let mut $extra = $crate::rpc::JsonObject::new();)?
                         while let ::std::option::Option::Some(member) =
                             map.next_key_seed($crate::rpc::Members(MEMBERS))?
                         {
@@ -525,14 +550,14 @@ macro_rules! struct_decoder {
                                 $crate::rpc::Member::Declared(_) => {
                                     map.next_value::<::serde::de::IgnoredAny>()?;
                                 }
-                                $crate::rpc::Member::Other(key) => {
-                                    extra.insert(key, map.next_value()?);
+                                $crate::rpc::Member::Other(_key) => {
+                                    $crate::rpc::struct_codec!(@other map, _key $(, $extra)?);
                                 }
                             }
                         }
                         ::std::result::Result::Ok($name {
-                            $($field: $crate::rpc::struct_decoder!(@finish $field $wire $how),)*
-                            extra,
+                            $($field: $crate::rpc::struct_codec!(@finish $field $wire $how),)*
+                            $($extra,)?
                         })
                     }
                 }
@@ -540,7 +565,24 @@ macro_rules! struct_decoder {
             }
         }
     };
+    (@other $map:ident, $key:ident, $extra:ident) => {
+        $extra.insert($key, $map.next_value()?);
+    };
+    (@other $map:ident, $key:ident) => {
+        $map.next_value::<::serde::de::IgnoredAny>()?;
+    };
+    (@put $map:ident, $value:expr, $wire:literal, optional) => {
+        if let ::std::option::Option::Some(value) = &$value {
+            $map.serialize_entry($wire, value)?;
+        }
+    };
+    (@put $map:ident, $value:expr, $wire:literal, $how:ident) => {
+        $map.serialize_entry($wire, &$value)?;
+    };
     (@finish $slot:ident $wire:literal optional) => {
+        $slot.flatten()
+    };
+    (@finish $slot:ident $wire:literal nullable) => {
         $slot.flatten()
     };
     (@finish $slot:ident $wire:literal defaulted) => {
@@ -555,7 +597,54 @@ macro_rules! struct_decoder {
         }
     };
 }
-pub(crate) use struct_decoder;
+pub(crate) use struct_codec;
+
+/// Implements `as_str`, `Display`, `Serialize` and `Deserialize` for a generated enum of strings: each
+/// variant is `Variant "wire"`. An unknown string is an error naming the accepted ones.
+macro_rules! string_enum {
+    ($name:ident { $($variant:ident $wire:literal),* }) => {
+        impl $name {
+            /// Every value in schema order, as written on the wire.
+            pub const ALL: &'static [&'static str] = &[$($wire),*];
+
+            /// This value as written on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                }
+            }
+        }
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                struct Visit;
+                impl<'de> ::serde::de::Visitor<'de> for Visit {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a `", stringify!($name), "` string"))
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> ::std::result::Result<$name, E> {
+                        match v {
+                            $($wire => ::std::result::Result::Ok($name::$variant),)*
+                            other => ::std::result::Result::Err(E::unknown_variant(other, $name::ALL)),
+                        }
+                    }
+                }
+                d.deserialize_str(Visit)
+            }
+        }
+    };
+}
+pub(crate) use string_enum;
 
 // ---------------------------------------------------------------------------------------------
 // Envelopes
@@ -589,16 +678,16 @@ pub struct Response<T = Box<RawValue>> {
 
 /// A JSON-RPC error response. `id` is `None` when the request's id could not be read
 /// (serialized as `null`, which every revision's peers accept).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ErrorResponse {
     /// The JSON-RPC version marker.
     pub jsonrpc: JsonRpcVersion,
     /// The id of the failed request, if it could be read.
-    #[serde(default)]
     pub id: Option<RequestId>,
     /// The error.
     pub error: ErrorObject,
 }
+crate::rpc::struct_codec!(ErrorResponse { jsonrpc @ 0 "jsonrpc" required, id @ 1 "id" nullable, error @ 2 "error" required } closed);
 
 impl ErrorResponse {
     /// An error response for `id`.
@@ -746,15 +835,31 @@ impl<'de, N: Dispatch> Deserialize<'de> for Notification<N> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Response<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Wire<T> {
-            #[serde(rename = "jsonrpc")]
-            _version: JsonRpcVersion,
-            id: RequestId,
-            result: T,
+        struct Visit<T>(PhantomData<fn() -> T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Visit<T> {
+            type Value = Response<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON-RPC response")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Response<T>, A::Error> {
+                let (mut version, mut id, mut result) = (None::<JsonRpcVersion>, None, None);
+                while let Some(found) = map.next_key_seed(Members(&["jsonrpc", "id", "result"]))? {
+                    match found {
+                        Member::Declared(0) => member(&mut map, &mut version, "jsonrpc")?,
+                        Member::Declared(1) => member(&mut map, &mut id, "id")?,
+                        Member::Declared(2) => member(&mut map, &mut result, "result")?,
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                version.ok_or_else(|| de::Error::missing_field("jsonrpc"))?;
+                let id = id.ok_or_else(|| de::Error::missing_field("id"))?;
+                let result = result.ok_or_else(|| de::Error::missing_field("result"))?;
+                Ok(Response { id, result })
+            }
         }
-        let Wire { _version, id, result } = Wire::deserialize(d)?;
-        Ok(Response { id, result })
+        d.deserialize_map(Visit(PhantomData))
     }
 }
 
@@ -1099,15 +1204,13 @@ fn classify_syntax(e: ::serde_json::Error) -> DecodeError {
 }
 
 /// The members needed to answer a malformed message (error path only).
-#[derive(Default, Deserialize)]
+#[derive(Default)]
 struct Head {
-    #[serde(default)]
     id: Option<Value>,
-    #[serde(default)]
     method: Option<String>,
-    #[serde(default)]
     params: Option<Value>,
 }
+crate::rpc::struct_codec!(Head { id @ 0 "id" optional, method @ 1 "method" optional, params @ 2 "params" optional } closed);
 
 /// Re-decodes params from a value while tracking the path, to name the offending field.
 fn diagnose_params<R: Dispatch, N: Dispatch>(method: &str, params: Value) -> Option<String> {

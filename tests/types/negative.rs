@@ -159,7 +159,7 @@ fn building_messages_needs_no_protocol_strings() {
     assert_eq!(serde_json::to_string(&text).unwrap(), r#"{"text":"hi","type":"text"}"#);
 }
 
-/// The generated one-pass struct decoders (`rpc::struct_decoder!`) keep serde's rules: undeclared members
+/// The generated one-pass struct decoders (`rpc::struct_codec!`) keep serde's rules: undeclared members
 /// go to `extra` and come back out, a member given twice or a required one missing is an error naming it,
 /// `null` in an optional member is `None`, and strings with escapes decode like borrowed ones.
 #[test]
@@ -187,4 +187,54 @@ fn struct_decoders_keep_unknown_members_and_name_bad_ones() {
         serde_json::from_value(serde_json::json!({"name": "v", "inputSchema": {"type": "object"}, "k": 1}))
             .expect("decodes from a value");
     assert_eq!((from_value.name.as_str(), from_value.extra.get("k")), ("v", Some(&serde_json::json!(1))));
+}
+
+/// The generated `Serialize` impls (`rpc::struct_codec!`, no serde derive) write declared members in
+/// schema order, leave out absent optional ones, write `null` for a nullable required member, and put
+/// undeclared members last (in the `extra` map's key order).
+#[test]
+fn struct_encoders_write_members_in_order_null_where_nullable_and_extra_last() {
+    let input =
+        r#"{"createdAt":"c","lastUpdatedAt":"l","status":"working","taskId":"t","ttl":null,"a-first":2,"z-last":1}"#;
+    let task: v::GetTaskResult = serde_json::from_str(input).expect("decodes");
+    assert_eq!(task.ttl, None);
+    assert_eq!(serde_json::to_string(&task).unwrap(), input);
+    let set = v::GetTaskResult { ttl: Some(60), poll_interval: Some(5), ..task };
+    let out = serde_json::to_string(&set).unwrap();
+    assert!(
+        out.contains(r#""pollInterval":5,"status""#) && out.contains(r#""ttl":60,"a-first":2,"z-last":1}"#),
+        "{out}"
+    );
+    // Missing entirely, the nullable member reads as `None` and is written back as `null`.
+    let missing: v::GetTaskResult =
+        serde_json::from_str(r#"{"createdAt":"c","lastUpdatedAt":"l","status":"working","taskId":"t"}"#).unwrap();
+    assert!(serde_json::to_string(&missing).unwrap().ends_with(r#""taskId":"t","ttl":null}"#));
+
+    let error = rpc::ErrorResponse::new(None, ErrorObject::new(-32700, "parse error"));
+    assert_eq!(
+        serde_json::to_string(&error).unwrap(),
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}}"#
+    );
+    let back: rpc::ErrorResponse =
+        serde_json::from_str(r#"{"error":{"message":"m","code":1,"data":[1],"other":true},"jsonrpc":"2.0","id":7}"#)
+            .expect("an error response decodes whatever the member order; unknown members are skipped");
+    assert_eq!((back.id, back.error.code, back.error.data), (Some(7.into()), 1, Some(serde_json::json!([1]))));
+}
+
+/// Generated string enums (`rpc::string_enum!`) read and write their wire strings, name the accepted
+/// ones when given anything else, and give the wire string without serde.
+#[test]
+fn string_enums_use_wire_strings_and_name_the_accepted_ones() {
+    use mcpgen_types::v2026_07_28 as m;
+    let level: m::LoggingLevel = serde_json::from_str(r#""warning""#).expect("decodes");
+    assert_eq!(level, m::LoggingLevel::Warning);
+    assert_eq!((level.as_str(), level.to_string()), ("warning", "warning".to_owned()));
+    assert_eq!(serde_json::to_string(&m::Role::Assistant).unwrap(), r#""assistant""#);
+    assert_eq!(m::Role::ALL, ["assistant", "user"]);
+    let err = serde_json::from_str::<m::LoggingLevel>(r#""loud""#).unwrap_err().to_string();
+    assert!(err.contains("unknown variant `loud`") && err.contains("`emergency`"), "{err}");
+    let err = serde_json::from_value::<m::Role>(serde_json::json!(1)).unwrap_err().to_string();
+    assert!(err.contains("`Role` string"), "{err}");
+    // An escaped string is read like a borrowed one.
+    assert_eq!(serde_json::from_str::<m::Role>(r#""\u0075ser""#).unwrap(), m::Role::User);
 }

@@ -3,12 +3,11 @@
 #[allow(unused_imports)]
 use super::*;
 /// Optional annotations for the client. The client can use annotations to inform how objects are used or displayed
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Annotations {
     /// Describes who the intended audience of this object or data is.
     ///
     /// It can include multiple entries to indicate content useful for multiple audiences (e.g., `["user", "assistant"]`).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub audience: ::std::option::Option<::std::vec::Vec<Role>>,
     /// The moment the resource was last modified, as an ISO 8601 formatted string.
     ///
@@ -16,24 +15,17 @@ pub struct Annotations {
     ///
     /// Examples: last activity timestamp in an open file, timestamp when the resource
     /// was attached, etc.
-    #[serde(
-        rename = "lastModified",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_modified: ::std::option::Option<::std::string::String>,
     /// Describes how important this data is for operating the server.
     ///
     /// A value of 1 means "most important," and indicates that the data is
     /// effectively required, while 0 means "least important," and indicates that
     /// the data is entirely optional.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Annotations { audience @ 0 "audience" optional, last_modified @ 1 "lastModified"
     optional, priority @ 2 "priority" optional }
 );
@@ -44,30 +36,22 @@ impl crate::rpc::ConstStr for ArrayType {
     const VALUE: &'static str = "array";
 }
 /// Audio provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct AudioContent {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The base64-encoded audio data.
     pub data: ::std::string::String,
     /// The MIME type of the audio. Different providers may support different audio types.
-    #[serde(rename = "mimeType")]
     pub mime_type: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<AudioType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     AudioContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
     required }
@@ -79,7 +63,7 @@ impl crate::rpc::ConstStr for AudioType {
     const VALUE: &'static str = "audio";
 }
 /// Base interface for metadata with name (identifier) and title (display name) properties.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BaseMetadata {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -89,63 +73,46 @@ pub struct BaseMetadata {
     /// If not provided, the name should be used for display (except for `Tool`,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     BaseMetadata { name @ 0 "name" required, title @ 1 "title" optional }
 );
 /// The schema at `#/$defs/BlobResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BlobResourceContents {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// A base64-encoded string representing the binary data of the item.
     pub blob: ::std::string::String,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     BlobResourceContents { meta @ 0 "_meta" optional, blob @ 1 "blob" required, mime_type
     @ 2 "mimeType" optional, uri @ 3 "uri" required }
 );
 /// The schema at `#/$defs/BooleanSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BooleanSchema {
     /// The `default` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<bool>,
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<BooleanType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     BooleanSchema { default @ 0 "default" optional, description @ 1 "description"
     optional, title @ 2 "title" optional, r#type @ 3 "type" required }
 );
@@ -156,14 +123,9 @@ impl crate::rpc::ConstStr for BooleanType {
     const VALUE: &'static str = "boolean";
 }
 /// A result that supports a time-to-live (TTL) hint for client-side caching.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CacheableResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// Indicates the intended scope of the cached response, analogous to HTTP
     /// `Cache-Control: public` vs `Cache-Control: private`.
@@ -175,7 +137,6 @@ pub struct CacheableResult {
     ///   same authorization context. Caches MUST NOT be shared across
     ///   authorization contexts (e.g., a different access token requires a
     ///   different cache).
-    #[serde(rename = "cacheScope")]
     pub cache_scope: CacheableResultCacheScope,
     /// Indicates the type of the result, which allows the client to determine
     /// how to parse the result object.
@@ -184,7 +145,6 @@ pub struct CacheableResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// A hint from the server indicating how long (in milliseconds) the
     /// client MAY cache this response before re-fetching. Semantics are
@@ -194,13 +154,11 @@ pub struct CacheableResult {
     ///   The client MAY re-fetch every time the result is needed.
     /// - If positive, the client SHOULD consider the result fresh for this many
     ///   milliseconds after receiving the response.
-    #[serde(rename = "ttlMs")]
     pub ttl_ms: u64,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CacheableResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope" required,
     result_type @ 2 "resultType" defaulted, ttl_ms @ 3 "ttlMs" required }
 );
@@ -214,27 +172,17 @@ crate::rpc::struct_decoder!(
 ///   same authorization context. Caches MUST NOT be shared across
 ///   authorization contexts (e.g., a different access token requires a
 ///   different cache).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CacheableResultCacheScope {
     /// `private`.
-    #[serde(rename = "private")]
     Private,
     /// `public`.
-    #[serde(rename = "public")]
     Public,
 }
+crate::rpc::string_enum!(
+    CacheableResultCacheScope { Private "private", Public "public" }
+);
 /// The schema at `#/$defs/CallToolResultResponse`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -309,7 +257,7 @@ impl<'de> ::serde::Deserialize<'de> for CallToolOutcome {
     }
 }
 /// Used by the client to invoke a tool provided by the server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CallToolRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -320,56 +268,37 @@ pub struct CallToolRequest {
     /// The `params` member.
     pub params: CallToolRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `tools/call` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CallToolRequestParams {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: RequestMetaObject,
     /// Arguments to use for the tool call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `inputResponses` member.
-    #[serde(
-        rename = "inputResponses",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub input_responses: ::std::option::Option<InputResponses>,
     /// The name of the tool.
     pub name: ::std::string::String,
     /// The `requestState` member.
-    #[serde(
-        rename = "requestState",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub request_state: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolRequestParams { meta @ 0 "_meta" required, arguments @ 1 "arguments"
     optional, input_responses @ 2 "inputResponses" optional, name @ 3 "name" required,
     request_state @ 4 "requestState" optional }
 );
 /// The result returned by the server for a `CallToolRequesttools` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CallToolResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// A list of content objects that represent the unstructured result of the tool call.
     pub content: ::std::vec::Vec<ContentBlock>,
@@ -385,11 +314,6 @@ pub struct CallToolResult {
     /// However, any errors in _finding_ the tool, an error indicating that the
     /// server does not support tool calls, or any other exceptional conditions,
     /// should be reported as an MCP error response.
-    #[serde(
-        rename = "isError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub is_error: ::std::option::Option<bool>,
     /// Indicates the type of the result, which allows the client to determine
     /// how to parse the result object.
@@ -398,29 +322,22 @@ pub struct CallToolResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// An optional JSON value that represents the structured result of the tool call.
     ///
     /// This can be any JSON value (object, array, string, number, boolean, or null)
     /// that conforms to the tool's outputSchema if one is defined.
-    #[serde(
-        rename = "structuredContent",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub structured_content: ::std::option::Option<::serde_json::Value>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolResult { meta @ 0 "_meta" optional, content @ 1 "content" required, is_error
     @ 2 "isError" optional, result_type @ 3 "resultType" defaulted, structured_content @
     4 "structuredContent" optional }
 );
 /// A successful response from the server for a `CallToolRequesttools` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CallToolResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -429,10 +346,9 @@ pub struct CallToolResultResponse {
     /// The `result` member.
     pub result: CallToolResultResponseResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, result
     @ 2 "result" required }
 );
@@ -518,7 +434,7 @@ impl<'de> ::serde::Deserialize<'de> for CallToolResultResponseResult {
 /// The request SHOULD still be in-flight, but due to communication latency, it is always possible that this notification MAY arrive after the request has already finished.
 ///
 /// This notification indicates that the result will be unused, so any associated processing SHOULD cease.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CancelledNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -527,47 +443,36 @@ pub struct CancelledNotification {
     /// The `params` member.
     pub params: CancelledNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CancelledNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method" required,
     params @ 2 "params" required }
 );
 /// Parameters for a `notifications/cancelled` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CancelledNotificationParams {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<NotificationMetaObject>,
     /// An optional string describing the reason for the cancellation. This MAY be logged or presented to the user.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<::std::string::String>,
     /// The ID of the request to cancel.
     ///
     /// This MUST correspond to the ID of a request the client previously issued.
-    #[serde(rename = "requestId")]
     pub request_id: RequestId,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CancelledNotificationParams { meta @ 0 "_meta" optional, reason @ 1 "reason"
     optional, request_id @ 2 "requestId" required }
 );
 /// Capabilities a client may support. Known capabilities are defined here, in this schema, but this is not a closed set: any client can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilities {
     /// Present if the client supports elicitation from the server.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub elicitation: ::std::option::Option<ClientCapabilitiesElicitation>,
     /// Experimental, non-standard capabilities that the client supports.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub experimental: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, JsonObject>,
     >,
@@ -577,63 +482,53 @@ pub struct ClientCapabilities {
     ///
     /// Keys MUST follow the `MetaObject`, with a
     /// mandatory prefix.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extensions: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, JsonObject>,
     >,
     /// Present if the client supports listing roots.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub roots: ::std::option::Option<crate::rpc::JsonObject>,
     /// Present if the client supports sampling from an LLM.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sampling: ::std::option::Option<ClientCapabilitiesSampling>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilities { elicitation @ 0 "elicitation" optional, experimental @ 1
     "experimental" optional, extensions @ 2 "extensions" optional, roots @ 3 "roots"
     optional, sampling @ 4 "sampling" optional }
 );
 /// Present if the client supports elicitation from the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesElicitation {
     /// The `form` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub form: ::std::option::Option<JsonObject>,
     /// The `url` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesElicitation { form @ 0 "form" optional, url @ 1 "url" optional }
 );
 /// Present if the client supports sampling from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesSampling {
     /// Whether the client supports context inclusion via `includeContext` parameter.
     /// If not declared, servers SHOULD only use `includeContext: "none"` (or omit it).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub context: ::std::option::Option<JsonObject>,
     /// Whether the client supports tool use via `tools` and `toolChoice` parameters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tools: ::std::option::Option<JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesSampling { context @ 0 "context" optional, tools @ 1 "tools"
     optional }
 );
 /// Common result fields.
 pub type ClientResult = Result;
 /// A request from the client to the server, to ask for completion options.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CompleteRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -644,62 +539,55 @@ pub struct CompleteRequest {
     /// The `params` member.
     pub params: CompleteRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `completion/complete` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CompleteRequestParams {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: RequestMetaObject,
     /// The argument's information
     pub argument: CompleteRequestParamsArgument,
     /// Additional, optional context for completions
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub context: ::std::option::Option<CompleteRequestParamsContext>,
     /// The `ref` member.
     pub r#ref: CompleteRequestParamsRef,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParams { meta @ 0 "_meta" required, argument @ 1 "argument" required,
     context @ 2 "context" optional, r#ref @ 3 "ref" required }
 );
 /// The argument's information
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteRequestParamsArgument {
     /// The name of the argument
     pub name: ::std::string::String,
     /// The value of the argument to use for completion matching.
     pub value: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParamsArgument { name @ 0 "name" required, value @ 1 "value" required
     }
 );
 /// Additional, optional context for completions
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteRequestParamsContext {
     /// Previously-resolved variables in a URI template or prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParamsContext { arguments @ 0 "arguments" optional }
 );
 /// The schema at `#/$defs/CompleteRequestParams/properties/ref`.
@@ -794,14 +682,9 @@ impl<'de> ::serde::Deserialize<'de> for CompleteRequestParamsRef {
     }
 }
 /// The result returned by the server for a `CompleteRequestcompletion` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// The `completion` member.
     pub completion: CompleteResultCompletion,
@@ -812,41 +695,32 @@ pub struct CompleteResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteResult { meta @ 0 "_meta" optional, completion @ 1 "completion" required,
     result_type @ 2 "resultType" defaulted }
 );
 /// The schema at `#/$defs/CompleteResult/properties/completion`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
-    #[serde(
-        rename = "hasMore",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub has_more: ::std::option::Option<bool>,
     /// The total number of completion options available. This can exceed the number of values actually sent in the response.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<i64>,
     /// An array of completion values. Must not exceed 100 items.
     pub values: ::std::vec::Vec<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteResultCompletion { has_more @ 0 "hasMore" optional, total @ 1 "total"
     optional, values @ 2 "values" required }
 );
 /// A successful response from the server for a `CompleteRequestcompletion` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CompleteResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -855,10 +729,9 @@ pub struct CompleteResultResponse {
     /// The `result` member.
     pub result: CompleteResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, result
     @ 2 "result" required }
 );
@@ -981,21 +854,20 @@ impl<'de> ::serde::Deserialize<'de> for ContentBlock {
     }
 }
 /// A request from the server to sample an LLM via the client. The client has full discretion over which model to select. The client should also inform the user before beginning sampling, to allow them to inspect the request (human in the loop) and decide whether to approve it.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CreateMessageRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CreateMessage>,
     /// The `params` member.
     pub params: CreateMessageRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// Parameters for a `sampling/createMessage` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CreateMessageRequestParams {
     /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt.
     /// The client MAY ignore this request.
@@ -1003,64 +875,34 @@ pub struct CreateMessageRequestParams {
     /// Default is `"none"`. The values `"thisServer"` and `"allServers"` are deprecated (SEP-2596): servers SHOULD
     /// omit this field or use `"none"`, and SHOULD only use the deprecated values if the client declares
     /// `ClientCapabilities`.
-    #[serde(
-        rename = "includeContext",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub include_context: ::std::option::Option<CreateMessageRequestParamsIncludeContext>,
     /// The requested maximum number of tokens to sample (to prevent runaway completions).
     ///
     /// The client MAY choose to sample fewer tokens than the requested maximum.
-    #[serde(rename = "maxTokens")]
     pub max_tokens: i64,
     /// The `messages` member.
     pub messages: ::std::vec::Vec<SamplingMessage>,
     /// Optional metadata to pass through to the LLM provider. The format of this metadata is provider-specific.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<JsonObject>,
     /// The server's preferences for which model to select. The client MAY ignore these preferences.
-    #[serde(
-        rename = "modelPreferences",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub model_preferences: ::std::option::Option<ModelPreferences>,
     /// The `stopSequences` member.
-    #[serde(
-        rename = "stopSequences",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stop_sequences: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// An optional system prompt the server wants to use for sampling. The client MAY modify or omit this prompt.
-    #[serde(
-        rename = "systemPrompt",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub system_prompt: ::std::option::Option<::std::string::String>,
     /// The `temperature` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<::serde_json::Number>,
     /// Controls how the model uses tools.
     /// The client MUST return an error if this field is provided but `ClientCapabilities` is not declared.
     /// Default is `{ mode: "auto" }`.
-    #[serde(
-        rename = "toolChoice",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tool_choice: ::std::option::Option<ToolChoice>,
     /// Tools that the model may use during generation.
     /// The client MUST return an error if this field is provided but `ClientCapabilities` is not declared.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tools: ::std::option::Option<::std::vec::Vec<Tool>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageRequestParams { include_context @ 0 "includeContext" optional,
     max_tokens @ 1 "maxTokens" required, messages @ 2 "messages" required, metadata @ 3
     "metadata" optional, model_preferences @ 4 "modelPreferences" optional,
@@ -1074,41 +916,26 @@ crate::rpc::struct_decoder!(
 /// Default is `"none"`. The values `"thisServer"` and `"allServers"` are deprecated (SEP-2596): servers SHOULD
 /// omit this field or use `"none"`, and SHOULD only use the deprecated values if the client declares
 /// `ClientCapabilities`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CreateMessageRequestParamsIncludeContext {
     /// `allServers`.
-    #[serde(rename = "allServers")]
     AllServers,
     /// `none`.
-    #[serde(rename = "none")]
     None,
     /// `thisServer`.
-    #[serde(rename = "thisServer")]
     ThisServer,
 }
+crate::rpc::string_enum!(
+    CreateMessageRequestParamsIncludeContext { AllServers "allServers", None "none",
+    ThisServer "thisServer" }
+);
 /// The result returned by the client for a `CreateMessageRequestsampling` request.
 /// The client should inform the user before returning the sampled message, to allow them
 /// to inspect the response (human in the loop) and decide whether to allow the server to see it.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateMessageResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// The `content` member.
     pub content: CreateMessageResultContent,
@@ -1125,17 +952,11 @@ pub struct CreateMessageResult {
     /// - `"toolUse"`: The model wants to use one or more tools
     ///
     /// This field is an open string to allow for provider-specific stop reasons.
-    #[serde(
-        rename = "stopReason",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stop_reason: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageResult { meta @ 0 "_meta" optional, content @ 1 "content" required,
     model @ 2 "model" required, role @ 3 "role" required, stop_reason @ 4 "stopReason"
     optional }
@@ -1202,7 +1023,7 @@ pub type Cursor = ::std::string::String;
 /// protocol versions, capabilities, and other metadata. Servers **MUST**
 /// implement `server/discover`. Clients **MAY** call it but are not required
 /// to — version negotiation can also happen inline via per-request `_meta`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DiscoverRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1213,22 +1034,16 @@ pub struct DiscoverRequest {
     /// The `params` member.
     pub params: RequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     DiscoverRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// The result returned by the server for a `DiscoverRequestserver` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DiscoverResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// Indicates the intended scope of the cached response, analogous to HTTP
     /// `Cache-Control: public` vs `Cache-Control: private`.
@@ -1240,7 +1055,6 @@ pub struct DiscoverResult {
     ///   same authorization context. Caches MUST NOT be shared across
     ///   authorization contexts (e.g., a different access token requires a
     ///   different cache).
-    #[serde(rename = "cacheScope")]
     pub cache_scope: DiscoverResultCacheScope,
     /// The capabilities of the server.
     pub capabilities: ServerCapabilities,
@@ -1250,7 +1064,6 @@ pub struct DiscoverResult {
     /// available tools (e.g., by including it in a system prompt). It should
     /// focus on information that helps the model use the server effectively
     /// and should not duplicate information already in tool descriptions.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub instructions: ::std::option::Option<::std::string::String>,
     /// Indicates the type of the result, which allows the client to determine
     /// how to parse the result object.
@@ -1259,11 +1072,9 @@ pub struct DiscoverResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// MCP Protocol Versions this server supports. The client should choose a
     /// version from this list for use in subsequent requests.
-    #[serde(rename = "supportedVersions")]
     pub supported_versions: ::std::vec::Vec<::std::string::String>,
     /// A hint from the server indicating how long (in milliseconds) the
     /// client MAY cache this response before re-fetching. Semantics are
@@ -1273,13 +1084,11 @@ pub struct DiscoverResult {
     ///   The client MAY re-fetch every time the result is needed.
     /// - If positive, the client SHOULD consider the result fresh for this many
     ///   milliseconds after receiving the response.
-    #[serde(rename = "ttlMs")]
     pub ttl_ms: u64,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     DiscoverResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope" required,
     capabilities @ 2 "capabilities" required, instructions @ 3 "instructions" optional,
     result_type @ 4 "resultType" defaulted, supported_versions @ 5 "supportedVersions"
@@ -1295,29 +1104,19 @@ crate::rpc::struct_decoder!(
 ///   same authorization context. Caches MUST NOT be shared across
 ///   authorization contexts (e.g., a different access token requires a
 ///   different cache).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DiscoverResultCacheScope {
     /// `private`.
-    #[serde(rename = "private")]
     Private,
     /// `public`.
-    #[serde(rename = "public")]
     Public,
 }
+crate::rpc::string_enum!(
+    DiscoverResultCacheScope { Private "private", Public "public" }
+);
 /// A successful response from the server for a `DiscoverRequestserver` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DiscoverResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -1326,57 +1125,47 @@ pub struct DiscoverResultResponse {
     /// The `result` member.
     pub result: DiscoverResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     DiscoverResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, result
     @ 2 "result" required }
 );
 /// A request from the server to elicit additional information from the user via the client.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ElicitRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Elicit>,
     /// The `params` member.
     pub params: ElicitRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The parameters for a request to elicit non-sensitive information from the user via a form in the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestFormParams {
     /// The message to present to the user describing what information is being requested.
     pub message: ::std::string::String,
     /// The elicitation mode.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<crate::rpc::Const<FormMode>>,
     /// A restricted subset of JSON Schema.
     /// Only top-level properties are allowed, without nesting.
-    #[serde(rename = "requestedSchema")]
     pub requested_schema: ElicitRequestFormParamsRequestedSchema,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestFormParams { message @ 0 "message" required, mode @ 1 "mode" optional,
     requested_schema @ 2 "requestedSchema" required }
 );
 /// A restricted subset of JSON Schema.
 /// Only top-level properties are allowed, without nesting.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestFormParamsRequestedSchema {
     /// The `$schema` member.
-    #[serde(
-        rename = "$schema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub schema: ::std::option::Option<::std::string::String>,
     /// The `properties` member.
     pub properties: ::std::collections::BTreeMap<
@@ -1384,15 +1173,13 @@ pub struct ElicitRequestFormParamsRequestedSchema {
         PrimitiveSchemaDefinition,
     >,
     /// The `required` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ObjectType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestFormParamsRequestedSchema { schema @ 0 "$schema" optional, properties @
     1 "properties" required, required @ 2 "required" optional, r#type @ 3 "type" required
     }
@@ -1481,7 +1268,7 @@ impl<'de> ::serde::Deserialize<'de> for ElicitRequestParams {
     }
 }
 /// The parameters for a request to elicit information from the user via a URL in the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestUrlParams {
     /// The message to present to the user explaining why the interaction is needed.
     pub message: ::std::string::String,
@@ -1490,15 +1277,14 @@ pub struct ElicitRequestUrlParams {
     /// The URL that the user should navigate to.
     pub url: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestUrlParams { message @ 0 "message" required, mode @ 1 "mode" required,
     url @ 2 "url" required }
 );
 /// The result returned by the client for an `ElicitRequestelicitation` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ElicitResult {
     /// The user action in response to the elicitation.
     /// - `"accept"`: User submitted the form/confirmed the action
@@ -1508,45 +1294,32 @@ pub struct ElicitResult {
     /// The submitted form data, only present when action is `"accept"` and mode was `"form"`.
     /// Contains values matching the requested schema.
     /// Omitted for out-of-band mode responses.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ElicitResultValue>,
     >,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitResult { action @ 0 "action" required, content @ 1 "content" optional }
 );
 /// The user action in response to the elicitation.
 /// - `"accept"`: User submitted the form/confirmed the action
 /// - `"decline"`: User explicitly declined the action
 /// - `"cancel"`: User dismissed without making an explicit choice
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ElicitResultAction {
     /// `accept`.
-    #[serde(rename = "accept")]
     Accept,
     /// `cancel`.
-    #[serde(rename = "cancel")]
     Cancel,
     /// `decline`.
-    #[serde(rename = "decline")]
     Decline,
 }
+crate::rpc::string_enum!(
+    ElicitResultAction { Accept "accept", Cancel "cancel", Decline "decline" }
+);
 /// The schema at `#/$defs/ElicitResult/properties/content/additionalProperties`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1639,27 +1412,20 @@ impl<'de> ::serde::Deserialize<'de> for ElicitResultValue {
 ///
 /// It is up to the client how best to render embedded resources for the benefit
 /// of the LLM and/or the user.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EmbeddedResource {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The `resource` member.
     pub resource: EmbeddedResourceResource,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ResourceType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     EmbeddedResource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     resource @ 2 "resource" required, r#type @ 3 "type" required }
 );
@@ -1981,7 +1747,7 @@ impl<'de> ::serde::Deserialize<'de> for GetPromptOutcome {
     }
 }
 /// Used by the client to get a prompt provided by the server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GetPromptRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1992,61 +1758,41 @@ pub struct GetPromptRequest {
     /// The `params` member.
     pub params: GetPromptRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `prompts/get` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetPromptRequestParams {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: RequestMetaObject,
     /// Arguments to use for templating the prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
     /// The `inputResponses` member.
-    #[serde(
-        rename = "inputResponses",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub input_responses: ::std::option::Option<InputResponses>,
     /// The name of the prompt or prompt template.
     pub name: ::std::string::String,
     /// The `requestState` member.
-    #[serde(
-        rename = "requestState",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub request_state: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptRequestParams { meta @ 0 "_meta" required, arguments @ 1 "arguments"
     optional, input_responses @ 2 "inputResponses" optional, name @ 3 "name" required,
     request_state @ 4 "requestState" optional }
 );
 /// The result returned by the server for a `GetPromptRequestprompts` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetPromptResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// An optional description for the prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `messages` member.
     pub messages: ::std::vec::Vec<PromptMessage>,
@@ -2057,18 +1803,16 @@ pub struct GetPromptResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptResult { meta @ 0 "_meta" optional, description @ 1 "description" optional,
     messages @ 2 "messages" required, result_type @ 3 "resultType" defaulted }
 );
 /// A successful response from the server for a `GetPromptRequestprompts` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GetPromptResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -2077,10 +1821,9 @@ pub struct GetPromptResultResponse {
     /// The `result` member.
     pub result: GetPromptResultResponseResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
     result @ 2 "result" required }
 );
@@ -2163,38 +1906,34 @@ impl<'de> ::serde::Deserialize<'de> for GetPromptResultResponseResult {
 /// headers do not match the corresponding values in the request body, or
 /// because required headers are missing or malformed. For HTTP, the response
 /// status code MUST be `400 Bad Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct HeaderMismatchError {
     /// The `error` member.
     pub error: HeaderMismatchErrorDetail,
     /// The `id` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<RequestId>,
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     HeaderMismatchError { error @ 0 "error" required, id @ 1 "id" optional, jsonrpc @ 2
     "jsonrpc" required }
 );
 /// The schema at `#/$defs/HeaderMismatchError/properties/error`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct HeaderMismatchErrorDetail {
     /// The `code` member.
     pub code: crate::rpc::IntConst<HeaderMismatchErrorDetailCode>,
     /// Additional information about the error. The value of this member is defined by the sender (e.g. detailed error information, nested errors etc.).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::serde_json::Value>,
     /// A short description of the error. The message SHOULD be limited to a concise single sentence.
     pub message: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     HeaderMismatchErrorDetail { code @ 0 "code" required, data @ 1 "data" optional,
     message @ 2 "message" required }
 );
@@ -2205,21 +1944,15 @@ impl crate::rpc::ConstInt for HeaderMismatchErrorDetailCode {
     const VALUE: i64 = -32020;
 }
 /// An optionally-sized icon that can be displayed in a user interface.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Icon {
     /// Optional MIME type override if the source MIME type is missing or generic.
     /// For example: `"image/png"`, `"image/jpeg"`, or `"image/svg+xml"`.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Optional array of strings that specify sizes at which the icon can be used.
     /// Each string should be in WxH format (e.g., `"48x48"`, `"96x96"`) or `"any"` for scalable formats like SVG.
     ///
     /// If not provided, the client should assume that the icon can be used at any size.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sizes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// A standard URI pointing to an icon resource. May be an HTTP/HTTPS URL or a
     /// `data:` URI with Base64-encoded image data.
@@ -2235,13 +1968,11 @@ pub struct Icon {
     /// the icon is designed to be used with a dark background.
     ///
     /// If not provided, the client should assume the icon can be used with any theme.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub theme: ::std::option::Option<IconTheme>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Icon { mime_type @ 0 "mimeType" optional, sizes @ 1 "sizes" optional, src @ 2 "src"
     required, theme @ 3 "theme" optional }
 );
@@ -2250,29 +1981,17 @@ crate::rpc::struct_decoder!(
 /// the icon is designed to be used with a dark background.
 ///
 /// If not provided, the client should assume the icon can be used with any theme.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IconTheme {
     /// `dark`.
-    #[serde(rename = "dark")]
     Dark,
     /// `light`.
-    #[serde(rename = "light")]
     Light,
 }
+crate::rpc::string_enum!(IconTheme { Dark "dark", Light "light" });
 /// Base interface to add `icons` property.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Icons {
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -2283,38 +2002,28 @@ pub struct Icons {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(Icons { icons @ 0 "icons" optional });
+crate::rpc::struct_codec!(Icons { icons @ 0 "icons" optional });
 /// An image provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ImageContent {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The base64-encoded image data.
     pub data: ::std::string::String,
     /// The MIME type of the image. Different providers may support different image types.
-    #[serde(rename = "mimeType")]
     pub mime_type: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ImageType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ImageContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
     required }
@@ -2326,14 +2035,13 @@ impl crate::rpc::ConstStr for ImageType {
     const VALUE: &'static str = "image";
 }
 /// Describes the MCP implementation.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Implementation {
     /// An optional human-readable description of what this implementation does.
     ///
     /// This can be used by clients or servers to provide context about their purpose
     /// and capabilities. For example, a server might describe the types of resources
     /// or tools it provides, while a client might describe its intended use case.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -2344,7 +2052,6 @@ pub struct Implementation {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -2354,22 +2061,15 @@ pub struct Implementation {
     /// If not provided, the name should be used for display (except for `Tool`,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The version of this implementation.
     pub version: ::std::string::String,
     /// An optional URL of the website for this implementation.
-    #[serde(
-        rename = "websiteUrl",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub website_url: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Implementation { description @ 0 "description" optional, icons @ 1 "icons" optional,
     name @ 2 "name" required, title @ 3 "title" optional, version @ 4 "version" required,
     website_url @ 5 "websiteUrl" optional }
@@ -2480,28 +2180,13 @@ pub type InputRequests = ::std::collections::BTreeMap<
 /// before the request can be completed.
 ///
 /// At least one of `inputRequests` or `requestState` MUST be present.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InputRequiredResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// The `inputRequests` member.
-    #[serde(
-        rename = "inputRequests",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub input_requests: ::std::option::Option<InputRequests>,
     /// The `requestState` member.
-    #[serde(
-        rename = "requestState",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub request_state: ::std::option::Option<::std::string::String>,
     /// Indicates the type of the result, which allows the client to determine
     /// how to parse the result object.
@@ -2510,13 +2195,11 @@ pub struct InputRequiredResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType")]
     pub result_type: crate::rpc::Const<InputRequiredResultType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InputRequiredResult { meta @ 0 "_meta" optional, input_requests @ 1 "inputRequests"
     optional, request_state @ 2 "requestState" optional, result_type @ 3 "resultType"
     required }
@@ -2610,30 +2293,18 @@ impl<'de> ::serde::Deserialize<'de> for InputResponse {
     }
 }
 /// The schema at `#/$defs/InputResponseRequestParams`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InputResponseRequestParams {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: RequestMetaObject,
     /// The `inputResponses` member.
-    #[serde(
-        rename = "inputResponses",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub input_responses: ::std::option::Option<InputResponses>,
     /// The `requestState` member.
-    #[serde(
-        rename = "requestState",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub request_state: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InputResponseRequestParams { meta @ 0 "_meta" required, input_responses @ 1
     "inputResponses" optional, request_state @ 2 "requestState" optional }
 );
@@ -2645,20 +2316,18 @@ pub type InputResponses = ::std::collections::BTreeMap<
     InputResponse,
 >;
 /// A JSON-RPC error indicating that an internal error occurred on the receiver. This error is returned when the receiver encounters an unexpected condition that prevents it from fulfilling the request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InternalError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<InternalErrorCode>,
     /// Additional information about the error. The value of this member is defined by the sender (e.g. detailed error information, nested errors etc.).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::serde_json::Value>,
     /// A short description of the error. The message SHOULD be limited to a concise single sentence.
     pub message: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InternalError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
     "message" required }
 );
@@ -2678,20 +2347,18 @@ impl crate::rpc::ConstInt for InternalErrorCode {
 /// - **Logging**: Invalid log level
 /// - **Elicitation**: Server requests an elicitation mode not declared in client capabilities
 /// - **Sampling**: Missing tool result or tool results mixed with other content
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InvalidParamsError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<InvalidParamsErrorCode>,
     /// Additional information about the error. The value of this member is defined by the sender (e.g. detailed error information, nested errors etc.).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::serde_json::Value>,
     /// A short description of the error. The message SHOULD be limited to a concise single sentence.
     pub message: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InvalidParamsError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
     "message" required }
 );
@@ -2702,20 +2369,18 @@ impl crate::rpc::ConstInt for InvalidParamsErrorCode {
     const VALUE: i64 = -32602;
 }
 /// A JSON-RPC error indicating that the request is not a valid request object. This error is returned when the message structure does not conform to the JSON-RPC 2.0 specification requirements for a request (e.g., missing required fields like `jsonrpc` or `method`, or using invalid types for these fields).
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InvalidRequestError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<InvalidRequestErrorCode>,
     /// Additional information about the error. The value of this member is defined by the sender (e.g. detailed error information, nested errors etc.).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::serde_json::Value>,
     /// A short description of the error. The message SHOULD be limited to a concise single sentence.
     pub message: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InvalidRequestError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
     "message" required }
 );
@@ -2820,40 +2485,31 @@ pub type JsonRpcResultResponse = crate::rpc::Response;
 pub type JsonValue = ::serde_json::Value;
 /// Use `TitledSingleSelectEnumSchema` instead.
 /// This interface will be removed in a future version.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct LegacyTitledEnumSchema {
     /// The `default` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::string::String>,
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `enum` member.
     pub r#enum: ::std::vec::Vec<::std::string::String>,
     /// (Legacy) Display names for enum values.
     /// Non-standard according to JSON schema 2020-12.
-    #[serde(
-        rename = "enumNames",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub enum_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     LegacyTitledEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, r#enum @ 2 "enum" required, enum_names @ 3 "enumNames"
     optional, title @ 4 "title" optional, r#type @ 5 "type" required }
 );
 /// Sent from the client to request a list of prompts and prompt templates the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListPromptsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2864,22 +2520,16 @@ pub struct ListPromptsRequest {
     /// The `params` member.
     pub params: PaginatedRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListPromptsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// The result returned by the server for a `ListPromptsRequestprompts` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListPromptsResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// Indicates the intended scope of the cached response, analogous to HTTP
     /// `Cache-Control: public` vs `Cache-Control: private`.
@@ -2891,15 +2541,9 @@ pub struct ListPromptsResult {
     ///   same authorization context. Caches MUST NOT be shared across
     ///   authorization contexts (e.g., a different access token requires a
     ///   different cache).
-    #[serde(rename = "cacheScope")]
     pub cache_scope: ListPromptsResultCacheScope,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `prompts` member.
     pub prompts: ::std::vec::Vec<Prompt>,
@@ -2910,7 +2554,6 @@ pub struct ListPromptsResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// A hint from the server indicating how long (in milliseconds) the
     /// client MAY cache this response before re-fetching. Semantics are
@@ -2920,13 +2563,11 @@ pub struct ListPromptsResult {
     ///   The client MAY re-fetch every time the result is needed.
     /// - If positive, the client SHOULD consider the result fresh for this many
     ///   milliseconds after receiving the response.
-    #[serde(rename = "ttlMs")]
     pub ttl_ms: u64,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListPromptsResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope" required,
     next_cursor @ 2 "nextCursor" optional, prompts @ 3 "prompts" required, result_type @
     4 "resultType" defaulted, ttl_ms @ 5 "ttlMs" required }
@@ -2941,29 +2582,19 @@ crate::rpc::struct_decoder!(
 ///   same authorization context. Caches MUST NOT be shared across
 ///   authorization contexts (e.g., a different access token requires a
 ///   different cache).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListPromptsResultCacheScope {
     /// `private`.
-    #[serde(rename = "private")]
     Private,
     /// `public`.
-    #[serde(rename = "public")]
     Public,
 }
+crate::rpc::string_enum!(
+    ListPromptsResultCacheScope { Private "private", Public "public" }
+);
 /// A successful response from the server for a `ListPromptsRequestprompts` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListPromptsResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -2972,15 +2603,14 @@ pub struct ListPromptsResultResponse {
     /// The `result` member.
     pub result: ListPromptsResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListPromptsResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
     result @ 2 "result" required }
 );
 /// Sent from the client to request a list of resource templates the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListResourceTemplatesRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2991,22 +2621,16 @@ pub struct ListResourceTemplatesRequest {
     /// The `params` member.
     pub params: PaginatedRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourceTemplatesRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
     method @ 2 "method" required, params @ 3 "params" required }
 );
 /// The result returned by the server for a `ListResourceTemplatesRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListResourceTemplatesResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// Indicates the intended scope of the cached response, analogous to HTTP
     /// `Cache-Control: public` vs `Cache-Control: private`.
@@ -3018,18 +2642,11 @@ pub struct ListResourceTemplatesResult {
     ///   same authorization context. Caches MUST NOT be shared across
     ///   authorization contexts (e.g., a different access token requires a
     ///   different cache).
-    #[serde(rename = "cacheScope")]
     pub cache_scope: ListResourceTemplatesResultCacheScope,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `resourceTemplates` member.
-    #[serde(rename = "resourceTemplates")]
     pub resource_templates: ::std::vec::Vec<ResourceTemplate>,
     /// Indicates the type of the result, which allows the client to determine
     /// how to parse the result object.
@@ -3038,7 +2655,6 @@ pub struct ListResourceTemplatesResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// A hint from the server indicating how long (in milliseconds) the
     /// client MAY cache this response before re-fetching. Semantics are
@@ -3048,13 +2664,11 @@ pub struct ListResourceTemplatesResult {
     ///   The client MAY re-fetch every time the result is needed.
     /// - If positive, the client SHOULD consider the result fresh for this many
     ///   milliseconds after receiving the response.
-    #[serde(rename = "ttlMs")]
     pub ttl_ms: u64,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourceTemplatesResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope"
     required, next_cursor @ 2 "nextCursor" optional, resource_templates @ 3
     "resourceTemplates" required, result_type @ 4 "resultType" defaulted, ttl_ms @ 5
@@ -3070,29 +2684,19 @@ crate::rpc::struct_decoder!(
 ///   same authorization context. Caches MUST NOT be shared across
 ///   authorization contexts (e.g., a different access token requires a
 ///   different cache).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListResourceTemplatesResultCacheScope {
     /// `private`.
-    #[serde(rename = "private")]
     Private,
     /// `public`.
-    #[serde(rename = "public")]
     Public,
 }
+crate::rpc::string_enum!(
+    ListResourceTemplatesResultCacheScope { Private "private", Public "public" }
+);
 /// A successful response from the server for a `ListResourceTemplatesRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListResourceTemplatesResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -3101,15 +2705,14 @@ pub struct ListResourceTemplatesResultResponse {
     /// The `result` member.
     pub result: ListResourceTemplatesResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourceTemplatesResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc"
     required, result @ 2 "result" required }
 );
 /// Sent from the client to request a list of resources the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListResourcesRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3120,22 +2723,16 @@ pub struct ListResourcesRequest {
     /// The `params` member.
     pub params: PaginatedRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourcesRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
     2 "method" required, params @ 3 "params" required }
 );
 /// The result returned by the server for a `ListResourcesRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListResourcesResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// Indicates the intended scope of the cached response, analogous to HTTP
     /// `Cache-Control: public` vs `Cache-Control: private`.
@@ -3147,15 +2744,9 @@ pub struct ListResourcesResult {
     ///   same authorization context. Caches MUST NOT be shared across
     ///   authorization contexts (e.g., a different access token requires a
     ///   different cache).
-    #[serde(rename = "cacheScope")]
     pub cache_scope: ListResourcesResultCacheScope,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `resources` member.
     pub resources: ::std::vec::Vec<Resource>,
@@ -3166,7 +2757,6 @@ pub struct ListResourcesResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// A hint from the server indicating how long (in milliseconds) the
     /// client MAY cache this response before re-fetching. Semantics are
@@ -3176,13 +2766,11 @@ pub struct ListResourcesResult {
     ///   The client MAY re-fetch every time the result is needed.
     /// - If positive, the client SHOULD consider the result fresh for this many
     ///   milliseconds after receiving the response.
-    #[serde(rename = "ttlMs")]
     pub ttl_ms: u64,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourcesResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope"
     required, next_cursor @ 2 "nextCursor" optional, resources @ 3 "resources" required,
     result_type @ 4 "resultType" defaulted, ttl_ms @ 5 "ttlMs" required }
@@ -3197,29 +2785,19 @@ crate::rpc::struct_decoder!(
 ///   same authorization context. Caches MUST NOT be shared across
 ///   authorization contexts (e.g., a different access token requires a
 ///   different cache).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListResourcesResultCacheScope {
     /// `private`.
-    #[serde(rename = "private")]
     Private,
     /// `public`.
-    #[serde(rename = "public")]
     Public,
 }
+crate::rpc::string_enum!(
+    ListResourcesResultCacheScope { Private "private", Public "public" }
+);
 /// A successful response from the server for a `ListResourcesRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListResourcesResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -3228,10 +2806,9 @@ pub struct ListResourcesResultResponse {
     /// The `result` member.
     pub result: ListResourcesResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourcesResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
     result @ 2 "result" required }
 );
@@ -3242,49 +2819,40 @@ crate::rpc::struct_decoder!(
 ///
 /// This request is typically used when the server needs to understand the file system
 /// structure or access specific locations that the client has permission to read from.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListRootsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListRoots>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<ListRootsRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListRootsRequest { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// The schema at `#/$defs/ListRootsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListRootsRequestParams {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ListRootsRequestParams { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(ListRootsRequestParams { meta @ 0 "_meta" optional });
 /// The result returned by the client for a `ListRootsRequestroots` request.
 /// This result contains an array of `Root` objects, each representing a root directory
 /// or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListRootsResult {
     /// The `roots` member.
     pub roots: ::std::vec::Vec<Root>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ListRootsResult { roots @ 0 "roots" required });
+crate::rpc::struct_codec!(ListRootsResult { roots @ 0 "roots" required });
 /// Sent from the client to request a list of tools the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListToolsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3295,22 +2863,16 @@ pub struct ListToolsRequest {
     /// The `params` member.
     pub params: PaginatedRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListToolsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// The result returned by the server for a `ListToolsRequesttools` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListToolsResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// Indicates the intended scope of the cached response, analogous to HTTP
     /// `Cache-Control: public` vs `Cache-Control: private`.
@@ -3322,15 +2884,9 @@ pub struct ListToolsResult {
     ///   same authorization context. Caches MUST NOT be shared across
     ///   authorization contexts (e.g., a different access token requires a
     ///   different cache).
-    #[serde(rename = "cacheScope")]
     pub cache_scope: ListToolsResultCacheScope,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// Indicates the type of the result, which allows the client to determine
     /// how to parse the result object.
@@ -3339,7 +2895,6 @@ pub struct ListToolsResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// The `tools` member.
     pub tools: ::std::vec::Vec<Tool>,
@@ -3351,13 +2906,11 @@ pub struct ListToolsResult {
     ///   The client MAY re-fetch every time the result is needed.
     /// - If positive, the client SHOULD consider the result fresh for this many
     ///   milliseconds after receiving the response.
-    #[serde(rename = "ttlMs")]
     pub ttl_ms: u64,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListToolsResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope" required,
     next_cursor @ 2 "nextCursor" optional, result_type @ 3 "resultType" defaulted, tools
     @ 4 "tools" required, ttl_ms @ 5 "ttlMs" required }
@@ -3372,29 +2925,19 @@ crate::rpc::struct_decoder!(
 ///   same authorization context. Caches MUST NOT be shared across
 ///   authorization contexts (e.g., a different access token requires a
 ///   different cache).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListToolsResultCacheScope {
     /// `private`.
-    #[serde(rename = "private")]
     Private,
     /// `public`.
-    #[serde(rename = "public")]
     Public,
 }
+crate::rpc::string_enum!(
+    ListToolsResultCacheScope { Private "private", Public "public" }
+);
 /// A successful response from the server for a `ListToolsRequesttools` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListToolsResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -3403,10 +2946,9 @@ pub struct ListToolsResultResponse {
     /// The `result` member.
     pub result: ListToolsResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListToolsResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
     result @ 2 "result" required }
 );
@@ -3414,47 +2956,32 @@ crate::rpc::struct_decoder!(
 ///
 /// These map to syslog message severities, as specified in RFC-5424:
 /// https://datatracker.ietf.org/doc/html/rfc5424#section-6.2.1
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LoggingLevel {
     /// `alert`.
-    #[serde(rename = "alert")]
     Alert,
     /// `critical`.
-    #[serde(rename = "critical")]
     Critical,
     /// `debug`.
-    #[serde(rename = "debug")]
     Debug,
     /// `emergency`.
-    #[serde(rename = "emergency")]
     Emergency,
     /// `error`.
-    #[serde(rename = "error")]
     Error,
     /// `info`.
-    #[serde(rename = "info")]
     Info,
     /// `notice`.
-    #[serde(rename = "notice")]
     Notice,
     /// `warning`.
-    #[serde(rename = "warning")]
     Warning,
 }
+crate::rpc::string_enum!(
+    LoggingLevel { Alert "alert", Critical "critical", Debug "debug", Emergency
+    "emergency", Error "error", Info "info", Notice "notice", Warning "warning" }
+);
 /// JSONRPCNotification of a log message passed from server to client. The client opts in by setting `"io.modelcontextprotocol/logLevel"` in a request's `_meta`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LoggingMessageNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -3463,35 +2990,27 @@ pub struct LoggingMessageNotification {
     /// The `params` member.
     pub params: LoggingMessageNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     LoggingMessageNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" required }
 );
 /// Parameters for a `notifications/message` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LoggingMessageNotificationParams {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<NotificationMetaObject>,
     /// The data to be logged, such as a string message or an object. Any JSON serializable type is allowed here.
     pub data: ::serde_json::Value,
     /// The severity of this log message.
     pub level: LoggingLevel,
     /// An optional name of the logger issuing this message.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub logger: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     LoggingMessageNotificationParams { meta @ 0 "_meta" optional, data @ 1 "data"
     required, level @ 2 "level" required, logger @ 3 "logger" optional }
 );
@@ -3516,20 +3035,18 @@ pub type MetaObject = crate::rpc::JsonObject;
 /// In MCP, a server returns this error when a client invokes a method the server does not implement — either a genuinely unknown method, or one gated behind a server capability the server did not advertise (e.g., calling `prompts/list` when the `prompts` capability was not advertised).
 ///
 /// A request that requires a client capability the client did not declare is signalled instead by `MissingRequiredClientCapabilityError` (`-32021`).
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct MethodNotFoundError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<MethodNotFoundErrorCode>,
     /// Additional information about the error. The value of this member is defined by the sender (e.g. detailed error information, nested errors etc.).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::serde_json::Value>,
     /// A short description of the error. The message SHOULD be limited to a concise single sentence.
     pub message: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     MethodNotFoundError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
     "message" required }
 );
@@ -3542,25 +3059,23 @@ impl crate::rpc::ConstInt for MethodNotFoundErrorCode {
 /// Returned when processing a request requires a capability the client did not
 /// declare in `clientCapabilities`. For HTTP, the response status code MUST be
 /// `400 Bad Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct MissingRequiredClientCapabilityError {
     /// The `error` member.
     pub error: MissingRequiredClientCapabilityErrorDetail,
     /// The `id` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<RequestId>,
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     MissingRequiredClientCapabilityError { error @ 0 "error" required, id @ 1 "id"
     optional, jsonrpc @ 2 "jsonrpc" required }
 );
 /// The schema at `#/$defs/MissingRequiredClientCapabilityError/properties/error`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct MissingRequiredClientCapabilityErrorDetail {
     /// The `code` member.
     pub code: crate::rpc::IntConst<MissingRequiredClientCapabilityErrorDetailCode>,
@@ -3569,10 +3084,9 @@ pub struct MissingRequiredClientCapabilityErrorDetail {
     /// A short description of the error. The message SHOULD be limited to a concise single sentence.
     pub message: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     MissingRequiredClientCapabilityErrorDetail { code @ 0 "code" required, data @ 1
     "data" required, message @ 2 "message" required }
 );
@@ -3583,16 +3097,14 @@ impl crate::rpc::ConstInt for MissingRequiredClientCapabilityErrorDetailCode {
     const VALUE: i64 = -32021;
 }
 /// The schema at `#/$defs/MissingRequiredClientCapabilityError/properties/error/properties/data`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct MissingRequiredClientCapabilityErrorDetailData {
     /// The capabilities the server requires from the client to process this request.
-    #[serde(rename = "requiredCapabilities")]
     pub required_capabilities: ClientCapabilities,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     MissingRequiredClientCapabilityErrorDetailData { required_capabilities @ 0
     "requiredCapabilities" required }
 );
@@ -3600,7 +3112,7 @@ crate::rpc::struct_decoder!(
 ///
 /// Keys not declared here are currently left unspecified by the spec and are up
 /// to the client to interpret.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ModelHint {
     /// A hint for a model name.
     ///
@@ -3611,13 +3123,11 @@ pub struct ModelHint {
     ///
     /// The client MAY also map the string to a different provider's model name or a different model family, as long as it fills a similar niche; for example:
     ///  - `gemini-1.5-flash` could match `claude-3-haiku-20240307`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
+crate::rpc::struct_codec!(ModelHint { name @ 0 "name" optional });
 /// The server's preferences for model selection, requested of the client during sampling.
 ///
 /// Because LLMs can vary along multiple dimensions, choosing the "best" model is
@@ -3629,16 +3139,11 @@ crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
 /// These preferences are always advisory. The client MAY ignore them. It is also
 /// up to the client to decide how to interpret these preferences and how to
 /// balance them against other considerations.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ModelPreferences {
     /// How much to prioritize cost when selecting a model. A value of 0 means cost
     /// is not important, while a value of 1 means cost is the most important
     /// factor.
-    #[serde(
-        rename = "costPriority",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub cost_priority: ::std::option::Option<::serde_json::Number>,
     /// Optional hints to use for model selection.
     ///
@@ -3647,31 +3152,19 @@ pub struct ModelPreferences {
     ///
     /// The client SHOULD prioritize these hints over the numeric priorities, but
     /// MAY still use the priorities to select from ambiguous matches.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub hints: ::std::option::Option<::std::vec::Vec<ModelHint>>,
     /// How much to prioritize intelligence and capabilities when selecting a
     /// model. A value of 0 means intelligence is not important, while a value of 1
     /// means intelligence is the most important factor.
-    #[serde(
-        rename = "intelligencePriority",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub intelligence_priority: ::std::option::Option<::serde_json::Number>,
     /// How much to prioritize sampling speed (latency) when selecting a model. A
     /// value of 0 means speed is not important, while a value of 1 means speed is
     /// the most important factor.
-    #[serde(
-        rename = "speedPriority",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub speed_priority: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ModelPreferences { cost_priority @ 0 "costPriority" optional, hints @ 1 "hints"
     optional, intelligence_priority @ 2 "intelligencePriority" optional, speed_priority @
     3 "speedPriority" optional }
@@ -3782,22 +3275,20 @@ impl<'de> ::serde::Deserialize<'de> for MultiSelectEnumSchema {
     }
 }
 /// The schema at `#/$defs/Notification`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Notification {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Notification { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// Extends `MetaObject` with additional notification-specific fields. All key naming rules from `MetaObject` apply.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct NotificationMetaObject {
     /// Identifies the subscription stream a notification was delivered on. The
     /// server MUST include this key on every notification delivered via a
@@ -3809,86 +3300,56 @@ pub struct NotificationMetaObject {
     ///
     /// The value is the JSON-RPC ID of the `subscriptions/listen` request that
     /// opened the stream.
-    #[serde(
-        rename = "io.modelcontextprotocol/subscriptionId",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub subscription_id: ::std::option::Option<RequestId>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     NotificationMetaObject { subscription_id @ 0 "io.modelcontextprotocol/subscriptionId"
     optional }
 );
 /// Common params for any notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct NotificationParams {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<NotificationMetaObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(NotificationParams { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(NotificationParams { meta @ 0 "_meta" optional });
 /// The schema at `#/$defs/NumberSchema`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NumberSchema {
     /// The `default` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::serde_json::Number>,
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `maximum` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub maximum: ::std::option::Option<::serde_json::Number>,
     /// The `minimum` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub minimum: ::std::option::Option<::serde_json::Number>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: NumberSchemaType,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     NumberSchema { default @ 0 "default" optional, description @ 1 "description"
     optional, maximum @ 2 "maximum" optional, minimum @ 3 "minimum" optional, title @ 4
     "title" optional, r#type @ 5 "type" required }
 );
 /// The schema at `#/$defs/NumberSchema/properties/type`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum NumberSchemaType {
     /// `integer`.
-    #[serde(rename = "integer")]
     Integer,
     /// `number`.
-    #[serde(rename = "number")]
     Number,
 }
+crate::rpc::string_enum!(NumberSchemaType { Integer "integer", Number "number" });
 /// The constant `object` of the `type` member.
 pub enum ObjectType {}
 impl crate::rpc::ConstStr for ObjectType {
@@ -3896,7 +3357,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const VALUE: &'static str = "object";
 }
 /// The schema at `#/$defs/PaginatedRequest`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PaginatedRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3907,47 +3368,33 @@ pub struct PaginatedRequest {
     /// The `params` member.
     pub params: PaginatedRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PaginatedRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Common params for paginated requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PaginatedRequestParams {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: RequestMetaObject,
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cursor: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PaginatedRequestParams { meta @ 0 "_meta" required, cursor @ 1 "cursor" optional }
 );
 /// The schema at `#/$defs/PaginatedResult`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PaginatedResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// Indicates the type of the result, which allows the client to determine
     /// how to parse the result object.
@@ -3956,31 +3403,27 @@ pub struct PaginatedResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PaginatedResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
     result_type @ 2 "resultType" defaulted }
 );
 /// A JSON-RPC error indicating that invalid JSON was received by the server. This error is returned when the server cannot parse the JSON text of a message.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ParseError {
     /// The error type that occurred.
     pub code: crate::rpc::IntConst<ParseErrorCode>,
     /// Additional information about the error. The value of this member is defined by the sender (e.g. detailed error information, nested errors etc.).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub data: ::std::option::Option<::serde_json::Value>,
     /// A short description of the error. The message SHOULD be limited to a concise single sentence.
     pub message: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ParseError { code @ 0 "code" required, data @ 1 "data" optional, message @ 2
     "message" required }
 );
@@ -4215,7 +3658,7 @@ impl<'de> ::serde::Deserialize<'de> for PrimitiveSchemaDefinition {
     }
 }
 /// An out-of-band notification used to inform the receiver of a progress update for a long-running request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProgressNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -4224,39 +3667,29 @@ pub struct ProgressNotification {
     /// The `params` member.
     pub params: ProgressNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ProgressNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method" required,
     params @ 2 "params" required }
 );
 /// Parameters for a `ProgressNotificationnotifications` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProgressNotificationParams {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<NotificationMetaObject>,
     /// An optional message describing the current progress.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
     /// The progress thus far. This should increase every time progress is made, even if the total is unknown.
     pub progress: ::serde_json::Number,
     /// The progress token which was given in the initial request, used to associate this notification with the request that is proceeding.
-    #[serde(rename = "progressToken")]
     pub progress_token: ProgressToken,
     /// Total number of items to process (or total progress required), if known.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ProgressNotificationParams { meta @ 0 "_meta" optional, message @ 1 "message"
     optional, progress @ 2 "progress" required, progress_token @ 3 "progressToken"
     required, total @ 4 "total" optional }
@@ -4264,20 +3697,13 @@ crate::rpc::struct_decoder!(
 /// A progress token, used to associate progress notifications with the original request.
 pub type ProgressToken = crate::rpc::ProgressToken;
 /// A prompt or prompt template that the server offers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Prompt {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// A list of arguments to use for templating the prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<::std::vec::Vec<PromptArgument>>,
     /// An optional description of what this prompt provides
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -4288,7 +3714,6 @@ pub struct Prompt {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -4298,27 +3723,23 @@ pub struct Prompt {
     /// If not provided, the name should be used for display (except for `Tool`,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Prompt { meta @ 0 "_meta" optional, arguments @ 1 "arguments" optional, description @
     2 "description" optional, icons @ 3 "icons" optional, name @ 4 "name" required, title
     @ 5 "title" optional }
 );
 /// Describes an argument that a prompt can accept.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptArgument {
     /// A human-readable description of the argument.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// Whether this argument must be provided.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<bool>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -4326,31 +3747,27 @@ pub struct PromptArgument {
     /// If not provided, the name should be used for display (except for `Tool`,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptArgument { description @ 0 "description" optional, name @ 1 "name" required,
     required @ 2 "required" optional, title @ 3 "title" optional }
 );
 /// An optional notification from the server to the client, informing it that the list of prompts it offers has changed. This is only delivered on a `SubscriptionsListenRequestsubscriptions` stream when the client requested it via the `promptsListChanged` filter field.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `method` member.
     pub method: crate::rpc::Const<PromptListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<NotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" optional }
 );
@@ -4358,21 +3775,20 @@ crate::rpc::struct_decoder!(
 ///
 /// This is similar to `SamplingMessage`, but also supports the embedding of
 /// resources from the MCP server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PromptMessage {
     /// The `content` member.
     pub content: ContentBlock,
     /// The `role` member.
     pub role: Role,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptMessage { content @ 0 "content" required, role @ 1 "role" required }
 );
 /// Identifies a prompt.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptReference {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -4382,15 +3798,13 @@ pub struct PromptReference {
     /// If not provided, the name should be used for display (except for `Tool`,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefPromptType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptReference { name @ 0 "name" required, title @ 1 "title" optional, r#type @ 2
     "type" required }
 );
@@ -4469,7 +3883,7 @@ impl<'de> ::serde::Deserialize<'de> for ReadResourceOutcome {
     }
 }
 /// Sent from the client to the server, to read a specific resource URI.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadResourceRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -4480,53 +3894,35 @@ pub struct ReadResourceRequest {
     /// The `params` member.
     pub params: ReadResourceRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
     2 "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `resources/read` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReadResourceRequestParams {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: RequestMetaObject,
     /// The `inputResponses` member.
-    #[serde(
-        rename = "inputResponses",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub input_responses: ::std::option::Option<InputResponses>,
     /// The `requestState` member.
-    #[serde(
-        rename = "requestState",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub request_state: ::std::option::Option<::std::string::String>,
     /// The URI of the resource. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceRequestParams { meta @ 0 "_meta" required, input_responses @ 1
     "inputResponses" optional, request_state @ 2 "requestState" optional, uri @ 3 "uri"
     required }
 );
 /// The result returned by the server for a `ReadResourceRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadResourceResult {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// Indicates the intended scope of the cached response, analogous to HTTP
     /// `Cache-Control: public` vs `Cache-Control: private`.
@@ -4538,7 +3934,6 @@ pub struct ReadResourceResult {
     ///   same authorization context. Caches MUST NOT be shared across
     ///   authorization contexts (e.g., a different access token requires a
     ///   different cache).
-    #[serde(rename = "cacheScope")]
     pub cache_scope: ReadResourceResultCacheScope,
     /// The `contents` member.
     pub contents: ::std::vec::Vec<ReadResourceResultContentsItem>,
@@ -4549,7 +3944,6 @@ pub struct ReadResourceResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// A hint from the server indicating how long (in milliseconds) the
     /// client MAY cache this response before re-fetching. Semantics are
@@ -4559,13 +3953,11 @@ pub struct ReadResourceResult {
     ///   The client MAY re-fetch every time the result is needed.
     /// - If positive, the client SHOULD consider the result fresh for this many
     ///   milliseconds after receiving the response.
-    #[serde(rename = "ttlMs")]
     pub ttl_ms: u64,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceResult { meta @ 0 "_meta" optional, cache_scope @ 1 "cacheScope"
     required, contents @ 2 "contents" required, result_type @ 3 "resultType" defaulted,
     ttl_ms @ 4 "ttlMs" required }
@@ -4580,27 +3972,17 @@ crate::rpc::struct_decoder!(
 ///   same authorization context. Caches MUST NOT be shared across
 ///   authorization contexts (e.g., a different access token requires a
 ///   different cache).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ReadResourceResultCacheScope {
     /// `private`.
-    #[serde(rename = "private")]
     Private,
     /// `public`.
-    #[serde(rename = "public")]
     Public,
 }
+crate::rpc::string_enum!(
+    ReadResourceResultCacheScope { Private "private", Public "public" }
+);
 /// The schema at `#/$defs/ReadResourceResult/properties/contents/items`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -4676,7 +4058,7 @@ impl<'de> ::serde::Deserialize<'de> for ReadResourceResultContentsItem {
     }
 }
 /// A successful response from the server for a `ReadResourceRequestresources` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadResourceResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -4685,10 +4067,9 @@ pub struct ReadResourceResultResponse {
     /// The `result` member.
     pub result: ReadResourceResultResponseResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
     result @ 2 "result" required }
 );
@@ -4780,31 +4161,28 @@ impl crate::rpc::ConstStr for RefResourceType {
     const VALUE: &'static str = "ref/resource";
 }
 /// The schema at `#/$defs/Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Request {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Request { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
 /// Extends `MetaObject` with additional request-specific fields. All key naming rules from `MetaObject` apply.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RequestMetaObject {
     /// The client's capabilities for this specific request. Required.
     ///
     /// Capabilities are declared per-request rather than once at initialization;
     /// an empty object means the client supports no optional capabilities.
     /// Servers MUST NOT infer capabilities from prior requests.
-    #[serde(rename = "io.modelcontextprotocol/clientCapabilities")]
     pub client_capabilities: ClientCapabilities,
     /// Identifies the client software making the request. Clients SHOULD
     /// include this field on every request unless specifically configured not
@@ -4817,22 +4195,12 @@ pub struct RequestMetaObject {
     /// protocol. It is intended for display, logging, and debugging. Servers
     /// SHOULD NOT use it to change their behavior, and SHOULD NOT rely on it for
     /// security decisions.
-    #[serde(
-        rename = "io.modelcontextprotocol/clientInfo",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub client_info: ::std::option::Option<Implementation>,
     /// The desired log level for this request. Optional.
     ///
     /// If absent, the server MUST NOT send any `LoggingMessageNotificationnotifications`
     /// notifications for this request. The client opts in to log messages by
     /// explicitly setting a level. Replaces the former `logging/setLevel` RPC.
-    #[serde(
-        rename = "io.modelcontextprotocol/logLevel",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub log_level: ::std::option::Option<LoggingLevel>,
     /// The MCP Protocol Version being used for this request. Required.
     ///
@@ -4840,20 +4208,13 @@ pub struct RequestMetaObject {
     /// header; otherwise the server MUST return a `400 Bad Request`. If the
     /// server does not support the requested version, it MUST return an
     /// `UnsupportedProtocolVersionError`.
-    #[serde(rename = "io.modelcontextprotocol/protocolVersion")]
     pub protocol_version: ::std::string::String,
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by `ProgressNotificationnotifications`). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     RequestMetaObject { client_capabilities @ 0
     "io.modelcontextprotocol/clientCapabilities" required, client_info @ 1
     "io.modelcontextprotocol/clientInfo" optional, log_level @ 2
@@ -4862,33 +4223,24 @@ crate::rpc::struct_decoder!(
     "progressToken" optional }
 );
 /// Common params for any request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RequestParams {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: RequestMetaObject,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(RequestParams { meta @ 0 "_meta" required });
+crate::rpc::struct_codec!(RequestParams { meta @ 0 "_meta" required });
 /// A known resource that the server is capable of reading.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Resource {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// A description of what this resource represents.
     ///
     /// This can be used by clients to improve the LLM's understanding of available resources. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -4899,21 +4251,14 @@ pub struct Resource {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// The size of the raw resource content, in bytes (i.e., before base64 encoding or any tokenization), if known.
     ///
     /// This can be used by Hosts to display file sizes and estimate context window usage.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<i64>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -4921,66 +4266,46 @@ pub struct Resource {
     /// If not provided, the name should be used for display (except for `Tool`,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Resource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
     "mimeType" optional, name @ 5 "name" required, size @ 6 "size" optional, title @ 7
     "title" optional, uri @ 8 "uri" required }
 );
 /// The contents of a specific resource or sub-resource.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceContents {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional, uri
     @ 2 "uri" required }
 );
 /// A resource that the server is capable of reading, included in a prompt or tool call result.
 ///
 /// Note: resource links returned by tools are not guaranteed to appear in the results of `ListResourcesRequestresources` requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceLink {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// A description of what this resource represents.
     ///
     /// This can be used by clients to improve the LLM's understanding of available resources. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -4991,21 +4316,14 @@ pub struct ResourceLink {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// The size of the raw resource content, in bytes (i.e., before base64 encoding or any tokenization), if known.
     ///
     /// This can be used by Hosts to display file sizes and estimate context window usage.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<i64>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -5013,17 +4331,15 @@ pub struct ResourceLink {
     /// If not provided, the name should be used for display (except for `Tool`,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ResourceLinkType>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceLink { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
     "mimeType" optional, name @ 5 "name" required, size @ 6 "size" optional, title @ 7
@@ -5036,55 +4352,44 @@ impl crate::rpc::ConstStr for ResourceLinkType {
     const VALUE: &'static str = "resource_link";
 }
 /// An optional notification from the server to the client, informing it that the list of resources it can read from has changed. This is only delivered on a `SubscriptionsListenRequestsubscriptions` stream when the client requested it via the `resourcesListChanged` filter field.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `method` member.
     pub method: crate::rpc::Const<ResourceListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<NotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" optional }
 );
 /// Common params for resource-related requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceRequestParams {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: RequestMetaObject,
     /// The URI of the resource. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceRequestParams { meta @ 0 "_meta" required, uri @ 1 "uri" required }
 );
 /// A template description for resources available on the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceTemplate {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// A description of what this template is for.
     ///
     /// This can be used by clients to improve the LLM's understanding of available resources. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -5095,14 +4400,8 @@ pub struct ResourceTemplate {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// The MIME type for all resources that match this template. This should only be included if all resources matching this template have the same type.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -5112,33 +4411,29 @@ pub struct ResourceTemplate {
     /// If not provided, the name should be used for display (except for `Tool`,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// A URI template (according to RFC 6570) that can be used to construct resource URIs.
-    #[serde(rename = "uriTemplate")]
     pub uri_template: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceTemplate { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
     "mimeType" optional, name @ 5 "name" required, title @ 6 "title" optional,
     uri_template @ 7 "uriTemplate" required }
 );
 /// A reference to a resource or resource template definition.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceTemplateReference {
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefResourceType>,
     /// The URI or URI template of the resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceTemplateReference { r#type @ 0 "type" required, uri @ 1 "uri" required }
 );
 /// The constant `resource` of the `type` member.
@@ -5148,7 +4443,7 @@ impl crate::rpc::ConstStr for ResourceType {
     const VALUE: &'static str = "resource";
 }
 /// A notification from the server to the client, informing it that a resource has changed and may need to be read again. This is only sent for resources the client opted in to via the `resourceSubscriptions` field of a `SubscriptionsListenRequestsubscriptions` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceUpdatedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -5157,42 +4452,30 @@ pub struct ResourceUpdatedNotification {
     /// The `params` member.
     pub params: ResourceUpdatedNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceUpdatedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" required }
 );
 /// Parameters for a `notifications/resources/updated` notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceUpdatedNotificationParams {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<NotificationMetaObject>,
     /// The URI of the resource that has been updated. This might be a sub-resource of the one that the client actually subscribed to.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceUpdatedNotificationParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required
     }
 );
 /// Common result fields.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Result {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResultMetaObject>,
     /// Indicates the type of the result, which allows the client to determine
     /// how to parse the result object.
@@ -5201,17 +4484,15 @@ pub struct Result {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Result { meta @ 0 "_meta" optional, result_type @ 1 "resultType" defaulted }
 );
 /// Extends `MetaObject` with additional result-specific fields. All key naming rules from `MetaObject` apply.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResultMetaObject {
     /// Identifies the server software producing the response. Servers SHOULD
     /// include this field on every response unless specifically configured not
@@ -5224,17 +4505,11 @@ pub struct ResultMetaObject {
     /// protocol. It is intended for display, logging, and debugging. Clients
     /// SHOULD NOT use it to change their behavior, and SHOULD NOT rely on it for
     /// security decisions.
-    #[serde(
-        rename = "io.modelcontextprotocol/serverInfo",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub server_info: ::std::option::Option<Implementation>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResultMetaObject { server_info @ 0 "io.modelcontextprotocol/serverInfo" optional }
 );
 /// Indicates the type of a `Result` object, allowing the client to
@@ -5242,94 +4517,59 @@ crate::rpc::struct_decoder!(
 ///
 /// complete - the request completed successfully and the result contains the final content.
 /// input_required - the request requires additional input and the result contains an `InputRequiredResult` object with instructions for the client to provide additional input before retrying the original request.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ResultType {
     /// `complete`.
-    #[serde(rename = "complete")]
     Complete,
     /// `input_required`.
-    #[serde(rename = "input_required")]
     InputRequired,
 }
+crate::rpc::string_enum!(
+    ResultType { Complete "complete", InputRequired "input_required" }
+);
 /// The sender or recipient of messages and data in a conversation.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Role {
     /// `assistant`.
-    #[serde(rename = "assistant")]
     Assistant,
     /// `user`.
-    #[serde(rename = "user")]
     User,
 }
+crate::rpc::string_enum!(Role { Assistant "assistant", User "user" });
 /// Represents a root directory or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Root {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// An optional name for the root. This can be used to provide a human-readable
     /// identifier for the root, which may be useful for display purposes or for
     /// referencing the root in other parts of the application.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// The URI identifying the root. This *must* start with `file://` for now.
     /// This restriction may be relaxed in future versions of the protocol to allow
     /// other URI schemes.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Root { meta @ 0 "_meta" optional, name @ 1 "name" optional, uri @ 2 "uri" required }
 );
 /// Describes a message issued to or received from an LLM API.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SamplingMessage {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// The `content` member.
     pub content: SamplingMessageContent,
     /// The `role` member.
     pub role: Role,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SamplingMessage { meta @ 0 "_meta" optional, content @ 1 "content" required, role @ 2
     "role" required }
 );
@@ -5518,13 +4758,11 @@ impl<'de> ::serde::Deserialize<'de> for SamplingMessageContentBlock {
     }
 }
 /// Capabilities that a server may support. Known capabilities are defined here, in this schema, but this is not a closed set: any server can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilities {
     /// Present if the server supports argument autocompletion suggestions.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub completions: ::std::option::Option<JsonObject>,
     /// Experimental, non-standard capabilities that the server supports.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub experimental: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, JsonObject>,
     >,
@@ -5534,85 +4772,60 @@ pub struct ServerCapabilities {
     ///
     /// Keys MUST follow the `MetaObject`, with a
     /// mandatory prefix.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub extensions: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, JsonObject>,
     >,
     /// Present if the server supports sending log messages to the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub logging: ::std::option::Option<JsonObject>,
     /// Present if the server offers any prompt templates.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub prompts: ::std::option::Option<ServerCapabilitiesPrompts>,
     /// Present if the server offers any resources to read.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: ::std::option::Option<ServerCapabilitiesResources>,
     /// Present if the server offers any tools to call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tools: ::std::option::Option<ServerCapabilitiesTools>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilities { completions @ 0 "completions" optional, experimental @ 1
     "experimental" optional, extensions @ 2 "extensions" optional, logging @ 3 "logging"
     optional, prompts @ 4 "prompts" optional, resources @ 5 "resources" optional, tools @
     6 "tools" optional }
 );
 /// Present if the server offers any prompt templates.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesPrompts {
     /// Whether this server supports notifications for changes to the prompt list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesPrompts { list_changed @ 0 "listChanged" optional }
 );
 /// Present if the server offers any resources to read.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesResources {
     /// Whether this server supports notifications for changes to the resource list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Whether this server supports subscribing to resource updates.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub subscribe: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesResources { list_changed @ 0 "listChanged" optional, subscribe @ 1
     "subscribe" optional }
 );
 /// Present if the server offers any tools to call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesTools {
     /// Whether this server supports notifications for changes to the tool list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesTools { list_changed @ 0 "listChanged" optional }
 );
 /// The schema at `#/$defs/ServerResult`.
@@ -6353,74 +5566,47 @@ impl<'de> ::serde::Deserialize<'de> for SingleSelectEnumSchema {
     }
 }
 /// The schema at `#/$defs/StringSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct StringSchema {
     /// The `default` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::string::String>,
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `format` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<StringSchemaFormat>,
     /// The `maxLength` member.
-    #[serde(
-        rename = "maxLength",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_length: ::std::option::Option<i64>,
     /// The `minLength` member.
-    #[serde(
-        rename = "minLength",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_length: ::std::option::Option<i64>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     StringSchema { default @ 0 "default" optional, description @ 1 "description"
     optional, format @ 2 "format" optional, max_length @ 3 "maxLength" optional,
     min_length @ 4 "minLength" optional, title @ 5 "title" optional, r#type @ 6 "type"
     required }
 );
 /// The schema at `#/$defs/StringSchema/properties/format`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StringSchemaFormat {
     /// `date`.
-    #[serde(rename = "date")]
     Date,
     /// `date-time`.
-    #[serde(rename = "date-time")]
     DateTime,
     /// `email`.
-    #[serde(rename = "email")]
     Email,
     /// `uri`.
-    #[serde(rename = "uri")]
     Uri,
 }
+crate::rpc::string_enum!(
+    StringSchemaFormat { Date "date", DateTime "date-time", Email "email", Uri "uri" }
+);
 /// The constant `string` of the `type` member.
 pub enum StringType {}
 impl crate::rpc::ConstStr for StringType {
@@ -6432,44 +5618,23 @@ impl crate::rpc::ConstStr for StringType {
 ///
 /// Each notification type is **opt-in**; the server **MUST NOT** send
 /// notification types the client has not explicitly requested here.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SubscriptionFilter {
     /// If true, receive `PromptListChangedNotificationnotifications`.
-    #[serde(
-        rename = "promptsListChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub prompts_list_changed: ::std::option::Option<bool>,
     /// Subscribe to `ResourceUpdatedNotificationnotifications` for these resource URIs.
     /// Replaces the former `resources/subscribe` RPC.
-    #[serde(
-        rename = "resourceSubscriptions",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resource_subscriptions: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     /// If true, receive `ResourceListChangedNotificationnotifications`.
-    #[serde(
-        rename = "resourcesListChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub resources_list_changed: ::std::option::Option<bool>,
     /// If true, receive `ToolListChangedNotificationnotifications`.
-    #[serde(
-        rename = "toolsListChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tools_list_changed: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscriptionFilter { prompts_list_changed @ 0 "promptsListChanged" optional,
     resource_subscriptions @ 1 "resourceSubscriptions" optional, resources_list_changed @
     2 "resourcesListChanged" optional, tools_list_changed @ 3 "toolsListChanged" optional
@@ -6485,7 +5650,7 @@ crate::rpc::struct_decoder!(
 /// stdio, where every subscription shares one channel, this ordering is defined
 /// per subscription ID and not per channel: messages belonging to other
 /// subscriptions MAY be interleaved before it.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SubscriptionsAcknowledgedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -6494,22 +5659,16 @@ pub struct SubscriptionsAcknowledgedNotification {
     /// The `params` member.
     pub params: SubscriptionsAcknowledgedNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscriptionsAcknowledgedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1
     "method" required, params @ 2 "params" required }
 );
 /// Parameters for a `SubscriptionsAcknowledgedNotificationnotifications` notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SubscriptionsAcknowledgedNotificationParams {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<NotificationMetaObject>,
     /// The subset of requested notification types the server agreed to honor.
     /// Only includes notification types the server actually supports; if the
@@ -6517,17 +5676,16 @@ pub struct SubscriptionsAcknowledgedNotificationParams {
     /// the server has no prompts), it is omitted from this set.
     pub notifications: SubscriptionFilter,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscriptionsAcknowledgedNotificationParams { meta @ 0 "_meta" optional,
     notifications @ 1 "notifications" required }
 );
 /// Sent from the client to open a long-lived channel for receiving notifications
 /// outside the context of a specific request. Replaces the previous HTTP GET
 /// endpoint and ensures consistent behavior between HTTP and STDIO.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubscriptionsListenRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -6538,28 +5696,25 @@ pub struct SubscriptionsListenRequest {
     /// The `params` member.
     pub params: SubscriptionsListenRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscriptionsListenRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
     method @ 2 "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `SubscriptionsListenRequestsubscriptions` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SubscriptionsListenRequestParams {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: RequestMetaObject,
     /// The notifications the client opts in to on this stream. The server
     /// **MUST NOT** send notification types the client has not explicitly
     /// requested.
     pub notifications: SubscriptionFilter,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscriptionsListenRequestParams { meta @ 0 "_meta" required, notifications @ 1
     "notifications" required }
 );
@@ -6568,10 +5723,9 @@ crate::rpc::struct_decoder!(
 /// during server shutdown). Because the listen stream is long-lived, this result
 /// is sent only when the server tears the subscription down; an abrupt transport
 /// close carries no response. The result body is otherwise empty.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubscriptionsListenResult {
     /// The `_meta` member.
-    #[serde(rename = "_meta")]
     pub meta: SubscriptionsListenResultMetaObject,
     /// Indicates the type of the result, which allows the client to determine
     /// how to parse the result object.
@@ -6580,19 +5734,17 @@ pub struct SubscriptionsListenResult {
     /// For backward compatibility, when a client receives a result from a
     /// server implementing an earlier protocol version (which does not include
     /// `resultType`), the client MUST treat the absent field as `"complete"`.
-    #[serde(rename = "resultType", default)]
     pub result_type: crate::rpc::Const<CompleteResultType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscriptionsListenResult { meta @ 0 "_meta" required, result_type @ 1 "resultType"
     defaulted }
 );
 /// Extends `ResultMetaObject` with the subscription-stream identifier carried by a
 /// `SubscriptionsListenResult`. All key naming rules from `MetaObject` apply.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubscriptionsListenResultMetaObject {
     /// Identifies the server software producing the response. Servers SHOULD
     /// include this field on every response unless specifically configured not
@@ -6605,31 +5757,24 @@ pub struct SubscriptionsListenResultMetaObject {
     /// protocol. It is intended for display, logging, and debugging. Clients
     /// SHOULD NOT use it to change their behavior, and SHOULD NOT rely on it for
     /// security decisions.
-    #[serde(
-        rename = "io.modelcontextprotocol/serverInfo",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub server_info: ::std::option::Option<Implementation>,
     /// Identifies the subscription stream this response closes, so the client can
     /// correlate it with the originating subscription — mirroring the same key on
     /// the stream's notifications. The value is the JSON-RPC ID of the
     /// `subscriptions/listen` request that opened the stream (and equals this
     /// response's `id`).
-    #[serde(rename = "io.modelcontextprotocol/subscriptionId")]
     pub subscription_id: RequestId,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscriptionsListenResultMetaObject { server_info @ 0
     "io.modelcontextprotocol/serverInfo" optional, subscription_id @ 1
     "io.modelcontextprotocol/subscriptionId" required }
 );
 /// A successful response from the server for a `SubscriptionsListenRequestsubscriptions`
 /// request, sent when the server tears the subscription down gracefully.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubscriptionsListenResultResponse {
     /// The `id` member.
     pub id: RequestId,
@@ -6638,64 +5783,45 @@ pub struct SubscriptionsListenResultResponse {
     /// The `result` member.
     pub result: SubscriptionsListenResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscriptionsListenResultResponse { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc"
     required, result @ 2 "result" required }
 );
 /// Text provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TextContent {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The text content of the message.
     pub text: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<TextType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TextContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, text
     @ 2 "text" required, r#type @ 3 "type" required }
 );
 /// The schema at `#/$defs/TextResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TextResourceContents {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// The text of the item. This must only be set if the item can actually be represented as text (not binary data).
     pub text: ::std::string::String,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TextResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional,
     text @ 2 "text" required, uri @ 3 "uri" required }
 );
@@ -6706,133 +5832,103 @@ impl crate::rpc::ConstStr for TextType {
     const VALUE: &'static str = "text";
 }
 /// Schema for multiple-selection enumeration with display titles for each option.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledMultiSelectEnumSchema {
     /// Optional default value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Optional description for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Schema for array items with enum options and display labels.
     pub items: TitledMultiSelectEnumSchemaItems,
     /// Maximum number of items to select.
-    #[serde(
-        rename = "maxItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_items: ::std::option::Option<i64>,
     /// Minimum number of items to select.
-    #[serde(
-        rename = "minItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_items: ::std::option::Option<i64>,
     /// Optional title for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ArrayType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledMultiSelectEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, items @ 2 "items" required, max_items @ 3 "maxItems"
     optional, min_items @ 4 "minItems" optional, title @ 5 "title" optional, r#type @ 6
     "type" required }
 );
 /// Schema for array items with enum options and display labels.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledMultiSelectEnumSchemaItems {
     /// Array of enum options with values and display labels.
-    #[serde(rename = "anyOf")]
     pub any_of: ::std::vec::Vec<TitledMultiSelectEnumSchemaItemsAnyOfItem>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledMultiSelectEnumSchemaItems { any_of @ 0 "anyOf" required }
 );
 /// The schema at `#/$defs/TitledMultiSelectEnumSchema/properties/items/properties/anyOf/items`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledMultiSelectEnumSchemaItemsAnyOfItem {
     /// The constant enum value.
     pub r#const: ::std::string::String,
     /// Display title for this option.
     pub title: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledMultiSelectEnumSchemaItemsAnyOfItem { r#const @ 0 "const" required, title @ 1
     "title" required }
 );
 /// Schema for single-selection enumeration with display titles for each option.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledSingleSelectEnumSchema {
     /// Optional default value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::string::String>,
     /// Optional description for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Array of enum options with values and display labels.
-    #[serde(rename = "oneOf")]
     pub one_of: ::std::vec::Vec<TitledSingleSelectEnumSchemaOneOfItem>,
     /// Optional title for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledSingleSelectEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, one_of @ 2 "oneOf" required, title @ 3 "title" optional,
     r#type @ 4 "type" required }
 );
 /// The schema at `#/$defs/TitledSingleSelectEnumSchema/properties/oneOf/items`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledSingleSelectEnumSchemaOneOfItem {
     /// The enum value.
     pub r#const: ::std::string::String,
     /// Display label for this option.
     pub title: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledSingleSelectEnumSchemaOneOfItem { r#const @ 0 "const" required, title @ 1
     "title" required }
 );
 /// Definition for a tool the client can call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Tool {
     /// The `_meta` member.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// Optional additional tool information.
     ///
     /// Display name precedence order is: `title`, `annotations.title`, then `name`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<ToolAnnotations>,
     /// A human-readable description of the tool.
     ///
     /// This can be used by clients to improve the LLM's understanding of available tools. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -6843,7 +5939,6 @@ pub struct Tool {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// A JSON Schema object defining the expected parameters for the tool.
     ///
@@ -6859,7 +5954,6 @@ pub struct Tool {
     /// extraction rules.
     ///
     /// Defaults to JSON Schema 2020-12 when no explicit `$schema` is provided.
-    #[serde(rename = "inputSchema")]
     pub input_schema: ToolInputSchema,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -6867,11 +5961,6 @@ pub struct Tool {
     /// the structuredContent field of a `CallToolResult`. This can be any valid JSON Schema 2020-12.
     ///
     /// Defaults to JSON Schema 2020-12 when no explicit `$schema` is provided.
-    #[serde(
-        rename = "outputSchema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub output_schema: ::std::option::Option<ToolOutputSchema>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -6879,13 +5968,11 @@ pub struct Tool {
     /// If not provided, the name should be used for display (except for `Tool`,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Tool { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, description
     @ 2 "description" optional, icons @ 3 "icons" optional, input_schema @ 4
     "inputSchema" required, name @ 5 "name" required, output_schema @ 6 "outputSchema"
@@ -6899,7 +5986,7 @@ crate::rpc::struct_decoder!(
 ///
 /// Clients should never make tool use decisions based on `ToolAnnotations`
 /// received from untrusted servers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolAnnotations {
     /// If true, the tool may perform destructive updates to its environment.
     /// If false, the tool performs only additive updates.
@@ -6907,11 +5994,6 @@ pub struct ToolAnnotations {
     /// (This property is meaningful only when `readOnlyHint == false`)
     ///
     /// Default: true
-    #[serde(
-        rename = "destructiveHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub destructive_hint: ::std::option::Option<bool>,
     /// If true, calling the tool repeatedly with the same arguments
     /// will have no additional effect on its environment.
@@ -6919,11 +6001,6 @@ pub struct ToolAnnotations {
     /// (This property is meaningful only when `readOnlyHint == false`)
     ///
     /// Default: false
-    #[serde(
-        rename = "idempotentHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub idempotent_hint: ::std::option::Option<bool>,
     /// If true, this tool may interact with an "open world" of external
     /// entities. If false, the tool's domain of interaction is closed.
@@ -6931,75 +6008,50 @@ pub struct ToolAnnotations {
     /// of a memory tool is not.
     ///
     /// Default: true
-    #[serde(
-        rename = "openWorldHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub open_world_hint: ::std::option::Option<bool>,
     /// If true, the tool does not modify its environment.
     ///
     /// Default: false
-    #[serde(
-        rename = "readOnlyHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only_hint: ::std::option::Option<bool>,
     /// A human-readable title for the tool.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolAnnotations { destructive_hint @ 0 "destructiveHint" optional, idempotent_hint @
     1 "idempotentHint" optional, open_world_hint @ 2 "openWorldHint" optional,
     read_only_hint @ 3 "readOnlyHint" optional, title @ 4 "title" optional }
 );
 /// Controls tool selection behavior for sampling requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolChoice {
     /// Controls the tool use ability of the model:
     /// - `"auto"`: Model decides whether to use tools (default)
     /// - `"required"`: Model MUST use at least one tool before completing
     /// - `"none"`: Model MUST NOT use any tools
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<ToolChoiceMode>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ToolChoice { mode @ 0 "mode" optional });
+crate::rpc::struct_codec!(ToolChoice { mode @ 0 "mode" optional });
 /// Controls the tool use ability of the model:
 /// - `"auto"`: Model decides whether to use tools (default)
 /// - `"required"`: Model MUST use at least one tool before completing
 /// - `"none"`: Model MUST NOT use any tools
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ToolChoiceMode {
     /// `auto`.
-    #[serde(rename = "auto")]
     Auto,
     /// `none`.
-    #[serde(rename = "none")]
     None,
     /// `required`.
-    #[serde(rename = "required")]
     Required,
 }
+crate::rpc::string_enum!(
+    ToolChoiceMode { Auto "auto", None "none", Required "required" }
+);
 /// A JSON Schema object defining the expected parameters for the tool.
 ///
 /// Tool arguments are always JSON objects, so `type: "object"` is required at the root.
@@ -7014,39 +6066,31 @@ pub enum ToolChoiceMode {
 /// extraction rules.
 ///
 /// Defaults to JSON Schema 2020-12 when no explicit `$schema` is provided.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolInputSchema {
     /// The `$schema` member.
-    #[serde(
-        rename = "$schema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub schema: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ObjectType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolInputSchema { schema @ 0 "$schema" optional, r#type @ 1 "type" required }
 );
 /// An optional notification from the server to the client, informing it that the list of tools it offers has changed. This is only delivered on a `SubscriptionsListenRequestsubscriptions` stream when the client requested it via the `toolsListChanged` filter field.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `method` member.
     pub method: crate::rpc::Const<ToolListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<NotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" optional }
 );
@@ -7054,30 +6098,19 @@ crate::rpc::struct_decoder!(
 /// the structuredContent field of a `CallToolResult`. This can be any valid JSON Schema 2020-12.
 ///
 /// Defaults to JSON Schema 2020-12 when no explicit `$schema` is provided.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolOutputSchema {
     /// The `$schema` member.
-    #[serde(
-        rename = "$schema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub schema: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ToolOutputSchema { schema @ 0 "$schema" optional });
+crate::rpc::struct_codec!(ToolOutputSchema { schema @ 0 "$schema" optional });
 /// The result of a tool use, provided by the user back to the assistant.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolResultContent {
     /// Optional metadata about the tool result. Clients SHOULD preserve this field when
     /// including tool results in subsequent sampling requests to enable caching optimizations.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// The unstructured result content of the tool use.
     ///
@@ -7088,34 +6121,22 @@ pub struct ToolResultContent {
     ///
     /// If true, the content typically describes the error that occurred.
     /// Default: false
-    #[serde(
-        rename = "isError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub is_error: ::std::option::Option<bool>,
     /// An optional structured result value.
     ///
     /// This can be any JSON value (object, array, string, number, boolean, or null).
     /// If the tool defined an `Tool`, this SHOULD conform to that schema.
-    #[serde(
-        rename = "structuredContent",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub structured_content: ::std::option::Option<::serde_json::Value>,
     /// The ID of the tool use this result corresponds to.
     ///
     /// This MUST match the ID from a previous `ToolUseContent`.
-    #[serde(rename = "toolUseId")]
     pub tool_use_id: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ToolResultType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolResultContent { meta @ 0 "_meta" optional, content @ 1 "content" required,
     is_error @ 2 "isError" optional, structured_content @ 3 "structuredContent" optional,
     tool_use_id @ 4 "toolUseId" required, r#type @ 5 "type" required }
@@ -7127,15 +6148,10 @@ impl crate::rpc::ConstStr for ToolResultType {
     const VALUE: &'static str = "tool_result";
 }
 /// A request from the assistant to call a tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolUseContent {
     /// Optional metadata about the tool use. Clients SHOULD preserve this field when
     /// including tool uses in subsequent sampling requests to enable caching optimizations.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<MetaObject>,
     /// A unique identifier for this tool use.
     ///
@@ -7148,10 +6164,9 @@ pub struct ToolUseContent {
     /// The `type` member.
     pub r#type: crate::rpc::Const<ToolUseType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolUseContent { meta @ 0 "_meta" optional, id @ 1 "id" required, input @ 2 "input"
     required, name @ 3 "name" required, r#type @ 4 "type" required }
 );
@@ -7165,25 +6180,23 @@ impl crate::rpc::ConstStr for ToolUseType {
 /// unsupported (e.g., a known experimental or draft version the server has
 /// chosen not to implement). For HTTP, the response status code MUST be
 /// `400 Bad Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UnsupportedProtocolVersionError {
     /// The `error` member.
     pub error: UnsupportedProtocolVersionErrorDetail,
     /// The `id` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<RequestId>,
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UnsupportedProtocolVersionError { error @ 0 "error" required, id @ 1 "id" optional,
     jsonrpc @ 2 "jsonrpc" required }
 );
 /// The schema at `#/$defs/UnsupportedProtocolVersionError/properties/error`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UnsupportedProtocolVersionErrorDetail {
     /// The `code` member.
     pub code: crate::rpc::IntConst<UnsupportedProtocolVersionErrorDetailCode>,
@@ -7192,10 +6205,9 @@ pub struct UnsupportedProtocolVersionErrorDetail {
     /// A short description of the error. The message SHOULD be limited to a concise single sentence.
     pub message: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UnsupportedProtocolVersionErrorDetail { code @ 0 "code" required, data @ 1 "data"
     required, message @ 2 "message" required }
 );
@@ -7206,7 +6218,7 @@ impl crate::rpc::ConstInt for UnsupportedProtocolVersionErrorDetailCode {
     const VALUE: i64 = -32022;
 }
 /// The schema at `#/$defs/UnsupportedProtocolVersionError/properties/error/properties/data`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UnsupportedProtocolVersionErrorDetailData {
     /// The protocol version that was requested by the client.
     pub requested: ::std::string::String,
@@ -7214,89 +6226,69 @@ pub struct UnsupportedProtocolVersionErrorDetailData {
     /// mutually supported version from this list and retry.
     pub supported: ::std::vec::Vec<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UnsupportedProtocolVersionErrorDetailData { requested @ 0 "requested" required,
     supported @ 1 "supported" required }
 );
 /// Schema for multiple-selection enumeration without display titles for options.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UntitledMultiSelectEnumSchema {
     /// Optional default value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Optional description for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Schema for the array items.
     pub items: UntitledMultiSelectEnumSchemaItems,
     /// Maximum number of items to select.
-    #[serde(
-        rename = "maxItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_items: ::std::option::Option<i64>,
     /// Minimum number of items to select.
-    #[serde(
-        rename = "minItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_items: ::std::option::Option<i64>,
     /// Optional title for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ArrayType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UntitledMultiSelectEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, items @ 2 "items" required, max_items @ 3 "maxItems"
     optional, min_items @ 4 "minItems" optional, title @ 5 "title" optional, r#type @ 6
     "type" required }
 );
 /// Schema for the array items.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UntitledMultiSelectEnumSchemaItems {
     /// Array of enum values to choose from.
     pub r#enum: ::std::vec::Vec<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UntitledMultiSelectEnumSchemaItems { r#enum @ 0 "enum" required, r#type @ 1 "type"
     required }
 );
 /// Schema for single-selection enumeration without display titles for options.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UntitledSingleSelectEnumSchema {
     /// Optional default value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::string::String>,
     /// Optional description for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Array of enum values to choose from.
     pub r#enum: ::std::vec::Vec<::std::string::String>,
     /// Optional title for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UntitledSingleSelectEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, r#enum @ 2 "enum" required, title @ 3 "title" optional,
     r#type @ 4 "type" required }

@@ -3,12 +3,11 @@
 #[allow(unused_imports)]
 use super::*;
 /// Optional annotations for the client. The client can use annotations to inform how objects are used or displayed
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Annotations {
     /// Describes who the intended customer of this object or data is.
     ///
     /// It can include multiple entries to indicate content useful for multiple audiences (e.g., `["user", "assistant"]`).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub audience: ::std::option::Option<::std::vec::Vec<Role>>,
     /// The moment the resource was last modified, as an ISO 8601 formatted string.
     ///
@@ -16,52 +15,37 @@ pub struct Annotations {
     ///
     /// Examples: last activity timestamp in an open file, timestamp when the resource
     /// was attached, etc.
-    #[serde(
-        rename = "lastModified",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_modified: ::std::option::Option<::std::string::String>,
     /// Describes how important this data is for operating the server.
     ///
     /// A value of 1 means "most important," and indicates that the data is
     /// effectively required, while 0 means "least important," and indicates that
     /// the data is entirely optional.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Annotations { audience @ 0 "audience" optional, last_modified @ 1 "lastModified"
     optional, priority @ 2 "priority" optional }
 );
 /// Audio provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct AudioContent {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The base64-encoded audio data.
     pub data: ::std::string::String,
     /// The MIME type of the audio. Different providers may support different audio types.
-    #[serde(rename = "mimeType")]
     pub mime_type: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<AudioType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     AudioContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
     required }
@@ -73,7 +57,7 @@ impl crate::rpc::ConstStr for AudioType {
     const VALUE: &'static str = "audio";
 }
 /// Base interface for metadata with name (identifier) and title (display name) properties.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BaseMetadata {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -83,63 +67,46 @@ pub struct BaseMetadata {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     BaseMetadata { name @ 0 "name" required, title @ 1 "title" optional }
 );
 /// The schema at `#/definitions/BlobResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BlobResourceContents {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// A base64-encoded string representing the binary data of the item.
     pub blob: ::std::string::String,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     BlobResourceContents { meta @ 0 "_meta" optional, blob @ 1 "blob" required, mime_type
     @ 2 "mimeType" optional, uri @ 3 "uri" required }
 );
 /// The schema at `#/definitions/BooleanSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BooleanSchema {
     /// The `default` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<bool>,
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<BooleanType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     BooleanSchema { default @ 0 "default" optional, description @ 1 "description"
     optional, title @ 2 "title" optional, r#type @ 3 "type" required }
 );
@@ -150,44 +117,36 @@ impl crate::rpc::ConstStr for BooleanType {
     const VALUE: &'static str = "boolean";
 }
 /// Used by the client to invoke a tool provided by the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CallToolRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CallTool>,
     /// The `params` member.
     pub params: CallToolRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/CallToolRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CallToolRequestParams {
     /// The `arguments` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `name` member.
     pub name: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolRequestParams { arguments @ 0 "arguments" optional, name @ 1 "name" required
     }
 );
 /// The server's response to a tool call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CallToolResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// A list of content objects that represent the unstructured result of the tool call.
     pub content: ::std::vec::Vec<ContentBlock>,
@@ -203,24 +162,13 @@ pub struct CallToolResult {
     /// However, any errors in _finding_ the tool, an error indicating that the
     /// server does not support tool calls, or any other exceptional conditions,
     /// should be reported as an MCP error response.
-    #[serde(
-        rename = "isError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub is_error: ::std::option::Option<bool>,
     /// An optional JSON object that represents the structured result of the tool call.
-    #[serde(
-        rename = "structuredContent",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub structured_content: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolResult { meta @ 0 "_meta" optional, content @ 1 "content" required, is_error
     @ 2 "isError" optional, structured_content @ 3 "structuredContent" optional }
 );
@@ -231,79 +179,64 @@ crate::rpc::struct_decoder!(
 /// This notification indicates that the result will be unused, so any associated processing SHOULD cease.
 ///
 /// A client MUST NOT attempt to cancel its `initialize` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CancelledNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Cancelled>,
     /// The `params` member.
     pub params: CancelledNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CancelledNotification { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/CancelledNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CancelledNotificationParams {
     /// An optional string describing the reason for the cancellation. This MAY be logged or presented to the user.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<::std::string::String>,
     /// The ID of the request to cancel.
     ///
     /// This MUST correspond to the ID of a request previously issued in the same direction.
-    #[serde(rename = "requestId")]
     pub request_id: RequestId,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CancelledNotificationParams { reason @ 0 "reason" optional, request_id @ 1
     "requestId" required }
 );
 /// Capabilities a client may support. Known capabilities are defined here, in this schema, but this is not a closed set: any client can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilities {
     /// Present if the client supports elicitation from the server.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub elicitation: ::std::option::Option<crate::rpc::JsonObject>,
     /// Experimental, non-standard capabilities that the client supports.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub experimental: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::rpc::JsonObject>,
     >,
     /// Present if the client supports listing roots.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub roots: ::std::option::Option<ClientCapabilitiesRoots>,
     /// Present if the client supports sampling from an LLM.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sampling: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilities { elicitation @ 0 "elicitation" optional, experimental @ 1
     "experimental" optional, roots @ 2 "roots" optional, sampling @ 3 "sampling" optional
     }
 );
 /// Present if the client supports listing roots.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesRoots {
     /// Whether the client supports notifications for changes to the roots list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesRoots { list_changed @ 0 "listChanged" optional }
 );
 /// The schema at `#/definitions/ClientResult`.
@@ -396,65 +329,59 @@ impl<'de> ::serde::Deserialize<'de> for ClientResult {
     }
 }
 /// A request from the client to the server, to ask for completion options.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CompleteRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Complete>,
     /// The `params` member.
     pub params: CompleteRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/CompleteRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CompleteRequestParams {
     /// The argument's information
     pub argument: CompleteRequestParamsArgument,
     /// Additional, optional context for completions
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub context: ::std::option::Option<CompleteRequestParamsContext>,
     /// The `ref` member.
     pub r#ref: CompleteRequestParamsRef,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParams { argument @ 0 "argument" required, context @ 1 "context"
     optional, r#ref @ 2 "ref" required }
 );
 /// The argument's information
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteRequestParamsArgument {
     /// The name of the argument
     pub name: ::std::string::String,
     /// The value of the argument to use for completion matching.
     pub value: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParamsArgument { name @ 0 "name" required, value @ 1 "value" required
     }
 );
 /// Additional, optional context for completions
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteRequestParamsContext {
     /// Previously-resolved variables in a URI template or prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParamsContext { arguments @ 0 "arguments" optional }
 );
 /// The schema at `#/definitions/CompleteRequest/properties/params/properties/ref`.
@@ -549,44 +476,31 @@ impl<'de> ::serde::Deserialize<'de> for CompleteRequestParamsRef {
     }
 }
 /// The server's response to a completion/complete request
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `completion` member.
     pub completion: CompleteResultCompletion,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteResult { meta @ 0 "_meta" optional, completion @ 1 "completion" required }
 );
 /// The schema at `#/definitions/CompleteResult/properties/completion`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
-    #[serde(
-        rename = "hasMore",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub has_more: ::std::option::Option<bool>,
     /// The total number of completion options available. This can exceed the number of values actually sent in the response.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<i64>,
     /// An array of completion values. Must not exceed 100 items.
     pub values: ::std::vec::Vec<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteResultCompletion { has_more @ 0 "hasMore" optional, total @ 1 "total"
     optional, values @ 2 "values" required }
 );
@@ -703,68 +617,43 @@ impl<'de> ::serde::Deserialize<'de> for ContentBlock {
     }
 }
 /// A request from the server to sample an LLM via the client. The client has full discretion over which model to select. The client should also inform the user before beginning sampling, to allow them to inspect the request (human in the loop) and decide whether to approve it.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CreateMessageRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CreateMessage>,
     /// The `params` member.
     pub params: CreateMessageRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/CreateMessageRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CreateMessageRequestParams {
     /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt. The client MAY ignore this request.
-    #[serde(
-        rename = "includeContext",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub include_context: ::std::option::Option<CreateMessageRequestParamsIncludeContext>,
     /// The requested maximum number of tokens to sample (to prevent runaway completions).
     ///
     /// The client MAY choose to sample fewer tokens than the requested maximum.
-    #[serde(rename = "maxTokens")]
     pub max_tokens: i64,
     /// The `messages` member.
     pub messages: ::std::vec::Vec<SamplingMessage>,
     /// Optional metadata to pass through to the LLM provider. The format of this metadata is provider-specific.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<crate::rpc::JsonObject>,
     /// The server's preferences for which model to select. The client MAY ignore these preferences.
-    #[serde(
-        rename = "modelPreferences",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub model_preferences: ::std::option::Option<ModelPreferences>,
     /// The `stopSequences` member.
-    #[serde(
-        rename = "stopSequences",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stop_sequences: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// An optional system prompt the server wants to use for sampling. The client MAY modify or omit this prompt.
-    #[serde(
-        rename = "systemPrompt",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub system_prompt: ::std::option::Option<::std::string::String>,
     /// The `temperature` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageRequestParams { include_context @ 0 "includeContext" optional,
     max_tokens @ 1 "maxTokens" required, messages @ 2 "messages" required, metadata @ 3
     "metadata" optional, model_preferences @ 4 "modelPreferences" optional,
@@ -772,39 +661,24 @@ crate::rpc::struct_decoder!(
     optional, temperature @ 7 "temperature" optional }
 );
 /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt. The client MAY ignore this request.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CreateMessageRequestParamsIncludeContext {
     /// `allServers`.
-    #[serde(rename = "allServers")]
     AllServers,
     /// `none`.
-    #[serde(rename = "none")]
     None,
     /// `thisServer`.
-    #[serde(rename = "thisServer")]
     ThisServer,
 }
+crate::rpc::string_enum!(
+    CreateMessageRequestParamsIncludeContext { AllServers "allServers", None "none",
+    ThisServer "thisServer" }
+);
 /// The client's response to a sampling/create_message request from the server. The client should inform the user before returning the sampled message, to allow them to inspect the response (human in the loop) and decide whether to allow the server to see it.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateMessageResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `content` member.
     pub content: CreateMessageResultContent,
@@ -813,17 +687,11 @@ pub struct CreateMessageResult {
     /// The `role` member.
     pub role: Role,
     /// The reason why sampling stopped, if known.
-    #[serde(
-        rename = "stopReason",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stop_reason: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageResult { meta @ 0 "_meta" optional, content @ 1 "content" required,
     model @ 2 "model" required, role @ 3 "role" required, stop_reason @ 4 "stopReason"
     optional }
@@ -935,39 +803,36 @@ impl<'de> ::serde::Deserialize<'de> for CreateMessageResultContent {
 /// An opaque token used to represent a cursor for pagination.
 pub type Cursor = ::std::string::String;
 /// A request from the server to elicit additional information from the user via the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Elicit>,
     /// The `params` member.
     pub params: ElicitRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/ElicitRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestParams {
     /// The message to present to the user.
     pub message: ::std::string::String,
     /// A restricted subset of JSON Schema.
     /// Only top-level properties are allowed, without nesting.
-    #[serde(rename = "requestedSchema")]
     pub requested_schema: ElicitRequestParamsRequestedSchema,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestParams { message @ 0 "message" required, requested_schema @ 1
     "requestedSchema" required }
 );
 /// A restricted subset of JSON Schema.
 /// Only top-level properties are allowed, without nesting.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestParamsRequestedSchema {
     /// The `properties` member.
     pub properties: ::std::collections::BTreeMap<
@@ -975,27 +840,20 @@ pub struct ElicitRequestParamsRequestedSchema {
         PrimitiveSchemaDefinition,
     >,
     /// The `required` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ObjectType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestParamsRequestedSchema { properties @ 0 "properties" required, required @
     1 "required" optional, r#type @ 2 "type" required }
 );
 /// The client's response to an elicitation request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ElicitResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The user action in response to the elicitation.
     /// - "accept": User submitted the form/confirmed the action
@@ -1004,15 +862,13 @@ pub struct ElicitResult {
     pub action: ElicitResultAction,
     /// The submitted form data, only present when action is "accept".
     /// Contains values matching the requested schema.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ElicitResultValue>,
     >,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitResult { meta @ 0 "_meta" optional, action @ 1 "action" required, content @ 2
     "content" optional }
 );
@@ -1020,30 +876,19 @@ crate::rpc::struct_decoder!(
 /// - "accept": User submitted the form/confirmed the action
 /// - "decline": User explicitly declined the action
 /// - "cancel": User dismissed without making an explicit choice
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ElicitResultAction {
     /// `accept`.
-    #[serde(rename = "accept")]
     Accept,
     /// `cancel`.
-    #[serde(rename = "cancel")]
     Cancel,
     /// `decline`.
-    #[serde(rename = "decline")]
     Decline,
 }
+crate::rpc::string_enum!(
+    ElicitResultAction { Accept "accept", Cancel "cancel", Decline "decline" }
+);
 /// The schema at `#/definitions/ElicitResult/properties/content/additionalProperties`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1120,27 +965,20 @@ impl<'de> ::serde::Deserialize<'de> for ElicitResultValue {
 ///
 /// It is up to the client how best to render embedded resources for the benefit
 /// of the LLM and/or the user.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EmbeddedResource {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The `resource` member.
     pub resource: EmbeddedResourceResource,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ResourceType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     EmbeddedResource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     resource @ 2 "resource" required, r#type @ 3 "type" required }
 );
@@ -1221,114 +1059,88 @@ impl<'de> ::serde::Deserialize<'de> for EmbeddedResourceResource {
 /// The schema at `#/definitions/EmptyResult`.
 pub type EmptyResult = Result;
 /// The schema at `#/definitions/EnumSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct EnumSchema {
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `enum` member.
     pub r#enum: ::std::vec::Vec<::std::string::String>,
     /// The `enumNames` member.
-    #[serde(
-        rename = "enumNames",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub enum_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     EnumSchema { description @ 0 "description" optional, r#enum @ 1 "enum" required,
     enum_names @ 2 "enumNames" optional, title @ 3 "title" optional, r#type @ 4 "type"
     required }
 );
 /// Used by the client to get a prompt provided by the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetPromptRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<GetPrompt>,
     /// The `params` member.
     pub params: GetPromptRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/GetPromptRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetPromptRequestParams {
     /// Arguments to use for templating the prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
     /// The name of the prompt or prompt template.
     pub name: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptRequestParams { arguments @ 0 "arguments" optional, name @ 1 "name" required
     }
 );
 /// The server's response to a prompts/get request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetPromptResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An optional description for the prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `messages` member.
     pub messages: ::std::vec::Vec<PromptMessage>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptResult { meta @ 0 "_meta" optional, description @ 1 "description" optional,
     messages @ 2 "messages" required }
 );
 /// An image provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ImageContent {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The base64-encoded image data.
     pub data: ::std::string::String,
     /// The MIME type of the image. Different providers may support different image types.
-    #[serde(rename = "mimeType")]
     pub mime_type: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ImageType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ImageContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
     required }
@@ -1340,7 +1152,7 @@ impl crate::rpc::ConstStr for ImageType {
     const VALUE: &'static str = "image";
 }
 /// Describes the name and version of an MCP implementation, with an optional title for UI representation.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Implementation {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -1350,114 +1162,91 @@ pub struct Implementation {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `version` member.
     pub version: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Implementation { name @ 0 "name" required, title @ 1 "title" optional, version @ 2
     "version" required }
 );
 /// This request is sent from the client to the server when it first connects, asking it to begin initialization.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Initialize>,
     /// The `params` member.
     pub params: InitializeRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InitializeRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/InitializeRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializeRequestParams {
     /// The `capabilities` member.
     pub capabilities: ClientCapabilities,
     /// The `clientInfo` member.
-    #[serde(rename = "clientInfo")]
     pub client_info: Implementation,
     /// The latest version of the Model Context Protocol that the client supports. The client MAY decide to support older versions as well.
-    #[serde(rename = "protocolVersion")]
     pub protocol_version: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InitializeRequestParams { capabilities @ 0 "capabilities" required, client_info @ 1
     "clientInfo" required, protocol_version @ 2 "protocolVersion" required }
 );
 /// After receiving an initialize request from the client, the server sends this response.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializeResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `capabilities` member.
     pub capabilities: ServerCapabilities,
     /// Instructions describing how to use the server and its features.
     ///
     /// This can be used by clients to improve the LLM's understanding of available tools, resources, etc. It can be thought of like a "hint" to the model. For example, this information MAY be added to the system prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub instructions: ::std::option::Option<::std::string::String>,
     /// The version of the Model Context Protocol that the server wants to use. This may not match the version that the client requested. If the client cannot support this version, it MUST disconnect.
-    #[serde(rename = "protocolVersion")]
     pub protocol_version: ::std::string::String,
     /// The `serverInfo` member.
-    #[serde(rename = "serverInfo")]
     pub server_info: Implementation,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InitializeResult { meta @ 0 "_meta" optional, capabilities @ 1 "capabilities"
     required, instructions @ 2 "instructions" optional, protocol_version @ 3
     "protocolVersion" required, server_info @ 4 "serverInfo" required }
 );
 /// This notification is sent from the client to the server after initialization has finished.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Initialized>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<InitializedNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InitializedNotification { method @ 0 "method" required, params @ 1 "params" optional
     }
 );
 /// The schema at `#/definitions/InitializedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(InitializedNotificationParams { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(InitializedNotificationParams { meta @ 0 "_meta" optional });
 /// A response to a request that indicates an error occurred.
 pub type JsonRpcError = crate::rpc::ErrorResponse;
 /// Refers to any valid JSON-RPC object that can be decoded off the wire, or encoded to be sent.
@@ -1472,171 +1261,125 @@ pub type JsonRpcRequest = crate::rpc::Request<crate::rpc::AnyRequest>;
 /// A successful (non-error) response to a request.
 pub type JsonRpcResponse = crate::rpc::Response;
 /// Sent from the client to request a list of prompts and prompt templates the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListPromptsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListPrompts>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<ListPromptsRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListPromptsRequest { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// The schema at `#/definitions/ListPromptsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListPromptsRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cursor: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ListPromptsRequestParams { cursor @ 0 "cursor" optional });
+crate::rpc::struct_codec!(ListPromptsRequestParams { cursor @ 0 "cursor" optional });
 /// The server's response to a prompts/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListPromptsResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `prompts` member.
     pub prompts: ::std::vec::Vec<Prompt>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListPromptsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
     prompts @ 2 "prompts" required }
 );
 /// Sent from the client to request a list of resource templates the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListResourceTemplatesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResourceTemplates>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<ListResourceTemplatesRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourceTemplatesRequest { method @ 0 "method" required, params @ 1 "params"
     optional }
 );
 /// The schema at `#/definitions/ListResourceTemplatesRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListResourceTemplatesRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cursor: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourceTemplatesRequestParams { cursor @ 0 "cursor" optional }
 );
 /// The server's response to a resources/templates/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListResourceTemplatesResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `resourceTemplates` member.
-    #[serde(rename = "resourceTemplates")]
     pub resource_templates: ::std::vec::Vec<ResourceTemplate>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourceTemplatesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
     optional, resource_templates @ 2 "resourceTemplates" required }
 );
 /// Sent from the client to request a list of resources the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListResourcesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResources>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<ListResourcesRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourcesRequest { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// The schema at `#/definitions/ListResourcesRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListResourcesRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cursor: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ListResourcesRequestParams { cursor @ 0 "cursor" optional });
+crate::rpc::struct_codec!(ListResourcesRequestParams { cursor @ 0 "cursor" optional });
 /// The server's response to a resources/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListResourcesResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `resources` member.
     pub resources: ::std::vec::Vec<Resource>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourcesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
     optional, resources @ 2 "resources" required }
 );
@@ -1647,125 +1390,90 @@ crate::rpc::struct_decoder!(
 ///
 /// This request is typically used when the server needs to understand the file system
 /// structure or access specific locations that the client has permission to read from.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListRootsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListRoots>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<ListRootsRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListRootsRequest { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// The schema at `#/definitions/ListRootsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListRootsRequestParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ListRootsRequestParamsMeta>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ListRootsRequestParams { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(ListRootsRequestParams { meta @ 0 "_meta" optional });
 /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListRootsRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListRootsRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// The client's response to a roots/list request from the server.
 /// This result contains an array of Root objects, each representing a root directory
 /// or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListRootsResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `roots` member.
     pub roots: ::std::vec::Vec<Root>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListRootsResult { meta @ 0 "_meta" optional, roots @ 1 "roots" required }
 );
 /// Sent from the client to request a list of tools the server has.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListToolsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListTools>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<ListToolsRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListToolsRequest { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// The schema at `#/definitions/ListToolsRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListToolsRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cursor: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ListToolsRequestParams { cursor @ 0 "cursor" optional });
+crate::rpc::struct_codec!(ListToolsRequestParams { cursor @ 0 "cursor" optional });
 /// The server's response to a tools/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListToolsResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `tools` member.
     pub tools: ::std::vec::Vec<Tool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListToolsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
     tools @ 2 "tools" required }
 );
@@ -1773,75 +1481,57 @@ crate::rpc::struct_decoder!(
 ///
 /// These map to syslog message severities, as specified in RFC-5424:
 /// https://datatracker.ietf.org/doc/html/rfc5424#section-6.2.1
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LoggingLevel {
     /// `alert`.
-    #[serde(rename = "alert")]
     Alert,
     /// `critical`.
-    #[serde(rename = "critical")]
     Critical,
     /// `debug`.
-    #[serde(rename = "debug")]
     Debug,
     /// `emergency`.
-    #[serde(rename = "emergency")]
     Emergency,
     /// `error`.
-    #[serde(rename = "error")]
     Error,
     /// `info`.
-    #[serde(rename = "info")]
     Info,
     /// `notice`.
-    #[serde(rename = "notice")]
     Notice,
     /// `warning`.
-    #[serde(rename = "warning")]
     Warning,
 }
+crate::rpc::string_enum!(
+    LoggingLevel { Alert "alert", Critical "critical", Debug "debug", Emergency
+    "emergency", Error "error", Info "info", Notice "notice", Warning "warning" }
+);
 /// Notification of a log message passed from server to client. If no logging/setLevel request has been sent from the client, the server MAY decide which messages to send automatically.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LoggingMessageNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<LoggingMessage>,
     /// The `params` member.
     pub params: LoggingMessageNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     LoggingMessageNotification { method @ 0 "method" required, params @ 1 "params"
     required }
 );
 /// The schema at `#/definitions/LoggingMessageNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LoggingMessageNotificationParams {
     /// The data to be logged, such as a string message or an object. Any JSON serializable type is allowed here.
     pub data: ::serde_json::Value,
     /// The severity of this log message.
     pub level: LoggingLevel,
     /// An optional name of the logger issuing this message.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub logger: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     LoggingMessageNotificationParams { data @ 0 "data" required, level @ 1 "level"
     required, logger @ 2 "logger" optional }
 );
@@ -1849,7 +1539,7 @@ crate::rpc::struct_decoder!(
 ///
 /// Keys not declared here are currently left unspecified by the spec and are up
 /// to the client to interpret.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ModelHint {
     /// A hint for a model name.
     ///
@@ -1860,13 +1550,11 @@ pub struct ModelHint {
     ///
     /// The client MAY also map the string to a different provider's model name or a different model family, as long as it fills a similar niche; for example:
     ///  - `gemini-1.5-flash` could match `claude-3-haiku-20240307`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
+crate::rpc::struct_codec!(ModelHint { name @ 0 "name" optional });
 /// The server's preferences for model selection, requested of the client during sampling.
 ///
 /// Because LLMs can vary along multiple dimensions, choosing the "best" model is
@@ -1878,16 +1566,11 @@ crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
 /// These preferences are always advisory. The client MAY ignore them. It is also
 /// up to the client to decide how to interpret these preferences and how to
 /// balance them against other considerations.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ModelPreferences {
     /// How much to prioritize cost when selecting a model. A value of 0 means cost
     /// is not important, while a value of 1 means cost is the most important
     /// factor.
-    #[serde(
-        rename = "costPriority",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub cost_priority: ::std::option::Option<::serde_json::Number>,
     /// Optional hints to use for model selection.
     ///
@@ -1896,113 +1579,76 @@ pub struct ModelPreferences {
     ///
     /// The client SHOULD prioritize these hints over the numeric priorities, but
     /// MAY still use the priorities to select from ambiguous matches.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub hints: ::std::option::Option<::std::vec::Vec<ModelHint>>,
     /// How much to prioritize intelligence and capabilities when selecting a
     /// model. A value of 0 means intelligence is not important, while a value of 1
     /// means intelligence is the most important factor.
-    #[serde(
-        rename = "intelligencePriority",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub intelligence_priority: ::std::option::Option<::serde_json::Number>,
     /// How much to prioritize sampling speed (latency) when selecting a model. A
     /// value of 0 means speed is not important, while a value of 1 means speed is
     /// the most important factor.
-    #[serde(
-        rename = "speedPriority",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub speed_priority: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ModelPreferences { cost_priority @ 0 "costPriority" optional, hints @ 1 "hints"
     optional, intelligence_priority @ 2 "intelligencePriority" optional, speed_priority @
     3 "speedPriority" optional }
 );
 /// The schema at `#/definitions/Notification`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Notification {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<NotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Notification { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// The schema at `#/definitions/Notification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct NotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(NotificationParams { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(NotificationParams { meta @ 0 "_meta" optional });
 /// The schema at `#/definitions/NumberSchema`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NumberSchema {
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `maximum` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub maximum: ::std::option::Option<::serde_json::Number>,
     /// The `minimum` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub minimum: ::std::option::Option<::serde_json::Number>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: NumberSchemaType,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     NumberSchema { description @ 0 "description" optional, maximum @ 1 "maximum"
     optional, minimum @ 2 "minimum" optional, title @ 3 "title" optional, r#type @ 4
     "type" required }
 );
 /// The schema at `#/definitions/NumberSchema/properties/type`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum NumberSchemaType {
     /// `integer`.
-    #[serde(rename = "integer")]
     Integer,
     /// `number`.
-    #[serde(rename = "number")]
     Number,
 }
+crate::rpc::string_enum!(NumberSchemaType { Integer "integer", Number "number" });
 /// The constant `object` of the `type` member.
 pub enum ObjectType {}
 impl crate::rpc::ConstStr for ObjectType {
@@ -2010,102 +1656,73 @@ impl crate::rpc::ConstStr for ObjectType {
     const VALUE: &'static str = "object";
 }
 /// The schema at `#/definitions/PaginatedRequest`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PaginatedRequest {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PaginatedRequest { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// The schema at `#/definitions/PaginatedRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PaginatedRequestParams {
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cursor: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(PaginatedRequestParams { cursor @ 0 "cursor" optional });
+crate::rpc::struct_codec!(PaginatedRequestParams { cursor @ 0 "cursor" optional });
 /// The schema at `#/definitions/PaginatedResult`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PaginatedResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PaginatedResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional }
 );
 /// A ping, issued by either the server or the client, to check that the other party is still alive. The receiver must promptly respond, or else may be disconnected.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PingRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Ping>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<PingRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PingRequest { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// The schema at `#/definitions/PingRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PingRequestParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<PingRequestParamsMeta>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(PingRequestParams { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(PingRequestParams { meta @ 0 "_meta" optional });
 /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PingRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PingRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// Restricted schema definitions that only allow primitive types
@@ -2216,58 +1833,46 @@ impl<'de> ::serde::Deserialize<'de> for PrimitiveSchemaDefinition {
     }
 }
 /// An out-of-band notification used to inform the receiver of a progress update for a long-running request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProgressNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Progress>,
     /// The `params` member.
     pub params: ProgressNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ProgressNotification { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/ProgressNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProgressNotificationParams {
     /// An optional message describing the current progress.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
     /// The progress thus far. This should increase every time progress is made, even if the total is unknown.
     pub progress: ::serde_json::Number,
     /// The progress token which was given in the initial request, used to associate this notification with the request that is proceeding.
-    #[serde(rename = "progressToken")]
     pub progress_token: ProgressToken,
     /// Total number of items to process (or total progress required), if known.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ProgressNotificationParams { message @ 0 "message" optional, progress @ 1 "progress"
     required, progress_token @ 2 "progressToken" required, total @ 3 "total" optional }
 );
 /// A progress token, used to associate progress notifications with the original request.
 pub type ProgressToken = crate::rpc::ProgressToken;
 /// A prompt or prompt template that the server offers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Prompt {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// A list of arguments to use for templating the prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<::std::vec::Vec<PromptArgument>>,
     /// An optional description of what this prompt provides
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -2277,26 +1882,22 @@ pub struct Prompt {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Prompt { meta @ 0 "_meta" optional, arguments @ 1 "arguments" optional, description @
     2 "description" optional, name @ 3 "name" required, title @ 4 "title" optional }
 );
 /// Describes an argument that a prompt can accept.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptArgument {
     /// A human-readable description of the argument.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// Whether this argument must be provided.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<bool>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -2304,68 +1905,57 @@ pub struct PromptArgument {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptArgument { description @ 0 "description" optional, name @ 1 "name" required,
     required @ 2 "required" optional, title @ 3 "title" optional }
 );
 /// An optional notification from the server to the client, informing it that the list of prompts it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<PromptListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<PromptListChangedNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptListChangedNotification { method @ 0 "method" required, params @ 1 "params"
     optional }
 );
 /// The schema at `#/definitions/PromptListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptListChangedNotificationParams { meta @ 0 "_meta" optional }
 );
 /// Describes a message returned as part of a prompt.
 ///
 /// This is similar to `SamplingMessage`, but also supports the embedding of
 /// resources from the MCP server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PromptMessage {
     /// The `content` member.
     pub content: ContentBlock,
     /// The `role` member.
     pub role: Role,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptMessage { content @ 0 "content" required, role @ 1 "role" required }
 );
 /// Identifies a prompt.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptReference {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -2375,59 +1965,49 @@ pub struct PromptReference {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefPromptType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptReference { name @ 0 "name" required, title @ 1 "title" optional, r#type @ 2
     "type" required }
 );
 /// Sent from the client to the server, to read a specific resource URI.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReadResourceRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ReadResource>,
     /// The `params` member.
     pub params: ReadResourceRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/ReadResourceRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReadResourceRequestParams {
     /// The URI of the resource to read. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ReadResourceRequestParams { uri @ 0 "uri" required });
+crate::rpc::struct_codec!(ReadResourceRequestParams { uri @ 0 "uri" required });
 /// The server's response to a resources/read request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReadResourceResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `contents` member.
     pub contents: ::std::vec::Vec<ReadResourceResultContentsItem>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceResult { meta @ 0 "_meta" optional, contents @ 1 "contents" required }
 );
 /// The schema at `#/definitions/ReadResourceResult/properties/contents/items`.
@@ -2517,85 +2097,58 @@ impl crate::rpc::ConstStr for RefResourceType {
     const VALUE: &'static str = "ref/resource";
 }
 /// The schema at `#/definitions/Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Request {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<RequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Request { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
 /// The schema at `#/definitions/Request/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RequestParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<RequestParamsMeta>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(RequestParams { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(RequestParams { meta @ 0 "_meta" optional });
 /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     RequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// A known resource that the server is capable of reading.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Resource {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// A description of what this resource represents.
     ///
     /// This can be used by clients to improve the LLM's understanding of available resources. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// The size of the raw resource content, in bytes (i.e., before base64 encoding or any tokenization), if known.
     ///
     /// This can be used by Hosts to display file sizes and estimate context window usage.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<i64>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -2603,80 +2156,54 @@ pub struct Resource {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Resource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     description @ 2 "description" optional, mime_type @ 3 "mimeType" optional, name @ 4
     "name" required, size @ 5 "size" optional, title @ 6 "title" optional, uri @ 7 "uri"
     required }
 );
 /// The contents of a specific resource or sub-resource.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceContents {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional, uri
     @ 2 "uri" required }
 );
 /// A resource that the server is capable of reading, included in a prompt or tool call result.
 ///
 /// Note: resource links returned by tools are not guaranteed to appear in the results of `resources/list` requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceLink {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// A description of what this resource represents.
     ///
     /// This can be used by clients to improve the LLM's understanding of available resources. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// The size of the raw resource content, in bytes (i.e., before base64 encoding or any tokenization), if known.
     ///
     /// This can be used by Hosts to display file sizes and estimate context window usage.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<i64>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -2684,17 +2211,15 @@ pub struct ResourceLink {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ResourceLinkType>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceLink { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     description @ 2 "description" optional, mime_type @ 3 "mimeType" optional, name @ 4
     "name" required, size @ 5 "size" optional, title @ 6 "title" optional, r#type @ 7
@@ -2707,62 +2232,42 @@ impl crate::rpc::ConstStr for ResourceLinkType {
     const VALUE: &'static str = "resource_link";
 }
 /// An optional notification from the server to the client, informing it that the list of resources it can read from has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<ResourceListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<ResourceListChangedNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceListChangedNotification { method @ 0 "method" required, params @ 1 "params"
     optional }
 );
 /// The schema at `#/definitions/ResourceListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceListChangedNotificationParams { meta @ 0 "_meta" optional }
 );
 /// A template description for resources available on the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceTemplate {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// A description of what this template is for.
     ///
     /// This can be used by clients to improve the LLM's understanding of available resources. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The MIME type for all resources that match this template. This should only be included if all resources matching this template have the same type.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -2772,33 +2277,29 @@ pub struct ResourceTemplate {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// A URI template (according to RFC 6570) that can be used to construct resource URIs.
-    #[serde(rename = "uriTemplate")]
     pub uri_template: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceTemplate { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     description @ 2 "description" optional, mime_type @ 3 "mimeType" optional, name @ 4
     "name" required, title @ 5 "title" optional, uri_template @ 6 "uriTemplate" required
     }
 );
 /// A reference to a resource or resource template definition.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceTemplateReference {
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefResourceType>,
     /// The URI or URI template of the resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceTemplateReference { r#type @ 0 "type" required, uri @ 1 "uri" required }
 );
 /// The constant `resource` of the `type` member.
@@ -2808,142 +2309,104 @@ impl crate::rpc::ConstStr for ResourceType {
     const VALUE: &'static str = "resource";
 }
 /// A notification from the server to the client, informing it that a resource has changed and may need to be read again. This should only be sent if the client previously sent a resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceUpdatedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<ResourceUpdated>,
     /// The `params` member.
     pub params: ResourceUpdatedNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceUpdatedNotification { method @ 0 "method" required, params @ 1 "params"
     required }
 );
 /// The schema at `#/definitions/ResourceUpdatedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceUpdatedNotificationParams {
     /// The URI of the resource that has been updated. This might be a sub-resource of the one that the client actually subscribed to.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
-    ResourceUpdatedNotificationParams { uri @ 0 "uri" required }
-);
+crate::rpc::struct_codec!(ResourceUpdatedNotificationParams { uri @ 0 "uri" required });
 /// The schema at `#/definitions/Result`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Result {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(Result { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(Result { meta @ 0 "_meta" optional });
 /// The sender or recipient of messages and data in a conversation.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Role {
     /// `assistant`.
-    #[serde(rename = "assistant")]
     Assistant,
     /// `user`.
-    #[serde(rename = "user")]
     User,
 }
+crate::rpc::string_enum!(Role { Assistant "assistant", User "user" });
 /// Represents a root directory or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Root {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An optional name for the root. This can be used to provide a human-readable
     /// identifier for the root, which may be useful for display purposes or for
     /// referencing the root in other parts of the application.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// The URI identifying the root. This *must* start with file:// for now.
     /// This restriction may be relaxed in future versions of the protocol to allow
     /// other URI schemes.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Root { meta @ 0 "_meta" optional, name @ 1 "name" optional, uri @ 2 "uri" required }
 );
 /// A notification from the client to the server, informing it that the list of roots has changed.
 /// This notification should be sent whenever the client adds, removes, or modifies any root.
 /// The server should then request an updated list of roots using the ListRootsRequest.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RootsListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<RootsListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<RootsListChangedNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     RootsListChangedNotification { method @ 0 "method" required, params @ 1 "params"
     optional }
 );
 /// The schema at `#/definitions/RootsListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RootsListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     RootsListChangedNotificationParams { meta @ 0 "_meta" optional }
 );
 /// Describes a message issued to or received from an LLM API.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SamplingMessage {
     /// The `content` member.
     pub content: SamplingMessageContent,
     /// The `role` member.
     pub role: Role,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SamplingMessage { content @ 0 "content" required, role @ 1 "role" required }
 );
 /// The schema at `#/definitions/SamplingMessage/properties/content`.
@@ -3047,90 +2510,64 @@ impl<'de> ::serde::Deserialize<'de> for SamplingMessageContent {
     }
 }
 /// Capabilities that a server may support. Known capabilities are defined here, in this schema, but this is not a closed set: any server can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilities {
     /// Present if the server supports argument autocompletion suggestions.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub completions: ::std::option::Option<crate::rpc::JsonObject>,
     /// Experimental, non-standard capabilities that the server supports.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub experimental: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::rpc::JsonObject>,
     >,
     /// Present if the server supports sending log messages to the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub logging: ::std::option::Option<crate::rpc::JsonObject>,
     /// Present if the server offers any prompt templates.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub prompts: ::std::option::Option<ServerCapabilitiesPrompts>,
     /// Present if the server offers any resources to read.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: ::std::option::Option<ServerCapabilitiesResources>,
     /// Present if the server offers any tools to call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tools: ::std::option::Option<ServerCapabilitiesTools>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilities { completions @ 0 "completions" optional, experimental @ 1
     "experimental" optional, logging @ 2 "logging" optional, prompts @ 3 "prompts"
     optional, resources @ 4 "resources" optional, tools @ 5 "tools" optional }
 );
 /// Present if the server offers any prompt templates.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesPrompts {
     /// Whether this server supports notifications for changes to the prompt list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesPrompts { list_changed @ 0 "listChanged" optional }
 );
 /// Present if the server offers any resources to read.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesResources {
     /// Whether this server supports notifications for changes to the resource list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Whether this server supports subscribing to resource updates.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub subscribe: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesResources { list_changed @ 0 "listChanged" optional, subscribe @ 1
     "subscribe" optional }
 );
 /// Present if the server offers any tools to call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesTools {
     /// Whether this server supports notifications for changes to the tool list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesTools { list_changed @ 0 "listChanged" optional }
 );
 /// The schema at `#/definitions/ServerResult`.
@@ -3384,94 +2821,66 @@ impl<'de> ::serde::Deserialize<'de> for ServerResult {
     }
 }
 /// A request from the client to the server, to enable or adjust logging.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetLevelRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<SetLevel>,
     /// The `params` member.
     pub params: SetLevelRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SetLevelRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/SetLevelRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetLevelRequestParams {
     /// The level of logging that the client wants to receive from the server. The server should send all logs at this level and higher (i.e., more severe) to the client as notifications/message.
     pub level: LoggingLevel,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(SetLevelRequestParams { level @ 0 "level" required });
+crate::rpc::struct_codec!(SetLevelRequestParams { level @ 0 "level" required });
 /// The schema at `#/definitions/StringSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct StringSchema {
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `format` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<StringSchemaFormat>,
     /// The `maxLength` member.
-    #[serde(
-        rename = "maxLength",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_length: ::std::option::Option<i64>,
     /// The `minLength` member.
-    #[serde(
-        rename = "minLength",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_length: ::std::option::Option<i64>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     StringSchema { description @ 0 "description" optional, format @ 1 "format" optional,
     max_length @ 2 "maxLength" optional, min_length @ 3 "minLength" optional, title @ 4
     "title" optional, r#type @ 5 "type" required }
 );
 /// The schema at `#/definitions/StringSchema/properties/format`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StringSchemaFormat {
     /// `date`.
-    #[serde(rename = "date")]
     Date,
     /// `date-time`.
-    #[serde(rename = "date-time")]
     DateTime,
     /// `email`.
-    #[serde(rename = "email")]
     Email,
     /// `uri`.
-    #[serde(rename = "uri")]
     Uri,
 }
+crate::rpc::string_enum!(
+    StringSchemaFormat { Date "date", DateTime "date-time", Email "email", Uri "uri" }
+);
 /// The constant `string` of the `type` member.
 pub enum StringType {}
 impl crate::rpc::ConstStr for StringType {
@@ -3479,80 +2888,60 @@ impl crate::rpc::ConstStr for StringType {
     const VALUE: &'static str = "string";
 }
 /// Sent from the client to request resources/updated notifications from the server whenever a particular resource changes.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SubscribeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Subscribe>,
     /// The `params` member.
     pub params: SubscribeRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscribeRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/SubscribeRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SubscribeRequestParams {
     /// The URI of the resource to subscribe to. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(SubscribeRequestParams { uri @ 0 "uri" required });
+crate::rpc::struct_codec!(SubscribeRequestParams { uri @ 0 "uri" required });
 /// Text provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TextContent {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The text content of the message.
     pub text: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<TextType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TextContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, text
     @ 2 "text" required, r#type @ 3 "type" required }
 );
 /// The schema at `#/definitions/TextResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TextResourceContents {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// The text of the item. This must only be set if the item can actually be represented as text (not binary data).
     pub text: ::std::string::String,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TextResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional,
     text @ 2 "text" required, uri @ 3 "uri" required }
 );
@@ -3563,37 +2952,24 @@ impl crate::rpc::ConstStr for TextType {
     const VALUE: &'static str = "text";
 }
 /// Definition for a tool the client can call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Tool {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional additional tool information.
     ///
     /// Display name precedence order is: title, annotations.title, then name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<ToolAnnotations>,
     /// A human-readable description of the tool.
     ///
     /// This can be used by clients to improve the LLM's understanding of available tools. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// A JSON Schema object defining the expected parameters for the tool.
-    #[serde(rename = "inputSchema")]
     pub input_schema: ToolInputSchema,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// An optional JSON Schema object defining the structure of the tool's output returned in
     /// the structuredContent field of a CallToolResult.
-    #[serde(
-        rename = "outputSchema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub output_schema: ::std::option::Option<ToolOutputSchema>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -3601,13 +2977,11 @@ pub struct Tool {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Tool { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, description
     @ 2 "description" optional, input_schema @ 3 "inputSchema" required, name @ 4 "name"
     required, output_schema @ 5 "outputSchema" optional, title @ 6 "title" optional }
@@ -3620,7 +2994,7 @@ crate::rpc::struct_decoder!(
 ///
 /// Clients should never make tool use decisions based on ToolAnnotations
 /// received from untrusted servers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolAnnotations {
     /// If true, the tool may perform destructive updates to its environment.
     /// If false, the tool performs only additive updates.
@@ -3628,11 +3002,6 @@ pub struct ToolAnnotations {
     /// (This property is meaningful only when `readOnlyHint == false`)
     ///
     /// Default: true
-    #[serde(
-        rename = "destructiveHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub destructive_hint: ::std::option::Option<bool>,
     /// If true, calling the tool repeatedly with the same arguments
     /// will have no additional effect on the its environment.
@@ -3640,11 +3009,6 @@ pub struct ToolAnnotations {
     /// (This property is meaningful only when `readOnlyHint == false`)
     ///
     /// Default: false
-    #[serde(
-        rename = "idempotentHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub idempotent_hint: ::std::option::Option<bool>,
     /// If true, this tool may interact with an "open world" of external
     /// entities. If false, the tool's domain of interaction is closed.
@@ -3652,130 +3016,102 @@ pub struct ToolAnnotations {
     /// of a memory tool is not.
     ///
     /// Default: true
-    #[serde(
-        rename = "openWorldHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub open_world_hint: ::std::option::Option<bool>,
     /// If true, the tool does not modify its environment.
     ///
     /// Default: false
-    #[serde(
-        rename = "readOnlyHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only_hint: ::std::option::Option<bool>,
     /// A human-readable title for the tool.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolAnnotations { destructive_hint @ 0 "destructiveHint" optional, idempotent_hint @
     1 "idempotentHint" optional, open_world_hint @ 2 "openWorldHint" optional,
     read_only_hint @ 3 "readOnlyHint" optional, title @ 4 "title" optional }
 );
 /// A JSON Schema object defining the expected parameters for the tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolInputSchema {
     /// The `properties` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::rpc::JsonObject>,
     >,
     /// The `required` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ObjectType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolInputSchema { properties @ 0 "properties" optional, required @ 1 "required"
     optional, r#type @ 2 "type" required }
 );
 /// An optional notification from the server to the client, informing it that the list of tools it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolListChangedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<ToolListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<ToolListChangedNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolListChangedNotification { method @ 0 "method" required, params @ 1 "params"
     optional }
 );
 /// The schema at `#/definitions/ToolListChangedNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolListChangedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolListChangedNotificationParams { meta @ 0 "_meta" optional }
 );
 /// An optional JSON Schema object defining the structure of the tool's output returned in
 /// the structuredContent field of a CallToolResult.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolOutputSchema {
     /// The `properties` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::rpc::JsonObject>,
     >,
     /// The `required` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ObjectType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolOutputSchema { properties @ 0 "properties" optional, required @ 1 "required"
     optional, r#type @ 2 "type" required }
 );
 /// Sent from the client to request cancellation of resources/updated notifications from the server. This should follow a previous resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UnsubscribeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Unsubscribe>,
     /// The `params` member.
     pub params: UnsubscribeRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UnsubscribeRequest { method @ 0 "method" required, params @ 1 "params" required }
 );
 /// The schema at `#/definitions/UnsubscribeRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UnsubscribeRequestParams {
     /// The URI of the resource to unsubscribe from.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(UnsubscribeRequestParams { uri @ 0 "uri" required });
+crate::rpc::struct_codec!(UnsubscribeRequestParams { uri @ 0 "uri" required });

@@ -3,12 +3,11 @@
 #[allow(unused_imports)]
 use super::*;
 /// Optional annotations for the client. The client can use annotations to inform how objects are used or displayed
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Annotations {
     /// Describes who the intended audience of this object or data is.
     ///
     /// It can include multiple entries to indicate content useful for multiple audiences (e.g., `["user", "assistant"]`).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub audience: ::std::option::Option<::std::vec::Vec<Role>>,
     /// The moment the resource was last modified, as an ISO 8601 formatted string.
     ///
@@ -16,24 +15,17 @@ pub struct Annotations {
     ///
     /// Examples: last activity timestamp in an open file, timestamp when the resource
     /// was attached, etc.
-    #[serde(
-        rename = "lastModified",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub last_modified: ::std::option::Option<::std::string::String>,
     /// Describes how important this data is for operating the server.
     ///
     /// A value of 1 means "most important," and indicates that the data is
     /// effectively required, while 0 means "least important," and indicates that
     /// the data is entirely optional.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Annotations { audience @ 0 "audience" optional, last_modified @ 1 "lastModified"
     optional, priority @ 2 "priority" optional }
 );
@@ -44,30 +36,22 @@ impl crate::rpc::ConstStr for ArrayType {
     const VALUE: &'static str = "array";
 }
 /// Audio provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct AudioContent {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The base64-encoded audio data.
     pub data: ::std::string::String,
     /// The MIME type of the audio. Different providers may support different audio types.
-    #[serde(rename = "mimeType")]
     pub mime_type: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<AudioType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     AudioContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
     required }
@@ -79,7 +63,7 @@ impl crate::rpc::ConstStr for AudioType {
     const VALUE: &'static str = "audio";
 }
 /// Base interface for metadata with name (identifier) and title (display name) properties.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BaseMetadata {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -89,63 +73,46 @@ pub struct BaseMetadata {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     BaseMetadata { name @ 0 "name" required, title @ 1 "title" optional }
 );
 /// The schema at `#/$defs/BlobResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BlobResourceContents {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// A base64-encoded string representing the binary data of the item.
     pub blob: ::std::string::String,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     BlobResourceContents { meta @ 0 "_meta" optional, blob @ 1 "blob" required, mime_type
     @ 2 "mimeType" optional, uri @ 3 "uri" required }
 );
 /// The schema at `#/$defs/BooleanSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct BooleanSchema {
     /// The `default` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<bool>,
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<BooleanType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     BooleanSchema { default @ 0 "default" optional, description @ 1 "description"
     optional, title @ 2 "title" optional, r#type @ 3 "type" required }
 );
@@ -156,7 +123,7 @@ impl crate::rpc::ConstStr for BooleanType {
     const VALUE: &'static str = "boolean";
 }
 /// Used by the client to invoke a tool provided by the server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CallToolRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -167,25 +134,18 @@ pub struct CallToolRequest {
     /// The `params` member.
     pub params: CallToolRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `tools/call` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CallToolRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<CallToolRequestParamsMeta>,
     /// Arguments to use for the tool call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<crate::rpc::JsonObject>,
     /// The name of the tool.
     pub name: ::std::string::String,
@@ -195,42 +155,29 @@ pub struct CallToolRequestParams {
     ///
     /// Task augmentation is subject to capability negotiation - receivers MUST declare support
     /// for task augmentation of specific request types in their capabilities.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub task: ::std::option::Option<TaskMetadata>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolRequestParams { meta @ 0 "_meta" optional, arguments @ 1 "arguments"
     optional, name @ 2 "name" required, task @ 3 "task" optional }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CallToolRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// The server's response to a tool call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CallToolResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// A list of content objects that represent the unstructured result of the tool call.
     pub content: ::std::vec::Vec<ContentBlock>,
@@ -246,29 +193,18 @@ pub struct CallToolResult {
     /// However, any errors in _finding_ the tool, an error indicating that the
     /// server does not support tool calls, or any other exceptional conditions,
     /// should be reported as an MCP error response.
-    #[serde(
-        rename = "isError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub is_error: ::std::option::Option<bool>,
     /// An optional JSON object that represents the structured result of the tool call.
-    #[serde(
-        rename = "structuredContent",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub structured_content: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CallToolResult { meta @ 0 "_meta" optional, content @ 1 "content" required, is_error
     @ 2 "isError" optional, structured_content @ 3 "structuredContent" optional }
 );
 /// A request to cancel a task.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CancelTaskRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -279,46 +215,31 @@ pub struct CancelTaskRequest {
     /// The `params` member.
     pub params: CancelTaskRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CancelTaskRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// The schema at `#/$defs/CancelTaskRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CancelTaskRequestParams {
     /// The task identifier to cancel.
-    #[serde(rename = "taskId")]
     pub task_id: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(CancelTaskRequestParams { task_id @ 0 "taskId" required });
+crate::rpc::struct_codec!(CancelTaskRequestParams { task_id @ 0 "taskId" required });
 /// The response to a tasks/cancel request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CancelTaskResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// ISO 8601 timestamp when the task was created.
-    #[serde(rename = "createdAt")]
     pub created_at: ::std::string::String,
     /// ISO 8601 timestamp when the task was last updated.
-    #[serde(rename = "lastUpdatedAt")]
     pub last_updated_at: ::std::string::String,
     /// Suggested polling interval in milliseconds.
-    #[serde(
-        rename = "pollInterval",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub poll_interval: ::std::option::Option<i64>,
     /// Current task state.
     pub status: TaskStatus,
@@ -327,27 +248,19 @@ pub struct CancelTaskResult {
     /// - Reasons for "cancelled" status
     /// - Summaries for "completed" status
     /// - Diagnostic information for "failed" status (e.g., error details, what went wrong)
-    #[serde(
-        rename = "statusMessage",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub status_message: ::std::option::Option<::std::string::String>,
     /// The task identifier.
-    #[serde(rename = "taskId")]
     pub task_id: ::std::string::String,
     /// Actual retention duration from creation in milliseconds, null for unlimited.
-    #[serde(default)]
     pub ttl: ::std::option::Option<i64>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CancelTaskResult { meta @ 0 "_meta" optional, created_at @ 1 "createdAt" required,
     last_updated_at @ 2 "lastUpdatedAt" required, poll_interval @ 3 "pollInterval"
     optional, status @ 4 "status" required, status_message @ 5 "statusMessage" optional,
-    task_id @ 6 "taskId" required, ttl @ 7 "ttl" optional }
+    task_id @ 6 "taskId" required, ttl @ 7 "ttl" nullable }
 );
 /// This notification can be sent by either side to indicate that it is cancelling a previously-issued request.
 ///
@@ -358,7 +271,7 @@ crate::rpc::struct_decoder!(
 /// A client MUST NOT attempt to cancel its `initialize` request.
 ///
 /// For task cancellation, use the `tasks/cancel` request instead of this notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CancelledNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -367,190 +280,144 @@ pub struct CancelledNotification {
     /// The `params` member.
     pub params: CancelledNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CancelledNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method" required,
     params @ 2 "params" required }
 );
 /// Parameters for a `notifications/cancelled` notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CancelledNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An optional string describing the reason for the cancellation. This MAY be logged or presented to the user.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub reason: ::std::option::Option<::std::string::String>,
     /// The ID of the request to cancel.
     ///
     /// This MUST correspond to the ID of a request previously issued in the same direction.
     /// This MUST be provided for cancelling non-task requests.
     /// This MUST NOT be used for cancelling tasks (use the `tasks/cancel` request instead).
-    #[serde(
-        rename = "requestId",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub request_id: ::std::option::Option<RequestId>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CancelledNotificationParams { meta @ 0 "_meta" optional, reason @ 1 "reason"
     optional, request_id @ 2 "requestId" optional }
 );
 /// Capabilities a client may support. Known capabilities are defined here, in this schema, but this is not a closed set: any client can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilities {
     /// Present if the client supports elicitation from the server.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub elicitation: ::std::option::Option<ClientCapabilitiesElicitation>,
     /// Experimental, non-standard capabilities that the client supports.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub experimental: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::rpc::JsonObject>,
     >,
     /// Present if the client supports listing roots.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub roots: ::std::option::Option<ClientCapabilitiesRoots>,
     /// Present if the client supports sampling from an LLM.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sampling: ::std::option::Option<ClientCapabilitiesSampling>,
     /// Present if the client supports task-augmented requests.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tasks: ::std::option::Option<ClientCapabilitiesTasks>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilities { elicitation @ 0 "elicitation" optional, experimental @ 1
     "experimental" optional, roots @ 2 "roots" optional, sampling @ 3 "sampling"
     optional, tasks @ 4 "tasks" optional }
 );
 /// Present if the client supports elicitation from the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesElicitation {
     /// The `form` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub form: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `url` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub url: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesElicitation { form @ 0 "form" optional, url @ 1 "url" optional }
 );
 /// Present if the client supports listing roots.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesRoots {
     /// Whether the client supports notifications for changes to the roots list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesRoots { list_changed @ 0 "listChanged" optional }
 );
 /// Present if the client supports sampling from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesSampling {
     /// Whether the client supports context inclusion via includeContext parameter.
     /// If not declared, servers SHOULD only use `includeContext: "none"` (or omit it).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub context: ::std::option::Option<crate::rpc::JsonObject>,
     /// Whether the client supports tool use via tools and toolChoice parameters.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tools: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesSampling { context @ 0 "context" optional, tools @ 1 "tools"
     optional }
 );
 /// Present if the client supports task-augmented requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesTasks {
     /// Whether this client supports tasks/cancel.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cancel: ::std::option::Option<crate::rpc::JsonObject>,
     /// Whether this client supports tasks/list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub list: ::std::option::Option<crate::rpc::JsonObject>,
     /// Specifies which request types can be augmented with tasks.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub requests: ::std::option::Option<ClientCapabilitiesTasksRequests>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesTasks { cancel @ 0 "cancel" optional, list @ 1 "list" optional,
     requests @ 2 "requests" optional }
 );
 /// Specifies which request types can be augmented with tasks.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesTasksRequests {
     /// Task support for elicitation-related requests.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub elicitation: ::std::option::Option<ClientCapabilitiesTasksRequestsElicitation>,
     /// Task support for sampling-related requests.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sampling: ::std::option::Option<ClientCapabilitiesTasksRequestsSampling>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesTasksRequests { elicitation @ 0 "elicitation" optional, sampling @
     1 "sampling" optional }
 );
 /// Task support for elicitation-related requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesTasksRequestsElicitation {
     /// Whether the client supports task-augmented elicitation/create requests.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub create: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesTasksRequestsElicitation { create @ 0 "create" optional }
 );
 /// Task support for sampling-related requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ClientCapabilitiesTasksRequestsSampling {
     /// Whether the client supports task-augmented sampling/createMessage requests.
-    #[serde(
-        rename = "createMessage",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub create_message: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ClientCapabilitiesTasksRequestsSampling { create_message @ 0 "createMessage" optional
     }
 );
@@ -716,7 +583,7 @@ impl<'de> ::serde::Deserialize<'de> for ClientResult {
     }
 }
 /// A request from the client to the server, to ask for completion options.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CompleteRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -727,83 +594,66 @@ pub struct CompleteRequest {
     /// The `params` member.
     pub params: CompleteRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `completion/complete` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CompleteRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<CompleteRequestParamsMeta>,
     /// The argument's information
     pub argument: CompleteRequestParamsArgument,
     /// Additional, optional context for completions
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub context: ::std::option::Option<CompleteRequestParamsContext>,
     /// The `ref` member.
     pub r#ref: CompleteRequestParamsRef,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParams { meta @ 0 "_meta" optional, argument @ 1 "argument" required,
     context @ 2 "context" optional, r#ref @ 3 "ref" required }
 );
 /// The argument's information
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteRequestParamsArgument {
     /// The name of the argument
     pub name: ::std::string::String,
     /// The value of the argument to use for completion matching.
     pub value: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParamsArgument { name @ 0 "name" required, value @ 1 "value" required
     }
 );
 /// Additional, optional context for completions
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteRequestParamsContext {
     /// Previously-resolved variables in a URI template or prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParamsContext { arguments @ 0 "arguments" optional }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// The schema at `#/$defs/CompleteRequestParams/properties/ref`.
@@ -898,44 +748,31 @@ impl<'de> ::serde::Deserialize<'de> for CompleteRequestParamsRef {
     }
 }
 /// The server's response to a completion/complete request
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `completion` member.
     pub completion: CompleteResultCompletion,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteResult { meta @ 0 "_meta" optional, completion @ 1 "completion" required }
 );
 /// The schema at `#/$defs/CompleteResult/properties/completion`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CompleteResultCompletion {
     /// Indicates whether there are additional completion options beyond those provided in the current response, even if the exact total is unknown.
-    #[serde(
-        rename = "hasMore",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub has_more: ::std::option::Option<bool>,
     /// The total number of completion options available. This can exceed the number of values actually sent in the response.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<i64>,
     /// An array of completion values. Must not exceed 100 items.
     pub values: ::std::vec::Vec<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CompleteResultCompletion { has_more @ 0 "hasMore" optional, total @ 1 "total"
     optional, values @ 2 "values" required }
 );
@@ -1052,7 +889,7 @@ impl<'de> ::serde::Deserialize<'de> for ContentBlock {
     }
 }
 /// A request from the server to sample an LLM via the client. The client has full discretion over which model to select. The client should also inform the user before beginning sampling, to allow them to inspect the request (human in the loop) and decide whether to approve it.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateMessageRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1063,64 +900,36 @@ pub struct CreateMessageRequest {
     /// The `params` member.
     pub params: CreateMessageRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
     2 "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `sampling/createMessage` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CreateMessageRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<CreateMessageRequestParamsMeta>,
     /// A request to include context from one or more MCP servers (including the caller), to be attached to the prompt.
     /// The client MAY ignore this request.
     ///
     /// Default is "none". Values "thisServer" and "allServers" are soft-deprecated. Servers SHOULD only use these values if the client
     /// declares ClientCapabilities.sampling.context. These values may be removed in future spec releases.
-    #[serde(
-        rename = "includeContext",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub include_context: ::std::option::Option<CreateMessageRequestParamsIncludeContext>,
     /// The requested maximum number of tokens to sample (to prevent runaway completions).
     ///
     /// The client MAY choose to sample fewer tokens than the requested maximum.
-    #[serde(rename = "maxTokens")]
     pub max_tokens: i64,
     /// The `messages` member.
     pub messages: ::std::vec::Vec<SamplingMessage>,
     /// Optional metadata to pass through to the LLM provider. The format of this metadata is provider-specific.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<crate::rpc::JsonObject>,
     /// The server's preferences for which model to select. The client MAY ignore these preferences.
-    #[serde(
-        rename = "modelPreferences",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub model_preferences: ::std::option::Option<ModelPreferences>,
     /// The `stopSequences` member.
-    #[serde(
-        rename = "stopSequences",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stop_sequences: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// An optional system prompt the server wants to use for sampling. The client MAY modify or omit this prompt.
-    #[serde(
-        rename = "systemPrompt",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub system_prompt: ::std::option::Option<::std::string::String>,
     /// If specified, the caller is requesting task-augmented execution for this request.
     /// The request will return a CreateTaskResult immediately, and the actual result can be
@@ -1128,29 +937,20 @@ pub struct CreateMessageRequestParams {
     ///
     /// Task augmentation is subject to capability negotiation - receivers MUST declare support
     /// for task augmentation of specific request types in their capabilities.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub task: ::std::option::Option<TaskMetadata>,
     /// The `temperature` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<::serde_json::Number>,
     /// Controls how the model uses tools.
     /// The client MUST return an error if this field is provided but ClientCapabilities.sampling.tools is not declared.
     /// Default is `{ mode: "auto" }`.
-    #[serde(
-        rename = "toolChoice",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub tool_choice: ::std::option::Option<ToolChoice>,
     /// Tools that the model may use during generation.
     /// The client MUST return an error if this field is provided but ClientCapabilities.sampling.tools is not declared.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tools: ::std::option::Option<::std::vec::Vec<Tool>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageRequestParams { meta @ 0 "_meta" optional, include_context @ 1
     "includeContext" optional, max_tokens @ 2 "maxTokens" required, messages @ 3
     "messages" required, metadata @ 4 "metadata" optional, model_preferences @ 5
@@ -1164,58 +964,37 @@ crate::rpc::struct_decoder!(
 ///
 /// Default is "none". Values "thisServer" and "allServers" are soft-deprecated. Servers SHOULD only use these values if the client
 /// declares ClientCapabilities.sampling.context. These values may be removed in future spec releases.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CreateMessageRequestParamsIncludeContext {
     /// `allServers`.
-    #[serde(rename = "allServers")]
     AllServers,
     /// `none`.
-    #[serde(rename = "none")]
     None,
     /// `thisServer`.
-    #[serde(rename = "thisServer")]
     ThisServer,
 }
+crate::rpc::string_enum!(
+    CreateMessageRequestParamsIncludeContext { AllServers "allServers", None "none",
+    ThisServer "thisServer" }
+);
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct CreateMessageRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// The client's response to a sampling/createMessage request from the server.
 /// The client should inform the user before returning the sampled message, to allow them
 /// to inspect the response (human in the loop) and decide whether to allow the server to see it.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateMessageResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `content` member.
     pub content: CreateMessageResultContent,
@@ -1232,17 +1011,11 @@ pub struct CreateMessageResult {
     /// - "toolUse": The model wants to use one or more tools
     ///
     /// This field is an open string to allow for provider-specific stop reasons.
-    #[serde(
-        rename = "stopReason",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub stop_reason: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateMessageResult { meta @ 0 "_meta" optional, content @ 1 "content" required,
     model @ 2 "model" required, role @ 3 "role" required, stop_reason @ 4 "stopReason"
     optional }
@@ -1304,28 +1077,22 @@ impl<'de> ::serde::Deserialize<'de> for CreateMessageResultContent {
     }
 }
 /// A response to a task-augmented request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CreateTaskResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `task` member.
     pub task: Task,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     CreateTaskResult { meta @ 0 "_meta" optional, task @ 1 "task" required }
 );
 /// An opaque token used to represent a cursor for pagination.
 pub type Cursor = ::std::string::String;
 /// A request from the server to elicit additional information from the user via the client.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ElicitRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -1336,31 +1103,23 @@ pub struct ElicitRequest {
     /// The `params` member.
     pub params: ElicitRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// The parameters for a request to elicit non-sensitive information from the user via a form in the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestFormParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ElicitRequestFormParamsMeta>,
     /// The message to present to the user describing what information is being requested.
     pub message: ::std::string::String,
     /// The elicitation mode.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<crate::rpc::Const<FormMode>>,
     /// A restricted subset of JSON Schema.
     /// Only top-level properties are allowed, without nesting.
-    #[serde(rename = "requestedSchema")]
     pub requested_schema: ElicitRequestFormParamsRequestedSchema,
     /// If specified, the caller is requesting task-augmented execution for this request.
     /// The request will return a CreateTaskResult immediately, and the actual result can be
@@ -1368,44 +1127,31 @@ pub struct ElicitRequestFormParams {
     ///
     /// Task augmentation is subject to capability negotiation - receivers MUST declare support
     /// for task augmentation of specific request types in their capabilities.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub task: ::std::option::Option<TaskMetadata>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestFormParams { meta @ 0 "_meta" optional, message @ 1 "message" required,
     mode @ 2 "mode" optional, requested_schema @ 3 "requestedSchema" required, task @ 4
     "task" optional }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestFormParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestFormParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// A restricted subset of JSON Schema.
 /// Only top-level properties are allowed, without nesting.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestFormParamsRequestedSchema {
     /// The `$schema` member.
-    #[serde(
-        rename = "$schema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub schema: ::std::option::Option<::std::string::String>,
     /// The `properties` member.
     pub properties: ::std::collections::BTreeMap<
@@ -1413,15 +1159,13 @@ pub struct ElicitRequestFormParamsRequestedSchema {
         PrimitiveSchemaDefinition,
     >,
     /// The `required` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ObjectType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestFormParamsRequestedSchema { schema @ 0 "$schema" optional, properties @
     1 "properties" required, required @ 2 "required" optional, r#type @ 3 "type" required
     }
@@ -1510,18 +1254,12 @@ impl<'de> ::serde::Deserialize<'de> for ElicitRequestParams {
     }
 }
 /// The parameters for a request to elicit information from the user via a URL in the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestUrlParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ElicitRequestUrlParamsMeta>,
     /// The ID of the elicitation, which must be unique within the context of the server.
     /// The client MUST treat this ID as an opaque value.
-    #[serde(rename = "elicitationId")]
     pub elicitation_id: ::std::string::String,
     /// The message to present to the user explaining why the interaction is needed.
     pub message: ::std::string::String,
@@ -1533,45 +1271,32 @@ pub struct ElicitRequestUrlParams {
     ///
     /// Task augmentation is subject to capability negotiation - receivers MUST declare support
     /// for task augmentation of specific request types in their capabilities.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub task: ::std::option::Option<TaskMetadata>,
     /// The URL that the user should navigate to.
     pub url: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestUrlParams { meta @ 0 "_meta" optional, elicitation_id @ 1
     "elicitationId" required, message @ 2 "message" required, mode @ 3 "mode" required,
     task @ 4 "task" optional, url @ 5 "url" required }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitRequestUrlParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitRequestUrlParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// The client's response to an elicitation request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ElicitResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The user action in response to the elicitation.
     /// - "accept": User submitted the form/confirmed the action
@@ -1581,15 +1306,13 @@ pub struct ElicitResult {
     /// The submitted form data, only present when action is "accept" and mode was "form".
     /// Contains values matching the requested schema.
     /// Omitted for out-of-band mode responses.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ElicitResultValue>,
     >,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitResult { meta @ 0 "_meta" optional, action @ 1 "action" required, content @ 2
     "content" optional }
 );
@@ -1597,30 +1320,19 @@ crate::rpc::struct_decoder!(
 /// - "accept": User submitted the form/confirmed the action
 /// - "decline": User explicitly decline the action
 /// - "cancel": User dismissed without making an explicit choice
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ElicitResultAction {
     /// `accept`.
-    #[serde(rename = "accept")]
     Accept,
     /// `cancel`.
-    #[serde(rename = "cancel")]
     Cancel,
     /// `decline`.
-    #[serde(rename = "decline")]
     Decline,
 }
+crate::rpc::string_enum!(
+    ElicitResultAction { Accept "accept", Cancel "cancel", Decline "decline" }
+);
 /// The schema at `#/$defs/ElicitResult/properties/content/additionalProperties`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -1710,7 +1422,7 @@ impl<'de> ::serde::Deserialize<'de> for ElicitResultValue {
     }
 }
 /// An optional notification from the server to the client, informing it of a completion of a out-of-band elicitation request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitationCompleteNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -1719,51 +1431,41 @@ pub struct ElicitationCompleteNotification {
     /// The `params` member.
     pub params: ElicitationCompleteNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitationCompleteNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" required }
 );
 /// The schema at `#/$defs/ElicitationCompleteNotification/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ElicitationCompleteNotificationParams {
     /// The ID of the elicitation that completed.
-    #[serde(rename = "elicitationId")]
     pub elicitation_id: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ElicitationCompleteNotificationParams { elicitation_id @ 0 "elicitationId" required }
 );
 /// The contents of a resource, embedded into a prompt or tool call result.
 ///
 /// It is up to the client how best to render embedded resources for the benefit
 /// of the LLM and/or the user.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EmbeddedResource {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The `resource` member.
     pub resource: EmbeddedResourceResource,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ResourceType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     EmbeddedResource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     resource @ 2 "resource" required, r#type @ 3 "type" required }
 );
@@ -2011,7 +1713,7 @@ impl crate::rpc::ConstStr for FormMode {
     const VALUE: &'static str = "form";
 }
 /// Used by the client to get a prompt provided by the server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GetPromptRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2022,80 +1724,59 @@ pub struct GetPromptRequest {
     /// The `params` member.
     pub params: GetPromptRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `prompts/get` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetPromptRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<GetPromptRequestParamsMeta>,
     /// Arguments to use for templating the prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
     /// The name of the prompt or prompt template.
     pub name: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptRequestParams { meta @ 0 "_meta" optional, arguments @ 1 "arguments"
     optional, name @ 2 "name" required }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetPromptRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// The server's response to a prompts/get request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetPromptResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An optional description for the prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `messages` member.
     pub messages: ::std::vec::Vec<PromptMessage>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetPromptResult { meta @ 0 "_meta" optional, description @ 1 "description" optional,
     messages @ 2 "messages" required }
 );
 /// A request to retrieve the result of a completed task.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GetTaskPayloadRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2106,45 +1787,34 @@ pub struct GetTaskPayloadRequest {
     /// The `params` member.
     pub params: GetTaskPayloadRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetTaskPayloadRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method
     @ 2 "method" required, params @ 3 "params" required }
 );
 /// The schema at `#/$defs/GetTaskPayloadRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetTaskPayloadRequestParams {
     /// The task identifier to retrieve results for.
-    #[serde(rename = "taskId")]
     pub task_id: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
-    GetTaskPayloadRequestParams { task_id @ 0 "taskId" required }
-);
+crate::rpc::struct_codec!(GetTaskPayloadRequestParams { task_id @ 0 "taskId" required });
 /// The response to a tasks/result request.
 /// The structure matches the result type of the original request.
 /// For example, a tools/call task would return the CallToolResult structure.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetTaskPayloadResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(GetTaskPayloadResult { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(GetTaskPayloadResult { meta @ 0 "_meta" optional });
 /// A request to retrieve the state of a task.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GetTaskRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2155,46 +1825,31 @@ pub struct GetTaskRequest {
     /// The `params` member.
     pub params: GetTaskRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetTaskRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// The schema at `#/$defs/GetTaskRequest/properties/params`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct GetTaskRequestParams {
     /// The task identifier to query.
-    #[serde(rename = "taskId")]
     pub task_id: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(GetTaskRequestParams { task_id @ 0 "taskId" required });
+crate::rpc::struct_codec!(GetTaskRequestParams { task_id @ 0 "taskId" required });
 /// The response to a tasks/get request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct GetTaskResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// ISO 8601 timestamp when the task was created.
-    #[serde(rename = "createdAt")]
     pub created_at: ::std::string::String,
     /// ISO 8601 timestamp when the task was last updated.
-    #[serde(rename = "lastUpdatedAt")]
     pub last_updated_at: ::std::string::String,
     /// Suggested polling interval in milliseconds.
-    #[serde(
-        rename = "pollInterval",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub poll_interval: ::std::option::Option<i64>,
     /// Current task state.
     pub status: TaskStatus,
@@ -2203,44 +1858,30 @@ pub struct GetTaskResult {
     /// - Reasons for "cancelled" status
     /// - Summaries for "completed" status
     /// - Diagnostic information for "failed" status (e.g., error details, what went wrong)
-    #[serde(
-        rename = "statusMessage",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub status_message: ::std::option::Option<::std::string::String>,
     /// The task identifier.
-    #[serde(rename = "taskId")]
     pub task_id: ::std::string::String,
     /// Actual retention duration from creation in milliseconds, null for unlimited.
-    #[serde(default)]
     pub ttl: ::std::option::Option<i64>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     GetTaskResult { meta @ 0 "_meta" optional, created_at @ 1 "createdAt" required,
     last_updated_at @ 2 "lastUpdatedAt" required, poll_interval @ 3 "pollInterval"
     optional, status @ 4 "status" required, status_message @ 5 "statusMessage" optional,
-    task_id @ 6 "taskId" required, ttl @ 7 "ttl" optional }
+    task_id @ 6 "taskId" required, ttl @ 7 "ttl" nullable }
 );
 /// An optionally-sized icon that can be displayed in a user interface.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Icon {
     /// Optional MIME type override if the source MIME type is missing or generic.
     /// For example: `"image/png"`, `"image/jpeg"`, or `"image/svg+xml"`.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Optional array of strings that specify sizes at which the icon can be used.
     /// Each string should be in WxH format (e.g., `"48x48"`, `"96x96"`) or `"any"` for scalable formats like SVG.
     ///
     /// If not provided, the client should assume that the icon can be used at any size.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub sizes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// A standard URI pointing to an icon resource. May be an HTTP/HTTPS URL or a
     /// `data:` URI with Base64-encoded image data.
@@ -2256,13 +1897,11 @@ pub struct Icon {
     /// the icon is designed to be used with a dark background.
     ///
     /// If not provided, the client should assume the icon can be used with any theme.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub theme: ::std::option::Option<IconTheme>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Icon { mime_type @ 0 "mimeType" optional, sizes @ 1 "sizes" optional, src @ 2 "src"
     required, theme @ 3 "theme" optional }
 );
@@ -2271,29 +1910,17 @@ crate::rpc::struct_decoder!(
 /// the icon is designed to be used with a dark background.
 ///
 /// If not provided, the client should assume the icon can be used with any theme.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IconTheme {
     /// `dark`.
-    #[serde(rename = "dark")]
     Dark,
     /// `light`.
-    #[serde(rename = "light")]
     Light,
 }
+crate::rpc::string_enum!(IconTheme { Dark "dark", Light "light" });
 /// Base interface to add `icons` property.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Icons {
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -2304,38 +1931,28 @@ pub struct Icons {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(Icons { icons @ 0 "icons" optional });
+crate::rpc::struct_codec!(Icons { icons @ 0 "icons" optional });
 /// An image provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ImageContent {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The base64-encoded image data.
     pub data: ::std::string::String,
     /// The MIME type of the image. Different providers may support different image types.
-    #[serde(rename = "mimeType")]
     pub mime_type: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ImageType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ImageContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     data @ 2 "data" required, mime_type @ 3 "mimeType" required, r#type @ 4 "type"
     required }
@@ -2347,14 +1964,13 @@ impl crate::rpc::ConstStr for ImageType {
     const VALUE: &'static str = "image";
 }
 /// Describes the MCP implementation.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Implementation {
     /// An optional human-readable description of what this implementation does.
     ///
     /// This can be used by clients or servers to provide context about their purpose
     /// and capabilities. For example, a server might describe the types of resources
     /// or tools it provides, while a client might describe its intended use case.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -2365,7 +1981,6 @@ pub struct Implementation {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -2375,28 +1990,21 @@ pub struct Implementation {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `version` member.
     pub version: ::std::string::String,
     /// An optional URL of the website for this implementation.
-    #[serde(
-        rename = "websiteUrl",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub website_url: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Implementation { description @ 0 "description" optional, icons @ 1 "icons" optional,
     name @ 2 "name" required, title @ 3 "title" optional, version @ 4 "version" required,
     website_url @ 5 "websiteUrl" optional }
 );
 /// This request is sent from the client to the server when it first connects, asking it to begin initialization.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct InitializeRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2407,104 +2015,78 @@ pub struct InitializeRequest {
     /// The `params` member.
     pub params: InitializeRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InitializeRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for an `initialize` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializeRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<InitializeRequestParamsMeta>,
     /// The `capabilities` member.
     pub capabilities: ClientCapabilities,
     /// The `clientInfo` member.
-    #[serde(rename = "clientInfo")]
     pub client_info: Implementation,
     /// The latest version of the Model Context Protocol that the client supports. The client MAY decide to support older versions as well.
-    #[serde(rename = "protocolVersion")]
     pub protocol_version: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InitializeRequestParams { meta @ 0 "_meta" optional, capabilities @ 1 "capabilities"
     required, client_info @ 2 "clientInfo" required, protocol_version @ 3
     "protocolVersion" required }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializeRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InitializeRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// After receiving an initialize request from the client, the server sends this response.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializeResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `capabilities` member.
     pub capabilities: ServerCapabilities,
     /// Instructions describing how to use the server and its features.
     ///
     /// This can be used by clients to improve the LLM's understanding of available tools, resources, etc. It can be thought of like a "hint" to the model. For example, this information MAY be added to the system prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub instructions: ::std::option::Option<::std::string::String>,
     /// The version of the Model Context Protocol that the server wants to use. This may not match the version that the client requested. If the client cannot support this version, it MUST disconnect.
-    #[serde(rename = "protocolVersion")]
     pub protocol_version: ::std::string::String,
     /// The `serverInfo` member.
-    #[serde(rename = "serverInfo")]
     pub server_info: Implementation,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InitializeResult { meta @ 0 "_meta" optional, capabilities @ 1 "capabilities"
     required, instructions @ 2 "instructions" optional, protocol_version @ 3
     "protocolVersion" required, server_info @ 4 "serverInfo" required }
 );
 /// This notification is sent from the client to the server after initialization has finished.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `method` member.
     pub method: crate::rpc::Const<Initialized>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<NotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     InitializedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" optional }
 );
@@ -2597,40 +2179,31 @@ impl<'de> ::serde::Deserialize<'de> for JsonRpcResponse {
 pub type JsonRpcResultResponse = crate::rpc::Response;
 /// Use TitledSingleSelectEnumSchema instead.
 /// This interface will be removed in a future version.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct LegacyTitledEnumSchema {
     /// The `default` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::string::String>,
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `enum` member.
     pub r#enum: ::std::vec::Vec<::std::string::String>,
     /// (Legacy) Display names for enum values.
     /// Non-standard according to JSON schema 2020-12.
-    #[serde(
-        rename = "enumNames",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub enum_names: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     LegacyTitledEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, r#enum @ 2 "enum" required, enum_names @ 3 "enumNames"
     optional, title @ 4 "title" optional, r#type @ 5 "type" required }
 );
 /// Sent from the client to request a list of prompts and prompt templates the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListPromptsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2639,46 +2212,33 @@ pub struct ListPromptsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListPrompts>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListPromptsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" optional }
 );
 /// The server's response to a prompts/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListPromptsResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `prompts` member.
     pub prompts: ::std::vec::Vec<Prompt>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListPromptsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
     prompts @ 2 "prompts" required }
 );
 /// Sent from the client to request a list of resource templates the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListResourceTemplatesRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2687,47 +2247,33 @@ pub struct ListResourceTemplatesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResourceTemplates>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourceTemplatesRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required,
     method @ 2 "method" required, params @ 3 "params" optional }
 );
 /// The server's response to a resources/templates/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListResourceTemplatesResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `resourceTemplates` member.
-    #[serde(rename = "resourceTemplates")]
     pub resource_templates: ::std::vec::Vec<ResourceTemplate>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourceTemplatesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
     optional, resource_templates @ 2 "resourceTemplates" required }
 );
 /// Sent from the client to request a list of resources the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListResourcesRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2736,41 +2282,28 @@ pub struct ListResourcesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResources>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourcesRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
     2 "method" required, params @ 3 "params" optional }
 );
 /// The server's response to a resources/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListResourcesResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `resources` member.
     pub resources: ::std::vec::Vec<Resource>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListResourcesResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor"
     optional, resources @ 2 "resources" required }
 );
@@ -2781,7 +2314,7 @@ crate::rpc::struct_decoder!(
 ///
 /// This request is typically used when the server needs to understand the file system
 /// structure or access specific locations that the client has permission to read from.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListRootsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2790,39 +2323,31 @@ pub struct ListRootsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListRoots>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<RequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListRootsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" optional }
 );
 /// The client's response to a roots/list request from the server.
 /// This result contains an array of Root objects, each representing a root directory
 /// or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListRootsResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `roots` member.
     pub roots: ::std::vec::Vec<Root>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListRootsResult { meta @ 0 "_meta" optional, roots @ 1 "roots" required }
 );
 /// A request to retrieve a list of tasks.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListTasksRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2831,46 +2356,33 @@ pub struct ListTasksRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListTasks>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListTasksRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" optional }
 );
 /// The response to a tasks/list request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListTasksResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `tasks` member.
     pub tasks: ::std::vec::Vec<Task>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListTasksResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
     tasks @ 2 "tasks" required }
 );
 /// Sent from the client to request a list of tools the server has.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ListToolsRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -2879,41 +2391,28 @@ pub struct ListToolsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListTools>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListToolsRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" optional }
 );
 /// The server's response to a tools/list request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ListToolsResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// The `tools` member.
     pub tools: ::std::vec::Vec<Tool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ListToolsResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional,
     tools @ 2 "tools" required }
 );
@@ -2921,47 +2420,32 @@ crate::rpc::struct_decoder!(
 ///
 /// These map to syslog message severities, as specified in RFC-5424:
 /// https://datatracker.ietf.org/doc/html/rfc5424#section-6.2.1
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum LoggingLevel {
     /// `alert`.
-    #[serde(rename = "alert")]
     Alert,
     /// `critical`.
-    #[serde(rename = "critical")]
     Critical,
     /// `debug`.
-    #[serde(rename = "debug")]
     Debug,
     /// `emergency`.
-    #[serde(rename = "emergency")]
     Emergency,
     /// `error`.
-    #[serde(rename = "error")]
     Error,
     /// `info`.
-    #[serde(rename = "info")]
     Info,
     /// `notice`.
-    #[serde(rename = "notice")]
     Notice,
     /// `warning`.
-    #[serde(rename = "warning")]
     Warning,
 }
+crate::rpc::string_enum!(
+    LoggingLevel { Alert "alert", Critical "critical", Debug "debug", Emergency
+    "emergency", Error "error", Info "info", Notice "notice", Warning "warning" }
+);
 /// JSONRPCNotification of a log message passed from server to client. If no logging/setLevel request has been sent from the client, the server MAY decide which messages to send automatically.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LoggingMessageNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -2970,35 +2454,27 @@ pub struct LoggingMessageNotification {
     /// The `params` member.
     pub params: LoggingMessageNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     LoggingMessageNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" required }
 );
 /// Parameters for a `notifications/message` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LoggingMessageNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The data to be logged, such as a string message or an object. Any JSON serializable type is allowed here.
     pub data: ::serde_json::Value,
     /// The severity of this log message.
     pub level: LoggingLevel,
     /// An optional name of the logger issuing this message.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub logger: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     LoggingMessageNotificationParams { meta @ 0 "_meta" optional, data @ 1 "data"
     required, level @ 2 "level" required, logger @ 3 "logger" optional }
 );
@@ -3006,7 +2482,7 @@ crate::rpc::struct_decoder!(
 ///
 /// Keys not declared here are currently left unspecified by the spec and are up
 /// to the client to interpret.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ModelHint {
     /// A hint for a model name.
     ///
@@ -3017,13 +2493,11 @@ pub struct ModelHint {
     ///
     /// The client MAY also map the string to a different provider's model name or a different model family, as long as it fills a similar niche; for example:
     ///  - `gemini-1.5-flash` could match `claude-3-haiku-20240307`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
+crate::rpc::struct_codec!(ModelHint { name @ 0 "name" optional });
 /// The server's preferences for model selection, requested of the client during sampling.
 ///
 /// Because LLMs can vary along multiple dimensions, choosing the "best" model is
@@ -3035,16 +2509,11 @@ crate::rpc::struct_decoder!(ModelHint { name @ 0 "name" optional });
 /// These preferences are always advisory. The client MAY ignore them. It is also
 /// up to the client to decide how to interpret these preferences and how to
 /// balance them against other considerations.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ModelPreferences {
     /// How much to prioritize cost when selecting a model. A value of 0 means cost
     /// is not important, while a value of 1 means cost is the most important
     /// factor.
-    #[serde(
-        rename = "costPriority",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub cost_priority: ::std::option::Option<::serde_json::Number>,
     /// Optional hints to use for model selection.
     ///
@@ -3053,31 +2522,19 @@ pub struct ModelPreferences {
     ///
     /// The client SHOULD prioritize these hints over the numeric priorities, but
     /// MAY still use the priorities to select from ambiguous matches.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub hints: ::std::option::Option<::std::vec::Vec<ModelHint>>,
     /// How much to prioritize intelligence and capabilities when selecting a
     /// model. A value of 0 means intelligence is not important, while a value of 1
     /// means intelligence is the most important factor.
-    #[serde(
-        rename = "intelligencePriority",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub intelligence_priority: ::std::option::Option<::serde_json::Number>,
     /// How much to prioritize sampling speed (latency) when selecting a model. A
     /// value of 0 means speed is not important, while a value of 1 means speed is
     /// the most important factor.
-    #[serde(
-        rename = "speedPriority",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub speed_priority: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ModelPreferences { cost_priority @ 0 "costPriority" optional, hints @ 1 "hints"
     optional, intelligence_priority @ 2 "intelligencePriority" optional, speed_priority @
     3 "speedPriority" optional }
@@ -3188,86 +2645,60 @@ impl<'de> ::serde::Deserialize<'de> for MultiSelectEnumSchema {
     }
 }
 /// The schema at `#/$defs/Notification`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Notification {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Notification { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// The schema at `#/$defs/NotificationParams`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct NotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(NotificationParams { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(NotificationParams { meta @ 0 "_meta" optional });
 /// The schema at `#/$defs/NumberSchema`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NumberSchema {
     /// The `default` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::serde_json::Number>,
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `maximum` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub maximum: ::std::option::Option<::serde_json::Number>,
     /// The `minimum` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub minimum: ::std::option::Option<::serde_json::Number>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: NumberSchemaType,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     NumberSchema { default @ 0 "default" optional, description @ 1 "description"
     optional, maximum @ 2 "maximum" optional, minimum @ 3 "minimum" optional, title @ 4
     "title" optional, r#type @ 5 "type" required }
 );
 /// The schema at `#/$defs/NumberSchema/properties/type`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum NumberSchemaType {
     /// `integer`.
-    #[serde(rename = "integer")]
     Integer,
     /// `number`.
-    #[serde(rename = "number")]
     Number,
 }
+crate::rpc::string_enum!(NumberSchemaType { Integer "integer", Number "number" });
 /// The constant `object` of the `type` member.
 pub enum ObjectType {}
 impl crate::rpc::ConstStr for ObjectType {
@@ -3275,7 +2706,7 @@ impl crate::rpc::ConstStr for ObjectType {
     const VALUE: &'static str = "object";
 }
 /// The schema at `#/$defs/PaginatedRequest`.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PaginatedRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3284,81 +2715,55 @@ pub struct PaginatedRequest {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PaginatedRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" optional }
 );
 /// Common parameters for paginated requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PaginatedRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<PaginatedRequestParamsMeta>,
     /// An opaque token representing the current pagination position.
     /// If provided, the server should return results starting after this cursor.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cursor: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PaginatedRequestParams { meta @ 0 "_meta" optional, cursor @ 1 "cursor" optional }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PaginatedRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PaginatedRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// The schema at `#/$defs/PaginatedResult`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PaginatedResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An opaque token representing the pagination position after the last returned result.
     /// If present, there may be more results available.
-    #[serde(
-        rename = "nextCursor",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub next_cursor: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PaginatedResult { meta @ 0 "_meta" optional, next_cursor @ 1 "nextCursor" optional }
 );
 /// A ping, issued by either the server or the client, to check that the other party is still alive. The receiver must promptly respond, or else may be disconnected.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PingRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3367,13 +2772,11 @@ pub struct PingRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Ping>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<RequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PingRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" optional }
 );
@@ -3602,7 +3005,7 @@ impl<'de> ::serde::Deserialize<'de> for PrimitiveSchemaDefinition {
     }
 }
 /// An out-of-band notification used to inform the receiver of a progress update for a long-running request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProgressNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -3611,39 +3014,29 @@ pub struct ProgressNotification {
     /// The `params` member.
     pub params: ProgressNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ProgressNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method" required,
     params @ 2 "params" required }
 );
 /// Parameters for a `notifications/progress` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProgressNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An optional message describing the current progress.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
     /// The progress thus far. This should increase every time progress is made, even if the total is unknown.
     pub progress: ::serde_json::Number,
     /// The progress token which was given in the initial request, used to associate this notification with the request that is proceeding.
-    #[serde(rename = "progressToken")]
     pub progress_token: ProgressToken,
     /// Total number of items to process (or total progress required), if known.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<::serde_json::Number>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ProgressNotificationParams { meta @ 0 "_meta" optional, message @ 1 "message"
     optional, progress @ 2 "progress" required, progress_token @ 3 "progressToken"
     required, total @ 4 "total" optional }
@@ -3651,20 +3044,13 @@ crate::rpc::struct_decoder!(
 /// A progress token, used to associate progress notifications with the original request.
 pub type ProgressToken = crate::rpc::ProgressToken;
 /// A prompt or prompt template that the server offers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Prompt {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// A list of arguments to use for templating the prompt.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub arguments: ::std::option::Option<::std::vec::Vec<PromptArgument>>,
     /// An optional description of what this prompt provides
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -3675,7 +3061,6 @@ pub struct Prompt {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -3685,27 +3070,23 @@ pub struct Prompt {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Prompt { meta @ 0 "_meta" optional, arguments @ 1 "arguments" optional, description @
     2 "description" optional, icons @ 3 "icons" optional, name @ 4 "name" required, title
     @ 5 "title" optional }
 );
 /// Describes an argument that a prompt can accept.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptArgument {
     /// A human-readable description of the argument.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// Whether this argument must be provided.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<bool>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -3713,31 +3094,27 @@ pub struct PromptArgument {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptArgument { description @ 0 "description" optional, name @ 1 "name" required,
     required @ 2 "required" optional, title @ 3 "title" optional }
 );
 /// An optional notification from the server to the client, informing it that the list of prompts it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `method` member.
     pub method: crate::rpc::Const<PromptListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<NotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" optional }
 );
@@ -3745,21 +3122,20 @@ crate::rpc::struct_decoder!(
 ///
 /// This is similar to `SamplingMessage`, but also supports the embedding of
 /// resources from the MCP server.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PromptMessage {
     /// The `content` member.
     pub content: ContentBlock,
     /// The `role` member.
     pub role: Role,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptMessage { content @ 0 "content" required, role @ 1 "role" required }
 );
 /// Identifies a prompt.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct PromptReference {
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -3769,20 +3145,18 @@ pub struct PromptReference {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefPromptType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     PromptReference { name @ 0 "name" required, title @ 1 "title" optional, r#type @ 2
     "type" required }
 );
 /// Sent from the client to the server, to read a specific resource URI.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ReadResourceRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -3793,66 +3167,47 @@ pub struct ReadResourceRequest {
     /// The `params` member.
     pub params: ReadResourceRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @
     2 "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `resources/read` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReadResourceRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ReadResourceRequestParamsMeta>,
     /// The URI of the resource. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceRequestParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReadResourceRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// The server's response to a resources/read request from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReadResourceResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `contents` member.
     pub contents: ::std::vec::Vec<ReadResourceResultContentsItem>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ReadResourceResult { meta @ 0 "_meta" optional, contents @ 1 "contents" required }
 );
 /// The schema at `#/$defs/ReadResourceResult/properties/contents/items`.
@@ -3943,82 +3298,59 @@ impl crate::rpc::ConstStr for RefResourceType {
 }
 /// Metadata for associating messages with a task.
 /// Include this in the `_meta` field under the key `io.modelcontextprotocol/related-task`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RelatedTaskMetadata {
     /// The task identifier this message is associated with.
-    #[serde(rename = "taskId")]
     pub task_id: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(RelatedTaskMetadata { task_id @ 0 "taskId" required });
+crate::rpc::struct_codec!(RelatedTaskMetadata { task_id @ 0 "taskId" required });
 /// The schema at `#/$defs/Request`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Request {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Request { method @ 0 "method" required, params @ 1 "params" optional }
 );
 /// A uniquely identifying ID for a request in JSON-RPC.
 pub type RequestId = crate::rpc::RequestId;
 /// Common params for any request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<RequestParamsMeta>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(RequestParams { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(RequestParams { meta @ 0 "_meta" optional });
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     RequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// A known resource that the server is capable of reading.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Resource {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// A description of what this resource represents.
     ///
     /// This can be used by clients to improve the LLM's understanding of available resources. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -4029,21 +3361,14 @@ pub struct Resource {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// The size of the raw resource content, in bytes (i.e., before base64 encoding or any tokenization), if known.
     ///
     /// This can be used by Hosts to display file sizes and estimate context window usage.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<i64>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -4051,66 +3376,46 @@ pub struct Resource {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Resource { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
     "mimeType" optional, name @ 5 "name" required, size @ 6 "size" optional, title @ 7
     "title" optional, uri @ 8 "uri" required }
 );
 /// The contents of a specific resource or sub-resource.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceContents {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional, uri
     @ 2 "uri" required }
 );
 /// A resource that the server is capable of reading, included in a prompt or tool call result.
 ///
 /// Note: resource links returned by tools are not guaranteed to appear in the results of `resources/list` requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceLink {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// A description of what this resource represents.
     ///
     /// This can be used by clients to improve the LLM's understanding of available resources. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -4121,21 +3426,14 @@ pub struct ResourceLink {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
     /// The size of the raw resource content, in bytes (i.e., before base64 encoding or any tokenization), if known.
     ///
     /// This can be used by Hosts to display file sizes and estimate context window usage.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<i64>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -4143,17 +3441,15 @@ pub struct ResourceLink {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ResourceLinkType>,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceLink { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
     "mimeType" optional, name @ 5 "name" required, size @ 6 "size" optional, title @ 7
@@ -4166,76 +3462,55 @@ impl crate::rpc::ConstStr for ResourceLinkType {
     const VALUE: &'static str = "resource_link";
 }
 /// An optional notification from the server to the client, informing it that the list of resources it can read from has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `method` member.
     pub method: crate::rpc::Const<ResourceListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<NotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" optional }
 );
 /// Common parameters when working with resources.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<ResourceRequestParamsMeta>,
     /// The URI of the resource. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceRequestParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// A template description for resources available on the server.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceTemplate {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// A description of what this template is for.
     ///
     /// This can be used by clients to improve the LLM's understanding of available resources. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -4246,14 +3521,8 @@ pub struct ResourceTemplate {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// The MIME type for all resources that match this template. This should only be included if all resources matching this template have the same type.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -4263,33 +3532,29 @@ pub struct ResourceTemplate {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// A URI template (according to RFC 6570) that can be used to construct resource URIs.
-    #[serde(rename = "uriTemplate")]
     pub uri_template: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceTemplate { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional,
     description @ 2 "description" optional, icons @ 3 "icons" optional, mime_type @ 4
     "mimeType" optional, name @ 5 "name" required, title @ 6 "title" optional,
     uri_template @ 7 "uriTemplate" required }
 );
 /// A reference to a resource or resource template definition.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceTemplateReference {
     /// The `type` member.
     pub r#type: crate::rpc::Const<RefResourceType>,
     /// The URI or URI template of the resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceTemplateReference { r#type @ 0 "type" required, uri @ 1 "uri" required }
 );
 /// The constant `resource` of the `type` member.
@@ -4299,7 +3564,7 @@ impl crate::rpc::ConstStr for ResourceType {
     const VALUE: &'static str = "resource";
 }
 /// A notification from the server to the client, informing it that a resource has changed and may need to be read again. This should only be sent if the client previously sent a resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceUpdatedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -4308,135 +3573,95 @@ pub struct ResourceUpdatedNotification {
     /// The `params` member.
     pub params: ResourceUpdatedNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceUpdatedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" required }
 );
 /// Parameters for a `notifications/resources/updated` notification.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResourceUpdatedNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The URI of the resource that has been updated. This might be a sub-resource of the one that the client actually subscribed to.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ResourceUpdatedNotificationParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required
     }
 );
 /// The schema at `#/$defs/Result`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Result {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(Result { meta @ 0 "_meta" optional });
+crate::rpc::struct_codec!(Result { meta @ 0 "_meta" optional });
 /// The sender or recipient of messages and data in a conversation.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Role {
     /// `assistant`.
-    #[serde(rename = "assistant")]
     Assistant,
     /// `user`.
-    #[serde(rename = "user")]
     User,
 }
+crate::rpc::string_enum!(Role { Assistant "assistant", User "user" });
 /// Represents a root directory or file that the server can operate on.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Root {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// An optional name for the root. This can be used to provide a human-readable
     /// identifier for the root, which may be useful for display purposes or for
     /// referencing the root in other parts of the application.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// The URI identifying the root. This *must* start with file:// for now.
     /// This restriction may be relaxed in future versions of the protocol to allow
     /// other URI schemes.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Root { meta @ 0 "_meta" optional, name @ 1 "name" optional, uri @ 2 "uri" required }
 );
 /// A notification from the client to the server, informing it that the list of roots has changed.
 /// This notification should be sent whenever the client adds, removes, or modifies any root.
 /// The server should then request an updated list of roots using the ListRootsRequest.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct RootsListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `method` member.
     pub method: crate::rpc::Const<RootsListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<NotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     RootsListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" optional }
 );
 /// Describes a message issued to or received from an LLM API.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SamplingMessage {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `content` member.
     pub content: SamplingMessageContent,
     /// The `role` member.
     pub role: Role,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SamplingMessage { meta @ 0 "_meta" optional, content @ 1 "content" required, role @ 2
     "role" required }
 );
@@ -4625,140 +3850,105 @@ impl<'de> ::serde::Deserialize<'de> for SamplingMessageContentBlock {
     }
 }
 /// Capabilities that a server may support. Known capabilities are defined here, in this schema, but this is not a closed set: any server can define its own, additional capabilities.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilities {
     /// Present if the server supports argument autocompletion suggestions.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub completions: ::std::option::Option<crate::rpc::JsonObject>,
     /// Experimental, non-standard capabilities that the server supports.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub experimental: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::rpc::JsonObject>,
     >,
     /// Present if the server supports sending log messages to the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub logging: ::std::option::Option<crate::rpc::JsonObject>,
     /// Present if the server offers any prompt templates.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub prompts: ::std::option::Option<ServerCapabilitiesPrompts>,
     /// Present if the server offers any resources to read.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub resources: ::std::option::Option<ServerCapabilitiesResources>,
     /// Present if the server supports task-augmented requests.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tasks: ::std::option::Option<ServerCapabilitiesTasks>,
     /// Present if the server offers any tools to call.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tools: ::std::option::Option<ServerCapabilitiesTools>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilities { completions @ 0 "completions" optional, experimental @ 1
     "experimental" optional, logging @ 2 "logging" optional, prompts @ 3 "prompts"
     optional, resources @ 4 "resources" optional, tasks @ 5 "tasks" optional, tools @ 6
     "tools" optional }
 );
 /// Present if the server offers any prompt templates.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesPrompts {
     /// Whether this server supports notifications for changes to the prompt list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesPrompts { list_changed @ 0 "listChanged" optional }
 );
 /// Present if the server offers any resources to read.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesResources {
     /// Whether this server supports notifications for changes to the resource list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Whether this server supports subscribing to resource updates.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub subscribe: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesResources { list_changed @ 0 "listChanged" optional, subscribe @ 1
     "subscribe" optional }
 );
 /// Present if the server supports task-augmented requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesTasks {
     /// Whether this server supports tasks/cancel.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub cancel: ::std::option::Option<crate::rpc::JsonObject>,
     /// Whether this server supports tasks/list.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub list: ::std::option::Option<crate::rpc::JsonObject>,
     /// Specifies which request types can be augmented with tasks.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub requests: ::std::option::Option<ServerCapabilitiesTasksRequests>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesTasks { cancel @ 0 "cancel" optional, list @ 1 "list" optional,
     requests @ 2 "requests" optional }
 );
 /// Specifies which request types can be augmented with tasks.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesTasksRequests {
     /// Task support for tool-related requests.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tools: ::std::option::Option<ServerCapabilitiesTasksRequestsTools>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesTasksRequests { tools @ 0 "tools" optional }
 );
 /// Task support for tool-related requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesTasksRequestsTools {
     /// Whether the server supports task-augmented tools/call requests.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub call: ::std::option::Option<crate::rpc::JsonObject>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesTasksRequestsTools { call @ 0 "call" optional }
 );
 /// Present if the server offers any tools to call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ServerCapabilitiesTools {
     /// Whether this server supports notifications for changes to the tool list.
-    #[serde(
-        rename = "listChanged",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub list_changed: ::std::option::Option<bool>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ServerCapabilitiesTools { list_changed @ 0 "listChanged" optional }
 );
 /// The schema at `#/$defs/ServerResult`.
@@ -5104,7 +4294,7 @@ impl<'de> ::serde::Deserialize<'de> for ServerResult {
     }
 }
 /// A request from the client to the server, to enable or adjust logging.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetLevelRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -5115,47 +4305,34 @@ pub struct SetLevelRequest {
     /// The `params` member.
     pub params: SetLevelRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SetLevelRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `logging/setLevel` request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SetLevelRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<SetLevelRequestParamsMeta>,
     /// The level of logging that the client wants to receive from the server. The server should send all logs at this level and higher (i.e., more severe) to the client as notifications/message.
     pub level: LoggingLevel,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SetLevelRequestParams { meta @ 0 "_meta" optional, level @ 1 "level" required }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SetLevelRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SetLevelRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// The schema at `#/$defs/SingleSelectEnumSchema`.
@@ -5233,74 +4410,47 @@ impl<'de> ::serde::Deserialize<'de> for SingleSelectEnumSchema {
     }
 }
 /// The schema at `#/$defs/StringSchema`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct StringSchema {
     /// The `default` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::string::String>,
     /// The `description` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// The `format` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub format: ::std::option::Option<StringSchemaFormat>,
     /// The `maxLength` member.
-    #[serde(
-        rename = "maxLength",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_length: ::std::option::Option<i64>,
     /// The `minLength` member.
-    #[serde(
-        rename = "minLength",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_length: ::std::option::Option<i64>,
     /// The `title` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     StringSchema { default @ 0 "default" optional, description @ 1 "description"
     optional, format @ 2 "format" optional, max_length @ 3 "maxLength" optional,
     min_length @ 4 "minLength" optional, title @ 5 "title" optional, r#type @ 6 "type"
     required }
 );
 /// The schema at `#/$defs/StringSchema/properties/format`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum StringSchemaFormat {
     /// `date`.
-    #[serde(rename = "date")]
     Date,
     /// `date-time`.
-    #[serde(rename = "date-time")]
     DateTime,
     /// `email`.
-    #[serde(rename = "email")]
     Email,
     /// `uri`.
-    #[serde(rename = "uri")]
     Uri,
 }
+crate::rpc::string_enum!(
+    StringSchemaFormat { Date "date", DateTime "date-time", Email "email", Uri "uri" }
+);
 /// The constant `string` of the `type` member.
 pub enum StringType {}
 impl crate::rpc::ConstStr for StringType {
@@ -5308,7 +4458,7 @@ impl crate::rpc::ConstStr for StringType {
     const VALUE: &'static str = "string";
 }
 /// Sent from the client to request resources/updated notifications from the server whenever a particular resource changes.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubscribeRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -5319,64 +4469,44 @@ pub struct SubscribeRequest {
     /// The `params` member.
     pub params: SubscribeRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscribeRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `resources/subscribe` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SubscribeRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<SubscribeRequestParamsMeta>,
     /// The URI of the resource. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscribeRequestParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct SubscribeRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     SubscribeRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// Data associated with a task.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Task {
     /// ISO 8601 timestamp when the task was created.
-    #[serde(rename = "createdAt")]
     pub created_at: ::std::string::String,
     /// ISO 8601 timestamp when the task was last updated.
-    #[serde(rename = "lastUpdatedAt")]
     pub last_updated_at: ::std::string::String,
     /// Suggested polling interval in milliseconds.
-    #[serde(
-        rename = "pollInterval",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub poll_interval: ::std::option::Option<i64>,
     /// Current task state.
     pub status: TaskStatus,
@@ -5385,37 +4515,24 @@ pub struct Task {
     /// - Reasons for "cancelled" status
     /// - Summaries for "completed" status
     /// - Diagnostic information for "failed" status (e.g., error details, what went wrong)
-    #[serde(
-        rename = "statusMessage",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub status_message: ::std::option::Option<::std::string::String>,
     /// The task identifier.
-    #[serde(rename = "taskId")]
     pub task_id: ::std::string::String,
     /// Actual retention duration from creation in milliseconds, null for unlimited.
-    #[serde(default)]
     pub ttl: ::std::option::Option<i64>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Task { created_at @ 0 "createdAt" required, last_updated_at @ 1 "lastUpdatedAt"
     required, poll_interval @ 2 "pollInterval" optional, status @ 3 "status" required,
     status_message @ 4 "statusMessage" optional, task_id @ 5 "taskId" required, ttl @ 6
-    "ttl" optional }
+    "ttl" nullable }
 );
 /// Common params for any task-augmented request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TaskAugmentedRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<TaskAugmentedRequestParamsMeta>,
     /// If specified, the caller is requesting task-augmented execution for this request.
     /// The request will return a CreateTaskResult immediately, and the actual result can be
@@ -5423,77 +4540,55 @@ pub struct TaskAugmentedRequestParams {
     ///
     /// Task augmentation is subject to capability negotiation - receivers MUST declare support
     /// for task augmentation of specific request types in their capabilities.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub task: ::std::option::Option<TaskMetadata>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TaskAugmentedRequestParams { meta @ 0 "_meta" optional, task @ 1 "task" optional }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TaskAugmentedRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TaskAugmentedRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// Metadata for augmenting a request with task execution.
 /// Include this in the `task` field of the request parameters.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TaskMetadata {
     /// Requested duration in milliseconds to retain task from creation.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub ttl: ::std::option::Option<i64>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(TaskMetadata { ttl @ 0 "ttl" optional });
+crate::rpc::struct_codec!(TaskMetadata { ttl @ 0 "ttl" optional });
 /// The status of a task.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TaskStatus {
     /// `cancelled`.
-    #[serde(rename = "cancelled")]
     Cancelled,
     /// `completed`.
-    #[serde(rename = "completed")]
     Completed,
     /// `failed`.
-    #[serde(rename = "failed")]
     Failed,
     /// `input_required`.
-    #[serde(rename = "input_required")]
     InputRequired,
     /// `working`.
-    #[serde(rename = "working")]
     Working,
 }
+crate::rpc::string_enum!(
+    TaskStatus { Cancelled "cancelled", Completed "completed", Failed "failed",
+    InputRequired "input_required", Working "working" }
+);
 /// An optional notification from the receiver to the requestor, informing them that a task's status has changed. Receivers are not required to send these notifications.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaskStatusNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
@@ -5502,35 +4597,22 @@ pub struct TaskStatusNotification {
     /// The `params` member.
     pub params: TaskStatusNotificationParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TaskStatusNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" required }
 );
 /// Parameters for a `notifications/tasks/status` notification.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaskStatusNotificationParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// ISO 8601 timestamp when the task was created.
-    #[serde(rename = "createdAt")]
     pub created_at: ::std::string::String,
     /// ISO 8601 timestamp when the task was last updated.
-    #[serde(rename = "lastUpdatedAt")]
     pub last_updated_at: ::std::string::String,
     /// Suggested polling interval in milliseconds.
-    #[serde(
-        rename = "pollInterval",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub poll_interval: ::std::option::Option<i64>,
     /// Current task state.
     pub status: TaskStatus,
@@ -5539,79 +4621,53 @@ pub struct TaskStatusNotificationParams {
     /// - Reasons for "cancelled" status
     /// - Summaries for "completed" status
     /// - Diagnostic information for "failed" status (e.g., error details, what went wrong)
-    #[serde(
-        rename = "statusMessage",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub status_message: ::std::option::Option<::std::string::String>,
     /// The task identifier.
-    #[serde(rename = "taskId")]
     pub task_id: ::std::string::String,
     /// Actual retention duration from creation in milliseconds, null for unlimited.
-    #[serde(default)]
     pub ttl: ::std::option::Option<i64>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TaskStatusNotificationParams { meta @ 0 "_meta" optional, created_at @ 1 "createdAt"
     required, last_updated_at @ 2 "lastUpdatedAt" required, poll_interval @ 3
     "pollInterval" optional, status @ 4 "status" required, status_message @ 5
-    "statusMessage" optional, task_id @ 6 "taskId" required, ttl @ 7 "ttl" optional }
+    "statusMessage" optional, task_id @ 6 "taskId" required, ttl @ 7 "ttl" nullable }
 );
 /// Text provided to or from an LLM.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TextContent {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional annotations for the client.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<Annotations>,
     /// The text content of the message.
     pub text: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<TextType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TextContent { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, text
     @ 2 "text" required, r#type @ 3 "type" required }
 );
 /// The schema at `#/$defs/TextResourceContents`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TextResourceContents {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The MIME type of this resource, if known.
-    #[serde(
-        rename = "mimeType",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub mime_type: ::std::option::Option<::std::string::String>,
     /// The text of the item. This must only be set if the item can actually be represented as text (not binary data).
     pub text: ::std::string::String,
     /// The URI of this resource.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TextResourceContents { meta @ 0 "_meta" optional, mime_type @ 1 "mimeType" optional,
     text @ 2 "text" required, uri @ 3 "uri" required }
 );
@@ -5622,136 +4678,105 @@ impl crate::rpc::ConstStr for TextType {
     const VALUE: &'static str = "text";
 }
 /// Schema for multiple-selection enumeration with display titles for each option.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledMultiSelectEnumSchema {
     /// Optional default value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Optional description for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Schema for array items with enum options and display labels.
     pub items: TitledMultiSelectEnumSchemaItems,
     /// Maximum number of items to select.
-    #[serde(
-        rename = "maxItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_items: ::std::option::Option<i64>,
     /// Minimum number of items to select.
-    #[serde(
-        rename = "minItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_items: ::std::option::Option<i64>,
     /// Optional title for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ArrayType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledMultiSelectEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, items @ 2 "items" required, max_items @ 3 "maxItems"
     optional, min_items @ 4 "minItems" optional, title @ 5 "title" optional, r#type @ 6
     "type" required }
 );
 /// Schema for array items with enum options and display labels.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledMultiSelectEnumSchemaItems {
     /// Array of enum options with values and display labels.
-    #[serde(rename = "anyOf")]
     pub any_of: ::std::vec::Vec<TitledMultiSelectEnumSchemaItemsAnyOfItem>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledMultiSelectEnumSchemaItems { any_of @ 0 "anyOf" required }
 );
 /// The schema at `#/$defs/TitledMultiSelectEnumSchema/properties/items/properties/anyOf/items`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledMultiSelectEnumSchemaItemsAnyOfItem {
     /// The constant enum value.
     pub r#const: ::std::string::String,
     /// Display title for this option.
     pub title: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledMultiSelectEnumSchemaItemsAnyOfItem { r#const @ 0 "const" required, title @ 1
     "title" required }
 );
 /// Schema for single-selection enumeration with display titles for each option.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledSingleSelectEnumSchema {
     /// Optional default value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::string::String>,
     /// Optional description for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Array of enum options with values and display labels.
-    #[serde(rename = "oneOf")]
     pub one_of: ::std::vec::Vec<TitledSingleSelectEnumSchemaOneOfItem>,
     /// Optional title for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledSingleSelectEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, one_of @ 2 "oneOf" required, title @ 3 "title" optional,
     r#type @ 4 "type" required }
 );
 /// The schema at `#/$defs/TitledSingleSelectEnumSchema/properties/oneOf/items`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct TitledSingleSelectEnumSchemaOneOfItem {
     /// The enum value.
     pub r#const: ::std::string::String,
     /// Display label for this option.
     pub title: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     TitledSingleSelectEnumSchemaOneOfItem { r#const @ 0 "const" required, title @ 1
     "title" required }
 );
 /// Definition for a tool the client can call.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Tool {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// Optional additional tool information.
     ///
     /// Display name precedence order is: title, annotations.title, then name.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub annotations: ::std::option::Option<ToolAnnotations>,
     /// A human-readable description of the tool.
     ///
     /// This can be used by clients to improve the LLM's understanding of available tools. It can be thought of like a "hint" to the model.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Execution-related properties for this tool.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub execution: ::std::option::Option<ToolExecution>,
     /// Optional set of sized icons that the client can display in a user interface.
     ///
@@ -5762,10 +4787,8 @@ pub struct Tool {
     /// Clients that support rendering icons SHOULD also support:
     /// - `image/svg+xml` - SVG images (scalable but requires security precautions)
     /// - `image/webp` - WebP images (modern, efficient format)
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub icons: ::std::option::Option<::std::vec::Vec<Icon>>,
     /// A JSON Schema object defining the expected parameters for the tool.
-    #[serde(rename = "inputSchema")]
     pub input_schema: ToolInputSchema,
     /// Intended for programmatic or logical use, but used as a display name in past specs or fallback (if title isn't present).
     pub name: ::std::string::String,
@@ -5774,11 +4797,6 @@ pub struct Tool {
     ///
     /// Defaults to JSON Schema 2020-12 when no explicit $schema is provided.
     /// Currently restricted to type: "object" at the root level.
-    #[serde(
-        rename = "outputSchema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub output_schema: ::std::option::Option<ToolOutputSchema>,
     /// Intended for UI and end-user contexts — optimized to be human-readable and easily understood,
     /// even by those unfamiliar with domain-specific terminology.
@@ -5786,13 +4804,11 @@ pub struct Tool {
     /// If not provided, the name should be used for display (except for Tool,
     /// where `annotations.title` should be given precedence over using `name`,
     /// if present).
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     Tool { meta @ 0 "_meta" optional, annotations @ 1 "annotations" optional, description
     @ 2 "description" optional, execution @ 3 "execution" optional, icons @ 4 "icons"
     optional, input_schema @ 5 "inputSchema" required, name @ 6 "name" required,
@@ -5806,7 +4822,7 @@ crate::rpc::struct_decoder!(
 ///
 /// Clients should never make tool use decisions based on ToolAnnotations
 /// received from untrusted servers.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolAnnotations {
     /// If true, the tool may perform destructive updates to its environment.
     /// If false, the tool performs only additive updates.
@@ -5814,11 +4830,6 @@ pub struct ToolAnnotations {
     /// (This property is meaningful only when `readOnlyHint == false`)
     ///
     /// Default: true
-    #[serde(
-        rename = "destructiveHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub destructive_hint: ::std::option::Option<bool>,
     /// If true, calling the tool repeatedly with the same arguments
     /// will have no additional effect on its environment.
@@ -5826,11 +4837,6 @@ pub struct ToolAnnotations {
     /// (This property is meaningful only when `readOnlyHint == false`)
     ///
     /// Default: false
-    #[serde(
-        rename = "idempotentHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub idempotent_hint: ::std::option::Option<bool>,
     /// If true, this tool may interact with an "open world" of external
     /// entities. If false, the tool's domain of interaction is closed.
@@ -5838,77 +4844,52 @@ pub struct ToolAnnotations {
     /// of a memory tool is not.
     ///
     /// Default: true
-    #[serde(
-        rename = "openWorldHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub open_world_hint: ::std::option::Option<bool>,
     /// If true, the tool does not modify its environment.
     ///
     /// Default: false
-    #[serde(
-        rename = "readOnlyHint",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub read_only_hint: ::std::option::Option<bool>,
     /// A human-readable title for the tool.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolAnnotations { destructive_hint @ 0 "destructiveHint" optional, idempotent_hint @
     1 "idempotentHint" optional, open_world_hint @ 2 "openWorldHint" optional,
     read_only_hint @ 3 "readOnlyHint" optional, title @ 4 "title" optional }
 );
 /// Controls tool selection behavior for sampling requests.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolChoice {
     /// Controls the tool use ability of the model:
     /// - "auto": Model decides whether to use tools (default)
     /// - "required": Model MUST use at least one tool before completing
     /// - "none": Model MUST NOT use any tools
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub mode: ::std::option::Option<ToolChoiceMode>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ToolChoice { mode @ 0 "mode" optional });
+crate::rpc::struct_codec!(ToolChoice { mode @ 0 "mode" optional });
 /// Controls the tool use ability of the model:
 /// - "auto": Model decides whether to use tools (default)
 /// - "required": Model MUST use at least one tool before completing
 /// - "none": Model MUST NOT use any tools
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ToolChoiceMode {
     /// `auto`.
-    #[serde(rename = "auto")]
     Auto,
     /// `none`.
-    #[serde(rename = "none")]
     None,
     /// `required`.
-    #[serde(rename = "required")]
     Required,
 }
+crate::rpc::string_enum!(
+    ToolChoiceMode { Auto "auto", None "none", Required "required" }
+);
 /// Execution-related properties for a tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolExecution {
     /// Indicates whether this tool supports task-augmented execution.
     /// This allows clients to handle long-running operations through polling
@@ -5919,17 +4900,11 @@ pub struct ToolExecution {
     /// - "required": Tool requires task-augmented execution
     ///
     /// Default: "forbidden"
-    #[serde(
-        rename = "taskSupport",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub task_support: ::std::option::Option<ToolExecutionTaskSupport>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(ToolExecution { task_support @ 0 "taskSupport" optional });
+crate::rpc::struct_codec!(ToolExecution { task_support @ 0 "taskSupport" optional });
 /// Indicates whether this tool supports task-augmented execution.
 /// This allows clients to handle long-running operations through polling
 /// the task system.
@@ -5939,73 +4914,53 @@ crate::rpc::struct_decoder!(ToolExecution { task_support @ 0 "taskSupport" optio
 /// - "required": Tool requires task-augmented execution
 ///
 /// Default: "forbidden"
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    ::serde::Serialize,
-    ::serde::Deserialize
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ToolExecutionTaskSupport {
     /// `forbidden`.
-    #[serde(rename = "forbidden")]
     Forbidden,
     /// `optional`.
-    #[serde(rename = "optional")]
     Optional,
     /// `required`.
-    #[serde(rename = "required")]
     Required,
 }
+crate::rpc::string_enum!(
+    ToolExecutionTaskSupport { Forbidden "forbidden", Optional "optional", Required
+    "required" }
+);
 /// A JSON Schema object defining the expected parameters for the tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolInputSchema {
     /// The `$schema` member.
-    #[serde(
-        rename = "$schema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub schema: ::std::option::Option<::std::string::String>,
     /// The `properties` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::rpc::JsonObject>,
     >,
     /// The `required` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ObjectType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolInputSchema { schema @ 0 "$schema" optional, properties @ 1 "properties"
     optional, required @ 2 "required" optional, r#type @ 3 "type" required }
 );
 /// An optional notification from the server to the client, informing it that the list of tools it offers has changed. This may be issued by servers without any previous subscription from the client.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolListChangedNotification {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `method` member.
     pub method: crate::rpc::Const<ToolListChanged>,
     /// The `params` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub params: ::std::option::Option<NotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolListChangedNotification { jsonrpc @ 0 "jsonrpc" required, method @ 1 "method"
     required, params @ 2 "params" optional }
 );
@@ -6014,45 +4969,32 @@ crate::rpc::struct_decoder!(
 ///
 /// Defaults to JSON Schema 2020-12 when no explicit $schema is provided.
 /// Currently restricted to type: "object" at the root level.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolOutputSchema {
     /// The `$schema` member.
-    #[serde(
-        rename = "$schema",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub schema: ::std::option::Option<::std::string::String>,
     /// The `properties` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub properties: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, crate::rpc::JsonObject>,
     >,
     /// The `required` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub required: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ObjectType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolOutputSchema { schema @ 0 "$schema" optional, properties @ 1 "properties"
     optional, required @ 2 "required" optional, r#type @ 3 "type" required }
 );
 /// The result of a tool use, provided by the user back to the assistant.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolResultContent {
     /// Optional metadata about the tool result. Clients SHOULD preserve this field when
     /// including tool results in subsequent sampling requests to enable caching optimizations.
     ///
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The unstructured result content of the tool use.
     ///
@@ -6063,33 +5005,21 @@ pub struct ToolResultContent {
     ///
     /// If true, the content typically describes the error that occurred.
     /// Default: false
-    #[serde(
-        rename = "isError",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub is_error: ::std::option::Option<bool>,
     /// An optional structured result object.
     ///
     /// If the tool defined an outputSchema, this SHOULD conform to that schema.
-    #[serde(
-        rename = "structuredContent",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub structured_content: ::std::option::Option<crate::rpc::JsonObject>,
     /// The ID of the tool use this result corresponds to.
     ///
     /// This MUST match the ID from a previous ToolUseContent.
-    #[serde(rename = "toolUseId")]
     pub tool_use_id: ::std::string::String,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ToolResultType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolResultContent { meta @ 0 "_meta" optional, content @ 1 "content" required,
     is_error @ 2 "isError" optional, structured_content @ 3 "structuredContent" optional,
     tool_use_id @ 4 "toolUseId" required, r#type @ 5 "type" required }
@@ -6101,17 +5031,12 @@ impl crate::rpc::ConstStr for ToolResultType {
     const VALUE: &'static str = "tool_result";
 }
 /// A request from the assistant to call a tool.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct ToolUseContent {
     /// Optional metadata about the tool use. Clients SHOULD preserve this field when
     /// including tool uses in subsequent sampling requests to enable caching optimizations.
     ///
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// A unique identifier for this tool use.
     ///
@@ -6124,10 +5049,9 @@ pub struct ToolUseContent {
     /// The `type` member.
     pub r#type: crate::rpc::Const<ToolUseType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     ToolUseContent { meta @ 0 "_meta" optional, id @ 1 "id" required, input @ 2 "input"
     required, name @ 3 "name" required, r#type @ 4 "type" required }
 );
@@ -6138,7 +5062,7 @@ impl crate::rpc::ConstStr for ToolUseType {
     const VALUE: &'static str = "tool_use";
 }
 /// Sent from the client to request cancellation of resources/updated notifications from the server. This should follow a previous resources/subscribe request.
-#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UnsubscribeRequest {
     /// The `id` member.
     pub id: RequestId,
@@ -6149,149 +5073,115 @@ pub struct UnsubscribeRequest {
     /// The `params` member.
     pub params: UnsubscribeRequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UnsubscribeRequest { id @ 0 "id" required, jsonrpc @ 1 "jsonrpc" required, method @ 2
     "method" required, params @ 3 "params" required }
 );
 /// Parameters for a `resources/unsubscribe` request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UnsubscribeRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-    #[serde(
-        rename = "_meta",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub meta: ::std::option::Option<UnsubscribeRequestParamsMeta>,
     /// The URI of the resource. The URI can use any protocol; it is up to the server how to interpret it.
     pub uri: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UnsubscribeRequestParams { meta @ 0 "_meta" optional, uri @ 1 "uri" required }
 );
 /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UnsubscribeRequestParamsMeta {
     /// If specified, the caller is requesting out-of-band progress notifications for this request (as represented by notifications/progress). The value of this parameter is an opaque token that will be attached to any subsequent notifications. The receiver is not obligated to provide these notifications.
-    #[serde(
-        rename = "progressToken",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub progress_token: ::std::option::Option<ProgressToken>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UnsubscribeRequestParamsMeta { progress_token @ 0 "progressToken" optional }
 );
 /// Schema for multiple-selection enumeration without display titles for options.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UntitledMultiSelectEnumSchema {
     /// Optional default value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Optional description for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Schema for the array items.
     pub items: UntitledMultiSelectEnumSchemaItems,
     /// Maximum number of items to select.
-    #[serde(
-        rename = "maxItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub max_items: ::std::option::Option<i64>,
     /// Minimum number of items to select.
-    #[serde(
-        rename = "minItems",
-        default,
-        skip_serializing_if = "::std::option::Option::is_none"
-    )]
     pub min_items: ::std::option::Option<i64>,
     /// Optional title for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<ArrayType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UntitledMultiSelectEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, items @ 2 "items" required, max_items @ 3 "maxItems"
     optional, min_items @ 4 "minItems" optional, title @ 5 "title" optional, r#type @ 6
     "type" required }
 );
 /// Schema for the array items.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UntitledMultiSelectEnumSchemaItems {
     /// Array of enum values to choose from.
     pub r#enum: ::std::vec::Vec<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UntitledMultiSelectEnumSchemaItems { r#enum @ 0 "enum" required, r#type @ 1 "type"
     required }
 );
 /// Schema for single-selection enumeration without display titles for options.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UntitledSingleSelectEnumSchema {
     /// Optional default value.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub default: ::std::option::Option<::std::string::String>,
     /// Optional description for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     /// Array of enum values to choose from.
     pub r#enum: ::std::vec::Vec<::std::string::String>,
     /// Optional title for the enum field.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
     /// The `type` member.
     pub r#type: crate::rpc::Const<StringType>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UntitledSingleSelectEnumSchema { default @ 0 "default" optional, description @ 1
     "description" optional, r#enum @ 2 "enum" required, title @ 3 "title" optional,
     r#type @ 4 "type" required }
 );
 /// An error response that indicates that the server requires the client to provide additional information via an elicitation request.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UrlElicitationRequiredError {
     /// The `error` member.
     pub error: UrlElicitationRequiredErrorDetail,
     /// The `id` member.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<RequestId>,
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UrlElicitationRequiredError { error @ 0 "error" required, id @ 1 "id" optional,
     jsonrpc @ 2 "jsonrpc" required }
 );
 /// The schema at `#/$defs/URLElicitationRequiredError/properties/error`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UrlElicitationRequiredErrorDetail {
     /// The `code` member.
     pub code: crate::rpc::IntConst<UrlElicitationRequiredErrorDetailCode>,
@@ -6300,10 +5190,9 @@ pub struct UrlElicitationRequiredErrorDetail {
     /// A short description of the error. The message SHOULD be limited to a concise single sentence.
     pub message: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UrlElicitationRequiredErrorDetail { code @ 0 "code" required, data @ 1 "data"
     required, message @ 2 "message" required }
 );
@@ -6314,15 +5203,14 @@ impl crate::rpc::ConstInt for UrlElicitationRequiredErrorDetailCode {
     const VALUE: i64 = -32042;
 }
 /// The schema at `#/$defs/URLElicitationRequiredError/properties/error/properties/data`.
-#[derive(Clone, Debug, PartialEq, Default, ::serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct UrlElicitationRequiredErrorDetailData {
     /// The `elicitations` member.
     pub elicitations: ::std::vec::Vec<ElicitRequestUrlParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
-    #[serde(flatten)]
     pub extra: crate::rpc::JsonObject,
 }
-crate::rpc::struct_decoder!(
+crate::rpc::struct_codec!(
     UrlElicitationRequiredErrorDetailData { elicitations @ 0 "elicitations" required }
 );
 /// The constant `url` of the `mode` member.
