@@ -101,6 +101,12 @@ fn wrong_param_type_is_invalid_params_with_the_path() {
 fn invalid_json_is_a_parse_error_with_null_id() {
     check(r#"{"jsonrpc":"2.0","id":1,"method":"#, ErrorObject::PARSE_ERROR, None, &["parse error"]);
     check("not json", ErrorObject::PARSE_ERROR, None, &[]);
+    // Not UTF-8, even inside a member no one reads (the frame is checked whole before it is parsed).
+    for bytes in [&b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xff\"}"[..], b"[\"\xc3\"]"] {
+        let err = rpc::decode_frame::<v::ClientRequest, v::ClientNotification>(bytes).expect_err("refused");
+        assert_eq!((err.code, err.id.clone()), (ErrorObject::PARSE_ERROR, None), "{err}");
+        assert!(err.message.contains("not UTF-8"), "{err}");
+    }
 }
 
 #[test]
