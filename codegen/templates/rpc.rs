@@ -1144,7 +1144,7 @@ pub fn decode_frame<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Frame<R, N
         }
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            out.push(decode_message(item.get().as_bytes())?);
+            out.push(decode_text(item.get())?);
         }
         return Ok(Frame::Batch(out));
     }
@@ -1164,7 +1164,13 @@ pub fn decode_message<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Message<
 pub fn decode_message_with_result<R: Dispatch, N: Dispatch, T: for<'de> Deserialize<'de>>(
     bytes: &[u8],
 ) -> Result<Message<R, N, T>, DecodeError> {
-    let text = utf8(bytes)?;
+    decode_text(utf8(bytes)?)
+}
+
+/// [`decode_message_with_result`] of text already known to be UTF-8 (a frame, or one item of a batch).
+fn decode_text<R: Dispatch, N: Dispatch, T: for<'de> Deserialize<'de>>(
+    text: &str,
+) -> Result<Message<R, N, T>, DecodeError> {
     let failed = ::std::cell::Cell::new(false);
     let visitor = MessageVisitor::<R, N, T> { params_failed: Some(&failed), marker: PhantomData };
     let mut de = ::serde_json::Deserializer::from_str(text);

@@ -707,7 +707,7 @@ impl Connection {
 
     /// Answers a frame whose request id could not be read.
     async fn send_error(&mut self, id: Option<RequestId>, error: ErrorObject) -> Result<(), Error> {
-        let frame = response_text(id.as_ref(), &Err(error));
+        let frame = response_text(id.as_ref(), Err(error));
         self.write(frame, Route::Session).await
     }
 
@@ -911,7 +911,7 @@ impl Connection {
         counted: bool,
     ) -> Result<(), Error> {
         let code = outcome.as_ref().err().map(|e| e.code);
-        let response = response_text(id.as_ref(), &outcome);
+        let response = response_text(id.as_ref(), outcome);
         match batch {
             None => {
                 let route = id.map_or(Route::Session, |id| Route::Response(id, code));
@@ -972,7 +972,7 @@ pub(crate) async fn answer_alone(
             }
         }
     };
-    response_text(Some(&id), &outcome)
+    response_text(Some(&id), outcome)
 }
 
 /// A well-formed request read from its text without a `Value` for the envelope ([`parse_plain`]); `None`
@@ -1006,10 +1006,10 @@ fn poll_once(work: &mut BoxFuture<Outcome>) -> Option<Outcome> {
 }
 
 /// A response message as text, printed from its parts (no `Value` is built for it).
-fn response_text(id: Option<&RequestId>, outcome: &Outcome) -> String {
+fn response_text(id: Option<&RequestId>, outcome: Outcome) -> String {
     match (outcome, id) {
         (Ok(result), Some(id)) => json::print(&Response { id: id.clone(), result }),
-        (Err(error), id) => json::print(&ErrorResponse::new(id.cloned(), error.clone())),
+        (Err(error), id) => json::print(&ErrorResponse::new(id.cloned(), error)),
         // Only a request has a result, and a request has an id.
         (Ok(_), None) => json::print(&ErrorResponse::new(None, internal("a result for a message without an id"))),
     }
