@@ -8,6 +8,7 @@
 # stdio: the mcpgen bench server and rmcp's stdio_pipes() server read the calls from a pipe.
 # HTTP: the mcpgen bench server (--http, stateless JSON), rmcp's http-stateless server and the bare axum
 # handler, driven over one keep-alive connection by a small Python client.
+# MCPGEN_BASELINE=path/to/an/earlier/bench-server adds its rows, to compare a change in one run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -84,7 +85,9 @@ http() { # name, binary, args...
 echo "| transport | server | instructions per call |"
 echo "|---|---|---:|"
 stdio "mcpgen" "$ex/bench-server"
+if [ -n "${MCPGEN_BASELINE:-}" ]; then stdio "mcpgen (baseline)" "$MCPGEN_BASELINE"; fi
 stdio "rmcp \`stdio_pipes()\`" "$ex/rmcp-server" stdio-pipes
 http "bare axum handler (bound)" "$ex/axum-bound"
 http "mcpgen (stateless, JSON)" "$ex/bench-server" --http
+if [ -n "${MCPGEN_BASELINE:-}" ]; then http "mcpgen (baseline)" "$MCPGEN_BASELINE" --http; fi
 http "rmcp (stateless, JSON)" "$ex/rmcp-server" http-stateless

@@ -29,7 +29,37 @@ use crate::transport::{FrameReader, FrameWriter, Route, Transport, TransportErro
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// What a request handler produces: a result object, or the JSON-RPC error to answer with.
-pub(crate) type Outcome = Result<Value, ErrorObject>;
+pub(crate) type Outcome = Result<Reply, ErrorObject>;
+
+/// A request's result as the engine prints it: a JSON value, or the result's JSON text, printed by the
+/// session straight from its typed value (a tool result, a list page) so that no `Value` is built only to
+/// be printed and freed.
+#[derive(Debug)]
+pub(crate) enum Reply {
+    /// A result object as a value.
+    Value(Value),
+    /// A result object's compact JSON text, printed by this crate (trusted: it is not checked again).
+    Text(String),
+}
+
+impl Reply {
+    /// The result as a value (text is parsed back: for the rare caller that edits a printed result).
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            Reply::Value(value) => value,
+            Reply::Text(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+                tracing::error!("a printed result does not parse back: {e}");
+                Value::Null
+            }),
+        }
+    }
+}
+
+impl From<Value> for Reply {
+    fn from(value: Value) -> Self {
+        Reply::Value(value)
+    }
+}
 
 /// An incoming request, after envelope validation.
 #[derive(Debug)]
@@ -1008,7 +1038,18 @@ fn poll_once(work: &mut BoxFuture<Outcome>) -> Option<Outcome> {
 /// A response message as text, printed from its parts (no `Value` is built for it).
 fn response_text(id: Option<&RequestId>, outcome: Outcome) -> String {
     match (outcome, id) {
-        (Ok(result), Some(id)) => json::print(&Response { id: id.clone(), result }),
+        (Ok(Reply::Value(result)), Some(id)) => json::print(&Response { id: id.clone(), result }),
+        // The members in the order `Response` prints them.
+        (Ok(Reply::Text(result)), Some(id)) => {
+            let id = json::print(id);
+            let mut text = String::with_capacity(result.len() + id.len() + 32);
+            text.push_str(r#"{"jsonrpc":"2.0","id":"#);
+            text.push_str(&id);
+            text.push_str(r#","result":"#);
+            text.push_str(&result);
+            text.push('}');
+            text
+        }
         (Err(error), id) => json::print(&ErrorResponse::new(id.cloned(), error)),
         // Only a request has a result, and a request has an id.
         (Ok(_), None) => json::print(&ErrorResponse::new(None, internal("a result for a message without an id"))),
@@ -1164,7 +1205,7 @@ mod tests {
                 }
                 let told = peer.notify("notifications/message", Some(json!({}))).await.is_ok();
                 let asked = peer.request("ping", None, None).await;
-                Ok(json!({"told": told, "asked": format!("{asked:?}")}))
+                Ok(json!({"told": told, "asked": format!("{asked:?}")}).into())
             })
         }
         fn notification(self: Arc<Self>, _: &str, _: Option<Value>, _: &Peer) {}
@@ -1247,5 +1288,19 @@ mod tests {
         let answer = alone("stall", ending).await;
         assert_eq!(answer["id"], 7);
         assert_eq!(answer["error"]["code"], ErrorObject::INTERNAL_ERROR);
+    }
+
+    #[test]
+    fn a_result_printed_as_text_makes_the_same_frame_as_the_value() {
+        let result = json!({"content": [{"text": "a \"quoted\" é", "type": "text"}], "isError": false});
+        for id in [RequestId::Number(-3), RequestId::String("x\"y\n".into())] {
+            let from_value = response_text(Some(&id), Ok(Reply::Value(result.clone())));
+            let from_text = response_text(Some(&id), Ok(Reply::Text(json::print(&result))));
+            assert_eq!(from_text, from_value);
+            let frame: Value = serde_json::from_str(&from_text).expect("JSON");
+            assert_eq!(frame, json!({"jsonrpc": "2.0", "id": id, "result": result}));
+        }
+        // Text read back as a value (for a session that edits a result) is the value.
+        assert_eq!(Reply::Text(json::print(&result)).into_value(), result);
     }
 }

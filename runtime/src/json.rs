@@ -11,15 +11,21 @@ pub(crate) fn parse(text: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(text).map_err(|e| e.to_string())
 }
 
-/// Prints a value (a `Value`, or a message struct made of them) as compact JSON text.
-pub(crate) fn print<T: serde::Serialize + ?Sized>(value: &T) -> String {
+/// Prints a value (a `Value`, or a message struct made of them) as compact JSON text, or says why it
+/// cannot be (a map with keys that are not strings).
+pub(crate) fn try_print<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, String> {
     #[cfg(feature = "simd")]
     let printed = sonic_rs::to_string(value).or_else(|_| serde_json::to_string(value));
     #[cfg(not(feature = "simd"))]
     let printed = serde_json::to_string(value);
+    printed.map_err(|e| e.to_string())
+}
+
+/// Prints a value (a `Value`, or a message struct made of them) as compact JSON text.
+pub(crate) fn print<T: serde::Serialize + ?Sized>(value: &T) -> String {
     // What the runtime prints has string keys only, so this cannot fail; should it, say so rather than
     // send a frame the peer cannot read.
-    printed.unwrap_or_else(|e| {
+    try_print(value).unwrap_or_else(|e| {
         tracing::error!("a message could not be printed as JSON: {e}");
         String::from("null")
     })

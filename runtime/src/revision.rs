@@ -155,8 +155,22 @@ pub trait Wire: Sized {
     fn from_rev(value: &Value, rev: ProtocolVersion) -> Result<Self, ErrorObject>;
 }
 
+/// A handler-revision result the runtime sends: on a legacy revision downgraded and printed as the reply's
+/// text, with no `Value` built for it; on 2026-07-28 a value, which the session still edits.
+pub(crate) trait AsReply: Wire {
+    /// The reply carrying this result on a session of `rev`.
+    fn reply(self, rev: ProtocolVersion) -> Result<crate::engine::Reply, ErrorObject>;
+}
+
 macro_rules! wire {
     ($($t:ident),* $(,)?) => {$(
+        impl AsReply for hub::$t {
+            fn reply(self, rev: ProtocolVersion) -> Result<crate::engine::Reply, ErrorObject> {
+                let reply = at_rev!(rev, m => print_down::<_, m::Revision>(self).map(crate::engine::Reply::Text);
+                    modern => encode(self).map(crate::engine::Reply::Value));
+                reply.map_err(crate::error::internal)
+            }
+        }
         impl Wire for hub::$t {
             fn to_rev(self, rev: ProtocolVersion) -> Result<Value, AdaptError> {
                 at_rev!(rev, m => down::<_, m::Revision>(self); modern => encode(self))
@@ -251,15 +265,32 @@ where
     T: DowngradeTo<R>,
     T::Output: Serialize,
 {
+    serde_json::to_value(downgrade::<T, R>(value)?).map_err(unrepresentable)
+}
+
+/// [`down`], printed as compact JSON text instead of built as a `Value`.
+fn print_down<T, R>(value: T) -> Result<String, AdaptError>
+where
+    T: DowngradeTo<R>,
+    T::Output: Serialize,
+{
+    crate::json::try_print(&downgrade::<T, R>(value)?).map_err(unrepresentable)
+}
+
+fn downgrade<T: DowngradeTo<R>, R>(value: T) -> Result<T::Output, AdaptError> {
     let adapted = value.downgrade_to::<R>()?;
     if !adapted.report.dropped.is_empty() {
         tracing::debug!(dropped = ?adapted.report.dropped, "fields the peer's revision cannot carry were left out");
     }
-    serde_json::to_value(adapted.value).map_err(|e| AdaptError::Unrepresentable {
+    Ok(adapted.value)
+}
+
+fn unrepresentable(reason: impl std::fmt::Display) -> AdaptError {
+    AdaptError::Unrepresentable {
         path: String::new(),
         revision: "?",
-        reason: format!("does not encode as JSON: {e}"),
-    })
+        reason: format!("does not encode as JSON: {reason}"),
+    }
 }
 
 fn up<F>(value: &Value) -> Result<<F as UpgradeTo<hub::Revision>>::Output, ErrorObject>

@@ -714,10 +714,11 @@ impl ClientSession {
             ));
         }
         if request.method == "ping" {
-            return Ok(json!({}));
+            return Ok(json!({}).into());
         }
         let params = request.params.clone().unwrap_or_else(|| json!({}));
-        self.fulfil(&request.method, params, version).await.map_err(|refusal| match refusal {
+        let fulfilled = self.fulfil(&request.method, params, version).await;
+        fulfilled.map(Into::into).map_err(|refusal| match refusal {
             Refusal::Unhandled(_) => refuse(),
             Refusal::Peer(e) | Refusal::Handler(e) => e,
         })

@@ -2,6 +2,7 @@
 //! in `params._meta`, validated here with the errors the spec names.
 
 use super::session::Negotiated;
+use crate::engine::Reply;
 use crate::revision::{ProtocolVersion, hub};
 use mcpgen_types::rpc::ErrorObject;
 use serde_json::{Value, json};
@@ -111,12 +112,13 @@ pub(crate) fn negotiate(
 }
 
 /// Adds the server's `Implementation` to a result's `_meta`, as 2026-07-28 results should carry it.
-pub(crate) fn with_server_info(mut result: Value, info: &hub::Implementation) -> Value {
+pub(crate) fn with_server_info(result: Reply, info: &hub::Implementation) -> Reply {
+    let mut result = result.into_value();
     if let Value::Object(object) = &mut result {
         let meta = object.entry("_meta").or_insert_with(|| json!({}));
         if let (Value::Object(meta), Ok(info)) = (meta, serde_json::to_value(info)) {
             meta.insert(META_SERVER_INFO.to_owned(), info);
         }
     }
-    result
+    Reply::Value(result)
 }

@@ -9,6 +9,7 @@
 //! it already made now finds its answer. Handler code is the same in both eras.
 
 use crate::base64;
+use crate::engine::{Outcome, Reply};
 use crate::revision::hub;
 use hmac::{Hmac, KeyInit, Mac};
 use mcpgen_types::rpc::ErrorObject;
@@ -274,7 +275,7 @@ impl Round {
     }
 
     /// The `input_required` result of a run that asked for input.
-    pub(crate) fn input_required(&self, sealer: &Sealer) -> Result<Value, ErrorObject> {
+    pub(crate) fn input_required(&self, sealer: &Sealer) -> Outcome {
         let asked = self.asked();
         let answers =
             asked.used.iter().filter_map(|k| self.answers.get_key_value(k)).map(|(k, v)| (k.clone(), v.clone()));
@@ -290,16 +291,22 @@ impl Round {
             "resultType": "input_required",
             "inputRequests": asked.requests,
             "requestState": sealer.seal(&state)?,
-        }))
+        })
+        .into())
     }
 
     /// A finished run's outcome: a failure after an answer that did not decode becomes that `-32602`; one
     /// after an ask the client's capabilities did not allow becomes `-32021` naming them.
-    pub(crate) fn finish(&self, outcome: Result<Value, ErrorObject>) -> Result<Value, ErrorObject> {
+    pub(crate) fn finish(&self, outcome: Outcome) -> Outcome {
         let asked = self.asked();
         let failed = match &outcome {
             Err(_) => true,
-            Ok(result) => result.get("isError") == Some(&Value::Bool(true)),
+            Ok(Reply::Value(result)) => result.get("isError") == Some(&Value::Bool(true)),
+            // Sessions of 2026-07-28 (the only ones with rounds) reply with values; text is read to be sure.
+            Ok(Reply::Text(text)) => {
+                serde_json::from_str::<Value>(text).ok().and_then(|r| r.get("isError").cloned())
+                    == Some(Value::Bool(true))
+            }
         };
         if let Some(invalid) = asked.invalid.clone().filter(|_| failed) {
             return Err(invalid);
@@ -385,7 +392,10 @@ mod tests {
         let params = json!({"name": "t", "arguments": {"b": 1, "a": [1, 2]}});
         let round = Round::open(&sealer, "tools/call", Some(&params)).expect("round");
         round.asked().requests.insert("k".into(), json!({"method": "roots/list"}));
-        let state = round.input_required(&sealer).expect("sealed")["requestState"].as_str().expect("state").to_owned();
+        let state = round.input_required(&sealer).expect("sealed").into_value()["requestState"]
+            .as_str()
+            .expect("state")
+            .to_owned();
         // The same request, keys reordered and with round fields, opens it.
         let again = json!({"arguments": {"a": [1, 2], "b": 1}, "name": "t", "_meta": {"x": 1}, "requestState": state});
         assert!(Round::open(&sealer, "tools/call", Some(&again)).is_ok());

@@ -5,7 +5,7 @@ use super::tool::{ToolFailure, error_result};
 use super::{ClientHandle, Context, Inner};
 use crate::engine::{BoxFuture, Incoming, Outcome, Peer, Service};
 use crate::error::{Error, internal};
-use crate::revision::{ProtocolVersion, Wire, at_rev, hub, removed, validate};
+use crate::revision::{AsReply, ProtocolVersion, Wire, at_rev, hub, removed, validate};
 use mcpgen_types::rpc::{Const, ErrorObject, RequestId};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -118,11 +118,13 @@ impl Session {
                     extra: Default::default(),
                 };
                 let outcome = serde_json::to_value(result).map_err(internal);
-                return Box::pin(async move { outcome.map(|r| super::modern::with_server_info(r, &info)) });
+                return Box::pin(async move { outcome.map(|r| super::modern::with_server_info(r.into(), &info)) });
             }
             "subscriptions/listen" => {
                 let listen = self.listen(&request, &negotiated, &peer, cancel);
-                return Box::pin(async move { listen?.await.map(|r| super::modern::with_server_info(r, &info)) });
+                return Box::pin(
+                    async move { listen?.await.map(|r| super::modern::with_server_info(r.into(), &info)) },
+                );
             }
             method if !super::modern::serves(method, &negotiated.capabilities) => {
                 let error = removed(method);
@@ -178,7 +180,7 @@ impl Session {
         negotiated: &Negotiated,
         peer: &Peer,
         cancel: CancellationToken,
-    ) -> Result<impl std::future::Future<Output = Outcome> + Send + 'static, ErrorObject> {
+    ) -> Result<impl std::future::Future<Output = Result<Value, ErrorObject>> + Send + 'static, ErrorObject> {
         let params = request.params.clone().unwrap_or(Value::Null);
         let asked = validate::<hub::SubscriptionsListenRequestParams>(&params)?.notifications;
         let caps = &negotiated.capabilities;
@@ -362,7 +364,7 @@ impl Session {
         if let Some(instructions) = &self.server.instructions {
             result["instructions"] = Value::String(instructions.clone());
         }
-        Ok(result)
+        Ok(result.into())
     }
 
     /// Answers a request of the operation phase.
@@ -386,7 +388,7 @@ impl Session {
                     self.server.page_size,
                     self.server.cache_hint(super::Cacheable::Tools)
                 );
-                result.to_rev(version).map_err(internal)
+                result.reply(version)
             }
             "tools/call" => {
                 caps.tools.as_ref().ok_or_else(refuse)?;
@@ -408,7 +410,7 @@ impl Session {
                     }
                     Err(ToolFailure::Rpc(error)) => return Err(error),
                 };
-                result.to_rev(version).map_err(internal)
+                result.reply(version)
             }
             "resources/list" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
@@ -422,7 +424,7 @@ impl Session {
                     self.server.page_size,
                     self.server.cache_hint(super::Cacheable::Resources)
                 );
-                result.to_rev(version).map_err(internal)
+                result.reply(version)
             }
             "resources/templates/list" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
@@ -436,7 +438,7 @@ impl Session {
                     self.server.page_size,
                     self.server.cache_hint(super::Cacheable::ResourceTemplates)
                 );
-                result.to_rev(version).map_err(internal)
+                result.reply(version)
             }
             "resources/read" => {
                 caps.resources.as_ref().ok_or_else(refuse)?;
@@ -465,7 +467,7 @@ impl Session {
                     meta: None,
                     extra: Default::default(),
                 };
-                result.to_rev(version).map_err(internal)
+                result.reply(version)
             }
             "resources/subscribe" | "resources/unsubscribe" => {
                 let subscribe = request.method == "resources/subscribe";
@@ -495,7 +497,7 @@ impl Session {
                 } else {
                     state.subscriptions.remove(&uri);
                 }
-                Ok(json!({}))
+                Ok(json!({}).into())
             }
             "prompts/list" => {
                 caps.prompts.as_ref().ok_or_else(refuse)?;
@@ -509,7 +511,7 @@ impl Session {
                     self.server.page_size,
                     self.server.cache_hint(super::Cacheable::Prompts)
                 );
-                result.to_rev(version).map_err(internal)
+                result.reply(version)
             }
             "prompts/get" => {
                 caps.prompts.as_ref().ok_or_else(refuse)?;
@@ -528,7 +530,7 @@ impl Session {
                     }
                 }
                 let result = (prompt.get)(args, cx).await?;
-                result.to_rev(version).map_err(internal)
+                result.reply(version)
             }
             "completion/complete" => {
                 // 2024-11-05 had no `completions` flag; there the method exists whenever a handler does.
@@ -536,7 +538,7 @@ impl Session {
                 let Some(complete) = self.server.completion.clone().filter(|_| declared) else { return Err(refuse()) };
                 let params = hub::CompleteRequestParams::from_rev(&params, version)?;
                 let result = complete(params, cx).await?;
-                result.to_rev(version).map_err(internal)
+                result.reply(version)
             }
             "logging/setLevel" => {
                 caps.logging.as_ref().ok_or_else(refuse)?;
@@ -548,7 +550,7 @@ impl Session {
                     })
                 })?;
                 self.state().log_level = Some(level);
-                Ok(json!({}))
+                Ok(json!({}).into())
             }
             _ => Err(refuse()),
         }
@@ -572,7 +574,7 @@ impl Service for Session {
         }
         // `ping` is allowed at any time, `initialize` only first; everything else after `initialized`.
         match request.method.as_str() {
-            "ping" => return Box::pin(async { Ok(json!({})) }),
+            "ping" => return Box::pin(async { Ok(json!({}).into()) }),
             "initialize" => {
                 let outcome = self.initialize(request.params);
                 return Box::pin(async move { outcome });
