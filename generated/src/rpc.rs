@@ -495,7 +495,8 @@ pub fn member<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
 }
 
 /// Implements `Serialize` and `Deserialize` for a generated struct with an `extra` map. Serializing
-/// writes the declared members in order, then `extra`; deserializing reads the object in one pass.
+/// writes the declared members in order, then `extra` (an entry named like a declared member is left
+/// out, so no member is written twice); deserializing reads the object in one pass.
 /// Each member is `field @ index "wire" how`, where `index` is its position in the list and `how` is
 /// `optional` (an `Option` field, left out when `None`; missing or `null` reads as `None`), `nullable`
 /// (an `Option` field always written, `null` for `None`; missing or `null` reads as `None`), `defaulted`
@@ -519,8 +520,12 @@ macro_rules! struct_codec {
                 use ::serde::ser::SerializeMap as _;
                 let mut map = s.serialize_map(::std::option::Option::None)?;
                 $($crate::rpc::struct_codec!(@put map, self.$field, $wire, $how);)*
+                // An `extra` entry named like a declared member would repeat that member: the field wins.
+                let _declared: &[&str] = &[$($wire),*];
                 $(for (key, value) in &self.$extra {
-                    map.serialize_entry(key, value)?;
+                    if !_declared.contains(&key.as_str()) {
+                        map.serialize_entry(key, value)?;
+                    }
                 })?
                 map.end()
             }

@@ -300,3 +300,40 @@ where
     let from: F = validate(value)?;
     Ok(from.upgrade_to::<hub::Revision>().value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A result printed straight from its type (`AsReply::reply`) is the same JSON as the value the session
+    /// used to build (`Wire::to_rev`), with undeclared members, nested ones and members the older revision
+    /// drops; only the member order may differ (declared members first, then `extra`).
+    #[test]
+    fn a_reply_printed_from_its_type_is_the_json_of_its_value() {
+        let result: hub::ListToolsResult = serde_json::from_value(json!({
+            "tools": [{
+                "name": "add",
+                "title": "Add",
+                "icons": [{"src": "https://example.com/a.png"}],
+                "inputSchema": {"type": "object", "additionalProperties": false, "$defs": {"n": {"type": "number"}}},
+                "x-extra": [1, 2.5, null],
+            }],
+            "nextCursor": "c",
+            "cacheScope": "public",
+            "ttlMs": 5,
+            "zz": {"nested": true},
+        }))
+        .expect("a tools/list result");
+        for rev in ProtocolVersion::ENABLED.iter().copied().chain([ProtocolVersion::V2026_07_28]) {
+            let value = result.clone().to_rev(rev).expect("downgrades");
+            let text = match result.clone().reply(rev).expect("downgrades") {
+                crate::engine::Reply::Text(text) => text,
+                crate::engine::Reply::Value(reply) => crate::json::print(&reply),
+            };
+            let reparsed: Value = serde_json::from_str(&text).expect("JSON");
+            assert_eq!(reparsed, value, "{rev}: {text}");
+            assert_eq!(text.matches("\"name\"").count(), 1, "{rev}: {text}");
+        }
+    }
+}

@@ -211,6 +211,12 @@ fn struct_encoders_write_members_in_order_null_where_nullable_and_extra_last() {
         out.contains(r#""pollInterval":5,"status""#) && out.contains(r#""ttl":60,"a-first":2,"z-last":1}"#),
         "{out}"
     );
+    // An `extra` entry named like a declared member is not written a second time: the field wins.
+    let mut clash = set.clone();
+    clash.extra.insert("status".into(), serde_json::json!("cancelled"));
+    let out = serde_json::to_string(&clash).unwrap();
+    assert_eq!(out.matches(r#""status""#).count(), 1, "{out}");
+    assert!(out.contains(r#""status":"working""#), "{out}");
     // Missing entirely, the nullable member reads as `None` and is written back as `null`.
     let missing: v::GetTaskResult =
         serde_json::from_str(r#"{"createdAt":"c","lastUpdatedAt":"l","status":"working","taskId":"t"}"#).unwrap();
