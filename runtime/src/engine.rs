@@ -1041,10 +1041,16 @@ fn response_text(id: Option<&RequestId>, outcome: Outcome) -> String {
         (Ok(Reply::Value(result)), Some(id)) => json::print(&Response { id: id.clone(), result }),
         // The members in the order `Response` prints them.
         (Ok(Reply::Text(result)), Some(id)) => {
-            let id = json::print(id);
-            let mut text = String::with_capacity(result.len() + id.len() + 32);
+            let mut text = String::with_capacity(result.len() + 64);
             text.push_str(r#"{"jsonrpc":"2.0","id":"#);
-            text.push_str(&id);
+            // An integer id (the usual kind) is written in place; a string one needs JSON escaping.
+            match id {
+                RequestId::Number(n) => {
+                    use std::fmt::Write as _;
+                    let _ = write!(text, "{n}");
+                }
+                RequestId::String(_) => text.push_str(&json::print(id)),
+            }
             text.push_str(r#","result":"#);
             text.push_str(&result);
             text.push('}');
