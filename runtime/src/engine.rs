@@ -278,22 +278,20 @@ impl Peer {
         tx.send(Command::Send(json::print(&message), self.route())).await.map_err(|_| Error::Closed)
     }
 
-    /// A handle that reaches no peer, for a request answered on its own ([`answer_alone`]): notifications
-    /// are dropped, requests fail at once with [`Error::Closed`]. It counts as closed once the guard returned
-    /// with it is dropped (work the handler left behind and tied to the connection stops then).
+    /// A handle that reaches no peer, for the request `related` answered on its own ([`answer_alone`]):
+    /// notifications are dropped, requests fail at once with [`Error::Closed`]. It counts as closed once
+    /// `closed` fires (work the handler left behind and tied to the connection stops then).
     #[cfg_attr(not(feature = "http-server"), allow(dead_code))]
-    fn detached(defaults: &RequestOptions) -> (Peer, tokio_util::sync::DropGuard) {
-        let closed = CancellationToken::new();
-        let peer = Peer {
+    fn detached(alone: &Alone, closed: CancellationToken, related: RequestId) -> Peer {
+        Peer {
             tx: None,
             shutdown: closed.child_token(),
-            backlog: Arc::new(AtomicUsize::new(0)),
-            next_id: Arc::new(AtomicI64::new(0)),
-            closed: closed.clone(),
-            defaults: Arc::new(defaults.clone()),
-            related: None,
-        };
-        (peer, closed.drop_guard())
+            backlog: Arc::clone(&alone.backlog),
+            next_id: Arc::clone(&alone.next_id),
+            closed,
+            defaults: Arc::clone(&alone.defaults),
+            related: Some(related),
+        }
     }
 
     /// Asks the connection to stop taking new requests, finish the ones in flight (still reading the
@@ -971,28 +969,51 @@ impl Connection {
     }
 }
 
+/// What the requests answered alone ([`answer_alone`]) of one server share: their detached handles'
+/// parts that never change (no bytes are ever queued, no request is ever sent) and the drain.
+#[cfg_attr(not(feature = "http-server"), allow(dead_code))]
+pub(crate) struct Alone {
+    backlog: Arc<AtomicUsize>,
+    next_id: Arc<AtomicI64>,
+    defaults: Arc<RequestOptions>,
+    drain: Duration,
+}
+
+impl Alone {
+    #[cfg_attr(not(feature = "http-server"), allow(dead_code))]
+    pub(crate) fn new(options: &ConnectionOptions) -> Alone {
+        Alone {
+            backlog: Arc::new(AtomicUsize::new(0)),
+            next_id: Arc::new(AtomicI64::new(0)),
+            defaults: Arc::new(options.requests.clone()),
+            drain: options.drain,
+        }
+    }
+}
+
 /// Answers one request without a connection, on the caller's task: for a client that keeps no session
 /// and takes one JSON answer (stateless Streamable HTTP), where starting a connection (three tasks and
 /// their channels) would cost more than most requests. Returns the response frame. The handler's [`Peer`]
 /// is detached: nothing but the answer can reach this client. Dropping the future cancels the handler;
-/// `ending` firing gives it `drain` before it is cancelled and answered with `-32603`.
+/// `ending` firing gives it the drain before it is cancelled and answered with `-32603`.
 #[cfg_attr(not(feature = "http-server"), allow(dead_code))]
 pub(crate) async fn answer_alone(
     service: Arc<dyn Service>,
     request: Incoming,
-    options: &ConnectionOptions,
+    alone: &Alone,
     ending: CancellationToken,
 ) -> String {
-    let (peer, _closed) = Peer::detached(&options.requests);
-    let cancel = CancellationToken::new();
-    // Handlers that started work of their own with the token stop it when this future is dropped.
-    let _cancel = cancel.clone().drop_guard();
+    // The request is its detached connection's only one, so one token is both: it fires when this future
+    // ends (answered or dropped), which cancels what the handler started and closes its handle.
+    let done = CancellationToken::new();
+    let _done = done.clone().drop_guard();
     let id = request.id.clone();
-    let mut work = service.request(request, cancel, peer.related_to(id.clone()));
+    let peer = Peer::detached(alone, done.clone(), id.clone());
+    let mut work = service.request(request, done, peer);
     let outcome = match poll_once(&mut work) {
         Some(outcome) => outcome,
         None => {
-            let drain = options.drain;
+            let drain = alone.drain;
             tokio::select! {
                 outcome = std::future::poll_fn(|cx| poll_caught(&mut work, cx)) => outcome,
                 () = async { ending.cancelled().await; tokio::time::sleep(drain).await } => Err(ErrorObject::new(
@@ -1275,7 +1296,7 @@ mod tests {
         let message = json!({"jsonrpc": "2.0", "id": 7, "method": method}).to_string();
         let message = plain_request(&message).expect("a request");
         let options = ConnectionOptions { drain: Duration::from_millis(10), ..ConnectionOptions::default() };
-        let frame = answer_alone(Arc::new(Asks), message, &options, ending).await;
+        let frame = answer_alone(Arc::new(Asks), message, &Alone::new(&options), ending).await;
         serde_json::from_str(&frame).expect("a JSON response")
     }
 

@@ -9,14 +9,13 @@
 // Handlers refuse with the HTTP response to send, as axum handlers do; it is not worth boxing.
 #![allow(clippy::result_large_err)]
 
-use super::{LAST_EVENT_ID, MCP_METHOD, MCP_NAME, PROTOCOL_VERSION, SESSION_ID};
 use crate::revision::ProtocolVersion;
 use crate::server::modern::{self, looks_modern};
 use crate::server::{Server, ServerHandle};
 use crate::transport::{FrameReader, FrameWriter, Route, Transport, TransportError};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -30,6 +29,13 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+// The MCP headers' names, parsed once: a lookup by `&str` parses and lowercases the name every time.
+static SESSION_ID: HeaderName = HeaderName::from_static(super::SESSION_ID);
+static PROTOCOL_VERSION: HeaderName = HeaderName::from_static(super::PROTOCOL_VERSION);
+static MCP_METHOD: HeaderName = HeaderName::from_static(super::MCP_METHOD);
+static MCP_NAME: HeaderName = HeaderName::from_static(super::MCP_NAME);
+static LAST_EVENT_ID: HeaderName = HeaderName::from_static(super::LAST_EVENT_ID);
 
 /// Options of an [`HttpServer`]. Start from [`HttpOptions::default`] (safe for a local server) and change
 /// fields.
@@ -254,7 +260,7 @@ impl Shared {
     }
 
     fn session(&self, headers: &HeaderMap) -> Result<Arc<HttpSession>, Response> {
-        let Some(id) = headers.get(SESSION_ID) else {
+        let Some(id) = headers.get(&SESSION_ID) else {
             return Err(error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, "missing Mcp-Session-Id header"));
         };
         let found = id.to_str().ok().and_then(|id| self.sessions().get(id).cloned()).filter(|s| !s.handle.is_closed());
@@ -453,16 +459,35 @@ fn unavailable() -> Response {
     error(StatusCode::SERVICE_UNAVAILABLE, ErrorObject::INTERNAL_ERROR, "the server is shutting down")
 }
 
-/// Whether an `Accept` header admits `wanted` (`type/subtype`), wildcards included.
-fn accepts(headers: &HeaderMap, wanted: &str) -> bool {
-    let (kind, _) = wanted.split_once('/').unwrap_or((wanted, ""));
-    // On the bytes: this runs on every POST, and media types are ASCII.
-    headers.get_all(header::ACCEPT).iter().flat_map(|v| v.as_bytes().split(|&b| b == b',')).any(|item| {
-        let media = item.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
-        media.eq_ignore_ascii_case(wanted.as_bytes())
-            || media == b"*/*"
-            || media.strip_suffix(b"/*").is_some_and(|k| k.eq_ignore_ascii_case(kind.as_bytes()))
-    })
+/// Whether an `Accept` header admits every media type of `wanted` (`type/subtype`, at most 8), wildcards
+/// included. One pass over the header's items, on the bytes: this runs on every POST, and media types are
+/// ASCII.
+fn accepts(headers: &HeaderMap, wanted: &[&str]) -> bool {
+    debug_assert!(wanted.len() <= 8);
+    let all = ((1u16 << wanted.len().min(8)) - 1) as u8;
+    let mut admitted = 0u8;
+    for value in headers.get_all(header::ACCEPT) {
+        for item in value.as_bytes().split(|&b| b == b',') {
+            let media = item.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
+            if media == b"*/*" {
+                return true;
+            }
+            let kind = media.strip_suffix(b"/*");
+            for (i, want) in wanted.iter().enumerate() {
+                let want = want.as_bytes();
+                let hit = match kind {
+                    // `type/*`: `want` is `type/…`.
+                    Some(kind) => want.get(kind.len()) == Some(&b'/') && want[..kind.len()].eq_ignore_ascii_case(kind),
+                    None => media.eq_ignore_ascii_case(want),
+                };
+                admitted |= u8::from(hit) << i;
+            }
+            if admitted == all {
+                return true;
+            }
+        }
+    }
+    admitted == all
 }
 
 /// One MCP session over HTTP.
@@ -514,7 +539,7 @@ impl HttpSession {
 
     /// Checks `MCP-Protocol-Version` against the negotiated revision (`400` when it names another).
     fn check_version(&self, headers: &HeaderMap) -> Result<(), Response> {
-        let Some(value) = headers.get(PROTOCOL_VERSION) else { return Ok(()) };
+        let Some(value) = headers.get(&PROTOCOL_VERSION) else { return Ok(()) };
         let named = value.to_str().ok().and_then(ProtocolVersion::parse);
         let negotiated = self.handle.protocol_version();
         match (named, negotiated) {
@@ -886,7 +911,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
             "Content-Type must be application/json",
         ));
     }
-    if !(accepts(headers, "application/json") && accepts(headers, "text/event-stream")) {
+    if !accepts(headers, &["application/json", "text/event-stream"]) {
         return Err(error(
             StatusCode::NOT_ACCEPTABLE,
             ErrorObject::INVALID_REQUEST,
@@ -907,8 +932,9 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
         }
         let version = stateless_version(shared, headers)?;
         let body = shared.server.answer_stateless(version, request, shared.shutdown.clone()).await;
-        let headers = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];
-        return Ok((StatusCode::OK, headers, body).into_response());
+        let mut response = Response::new(Body::from(body));
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        return Ok(response);
     }
     let value: Value = crate::json::parse(&bytes)
         .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorObject::PARSE_ERROR, format!("parse error: {e}")))?;
@@ -964,7 +990,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
                 .map_err(|why| error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, why))?;
         }
         (shared.open_session(false, Some(version))?, true)
-    } else if headers.get(SESSION_ID).is_none() && initialize {
+    } else if headers.get(&SESSION_ID).is_none() && initialize {
         (shared.open_session(false, None)?, true)
     } else {
         let session = shared.session(headers)?.not_legacy()?;
@@ -998,7 +1024,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
         && !ephemeral
         && let Ok(value) = HeaderValue::from_str(&session.id)
     {
-        response_headers.insert(SESSION_ID, value);
+        response_headers.insert(SESSION_ID.clone(), value);
     }
     if shared.options.json_response {
         let (reply, answer) = oneshot::channel();
@@ -1059,7 +1085,7 @@ async fn modern_post(
     let method = message.get("method").and_then(Value::as_str).unwrap_or_default();
     let params = message.get("params");
     let named = params.and_then(|p| p.get("_meta")).and_then(|m| m.get(modern::META_VERSION)).and_then(Value::as_str);
-    let header = headers.get(PROTOCOL_VERSION).map(|v| v.to_str().unwrap_or_default());
+    let header = headers.get(&PROTOCOL_VERSION).map(|v| v.to_str().unwrap_or_default());
     match (named, header) {
         (None, _) => {
             let error = modern::version(params)
@@ -1073,7 +1099,7 @@ async fn modern_post(
         }
         _ => {}
     }
-    match headers.get(MCP_METHOD).map(|v| v.to_str().unwrap_or_default()) {
+    match headers.get(&MCP_METHOD).map(|v| v.to_str().unwrap_or_default()) {
         Some(header) if header == method => {}
         Some(header) => return Err(mismatch(format!("Mcp-Method {header:?} differs from the method {method:?}"))),
         None => return Err(mismatch("the Mcp-Method header is required".into())),
@@ -1085,10 +1111,10 @@ async fn modern_post(
     };
     if let Some(field) = name_field {
         let expected = params.and_then(|p| p.get(field)).and_then(Value::as_str).unwrap_or_default();
-        if headers.get_all(MCP_NAME).iter().count() > 1 {
+        if headers.get_all(&MCP_NAME).iter().count() > 1 {
             return Err(mismatch("Mcp-Name is sent more than once".into()));
         }
-        match headers.get(MCP_NAME).map(|v| super::decode_header_value(v.as_bytes())) {
+        match headers.get(&MCP_NAME).map(|v| super::decode_header_value(v.as_bytes())) {
             Some(Some(header)) if header == expected => {}
             Some(_) => return Err(mismatch(format!("Mcp-Name differs from params.{field} {expected:?}"))),
             None => return Err(mismatch("the Mcp-Name header is required".into())),
@@ -1215,10 +1241,10 @@ fn duplicate(id: &RequestId) -> Response {
 /// (2026-07-28 and later, or an unknown one), or, with neither that header nor a session, its one message
 /// (`method`, `params`; `None` for a batch) looks modern.
 fn is_modern(headers: &HeaderMap, single: Option<(&str, Option<&Value>)>) -> bool {
-    match headers.get(PROTOCOL_VERSION) {
+    match headers.get(&PROTOCOL_VERSION) {
         Some(named) => ProtocolVersion::parse(named.to_str().unwrap_or_default()).is_none(),
         None => {
-            headers.get(SESSION_ID).is_none() && single.is_some_and(|(method, params)| looks_modern(method, params))
+            headers.get(&SESSION_ID).is_none() && single.is_some_and(|(method, params)| looks_modern(method, params))
         }
     }
 }
@@ -1226,7 +1252,7 @@ fn is_modern(headers: &HeaderMap, single: Option<(&str, Option<&Value>)>) -> boo
 /// The revision of a stateless legacy request (not `initialize`): its `MCP-Protocol-Version` if this server
 /// speaks it (`400` otherwise), else the default.
 fn stateless_version(shared: &Shared, headers: &HeaderMap) -> Result<ProtocolVersion, Response> {
-    let Some(value) = headers.get(PROTOCOL_VERSION) else { return Ok(stateless_default(shared)) };
+    let Some(value) = headers.get(&PROTOCOL_VERSION) else { return Ok(stateless_default(shared)) };
     match value.to_str().ok().and_then(ProtocolVersion::parse) {
         Some(version) if shared.server.protocol_versions().contains(&version) => Ok(version),
         _ => Err(error(
@@ -1261,7 +1287,7 @@ fn get(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, Response> 
     if shared.shutdown.is_cancelled() {
         return Err(unavailable());
     }
-    if !accepts(headers, "text/event-stream") {
+    if !accepts(headers, &["text/event-stream"]) {
         return Err(error(
             StatusCode::NOT_ACCEPTABLE,
             ErrorObject::INVALID_REQUEST,
@@ -1270,7 +1296,7 @@ fn get(shared: &Arc<Shared>, headers: &HeaderMap) -> Result<Response, Response> 
     }
     let session = shared.session(headers)?.not_legacy()?;
     session.check_version(headers)?;
-    let (stream, after) = match headers.get(LAST_EVENT_ID) {
+    let (stream, after) = match headers.get(&LAST_EVENT_ID) {
         None => (STANDALONE, None),
         Some(value) => {
             let parsed = value
@@ -1370,7 +1396,7 @@ async fn legacy_stream(State(shared): State<Arc<Shared>>, uri: axum::http::Uri, 
     if let Err(response) = shared.check_origin(&headers, &uri) {
         return response;
     }
-    if !accepts(&headers, "text/event-stream") {
+    if !accepts(&headers, &["text/event-stream"]) {
         return error(StatusCode::NOT_ACCEPTABLE, ErrorObject::INVALID_REQUEST, "Accept must list text/event-stream");
     }
     let session = match shared.open_session(true, None) {
@@ -1438,13 +1464,19 @@ mod tests {
             headers
         };
         let both = with("Application/JSON; q=0.9, text/event-stream");
-        assert!(accepts(&both, "application/json") && accepts(&both, "text/event-stream"));
-        assert!(accepts(&with("text/*"), "text/event-stream"));
-        assert!(accepts(&with("*/*"), "application/json"));
-        assert!(!accepts(&with("text/*"), "application/json"));
-        assert!(!accepts(&with("application/json-seq"), "application/json"));
-        assert!(!accepts(&with("text/event-stream/*"), "text/event-stream"));
-        assert!(!accepts(&HeaderMap::new(), "application/json"));
+        assert!(accepts(&both, &["application/json", "text/event-stream"]));
+        assert!(accepts(&both, &["text/event-stream", "application/json"]));
+        assert!(accepts(&with("text/*"), &["text/event-stream"]));
+        assert!(accepts(&with("*/*"), &["application/json", "text/event-stream"]));
+        assert!(!accepts(&with("text/*"), &["application/json"]));
+        assert!(!accepts(&with("text/*"), &["application/json", "text/event-stream"]), "only one of two");
+        assert!(!accepts(&with("application/json-seq"), &["application/json"]));
+        assert!(!accepts(&with("text/event-stream/*"), &["text/event-stream"]));
+        assert!(!accepts(&HeaderMap::new(), &["application/json"]));
+        // Items may come in several `Accept` lines.
+        let mut split = with("application/json");
+        split.append(header::ACCEPT, HeaderValue::from_static("text/event-stream;q=0.5"));
+        assert!(accepts(&split, &["application/json", "text/event-stream"]));
     }
 
     #[tokio::test]

@@ -47,6 +47,9 @@ pub(crate) struct Inner {
     /// Changes announced to the 2026-07-28 listen streams (`subscriptions/listen`).
     pub(crate) changes: tokio::sync::broadcast::Sender<Change>,
     cache: BTreeMap<CacheableKey, CacheHint>,
+    /// What the stateless requests answered without a connection share.
+    #[cfg(feature = "http-server")]
+    alone: engine::Alone,
 }
 
 /// A change a 2026-07-28 listen stream may have asked to hear about.
@@ -346,7 +349,7 @@ impl Server {
         ending: tokio_util::sync::CancellationToken,
     ) -> String {
         let session = Arc::new(Session::initialized(Arc::clone(&self.inner), version));
-        engine::answer_alone(session, request, &self.inner.options, ending).await
+        engine::answer_alone(session, request, &self.inner.alone, ending).await
     }
 
     /// Serves one request-scoped connection of a 2026-07-28 client: every request is validated on its own.
@@ -583,6 +586,9 @@ impl ServerBuilder {
                 completion: self.completion,
                 roots_changed: self.roots_changed,
                 page_size: self.page_size,
+                // Before `options` moves.
+                #[cfg(feature = "http-server")]
+                alone: engine::Alone::new(&self.options),
                 options: self.options,
                 versions: self.versions,
                 sealer,
