@@ -18,7 +18,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use mcpgen_types::rpc::{ErrorObject, RequestId};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
@@ -397,16 +397,46 @@ impl Shared {
     }
 
     async fn read_body(&self, body: Body) -> Result<Bytes, Response> {
-        match Limited::new(body, self.options.max_body).collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorObject::INVALID_REQUEST,
-                format!("request body larger than {} bytes", self.options.max_body),
-            )),
-            Err(e) => Err(error(StatusCode::BAD_REQUEST, ErrorObject::PARSE_ERROR, format!("unreadable body: {e}"))),
+        read_body(body, self.options.max_body).await
+    }
+}
+
+/// A request body of at most `max` bytes (`413` for a longer one, before reading when its length is
+/// announced), without a copy when it comes in one frame.
+async fn read_body(mut body: Body, max: usize) -> Result<Bytes, Response> {
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorObject::INVALID_REQUEST,
+            format!("request body larger than {max} bytes"),
+        )
+    };
+    // A `Content-Length` over the limit is refused before anything is read.
+    if usize::try_from(axum::body::HttpBody::size_hint(&body).lower()).map_or(true, |length| length > max) {
+        return Err(too_large());
+    }
+    // Most bodies come in one frame, which is kept as it is; more are joined.
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorObject::PARSE_ERROR, format!("unreadable body: {e}")))?;
+        let Ok(data) = frame.into_data() else { continue };
+        let read = first.as_ref().map_or(0, Bytes::len) + joined.len() + data.len();
+        if read > max {
+            return Err(too_large());
+        }
+        match &first {
+            None if joined.is_empty() => first = Some(data),
+            _ => {
+                if let Some(first) = first.take() {
+                    joined.extend_from_slice(&first);
+                }
+                joined.extend_from_slice(&data);
+            }
         }
     }
+    Ok(if joined.is_empty() { first.unwrap_or_default() } else { Bytes::from(joined) })
 }
 
 /// The host part of a `Host` header value or an origin's authority (`[::1]` or `name`, without the port);
@@ -1477,6 +1507,23 @@ mod tests {
         let mut split = with("application/json");
         split.append(header::ACCEPT, HeaderValue::from_static("text/event-stream;q=0.5"));
         assert!(accepts(&split, &["application/json", "text/event-stream"]));
+    }
+
+    #[tokio::test]
+    async fn a_body_is_read_whole_from_any_number_of_frames_up_to_the_limit() {
+        let chunked = |parts: &[&'static str]| {
+            let frames: Vec<Result<Bytes, std::io::Error>> =
+                parts.iter().map(|p| Ok(Bytes::from_static(p.as_bytes()))).collect();
+            Body::from_stream(futures_util::stream::iter(frames))
+        };
+        let read = |body, max| async move { read_body(body, max).await.map_err(|r| r.status()) };
+        assert_eq!(read(Body::from("one frame"), 9).await, Ok(Bytes::from("one frame")));
+        assert_eq!(read(chunked(&["ab", "", "cd", "e"]), 5).await, Ok(Bytes::from("abcde")));
+        assert_eq!(read(chunked(&[]), 5).await, Ok(Bytes::new()));
+        // Over the limit: announced, or found while reading frames of unknown total length.
+        assert_eq!(read(Body::from("ten bytes!"), 9).await, Err(StatusCode::PAYLOAD_TOO_LARGE));
+        assert_eq!(read(chunked(&["abc", "def"]), 5).await, Err(StatusCode::PAYLOAD_TOO_LARGE));
+        assert_eq!(read(chunked(&["abcdef"]), 5).await, Err(StatusCode::PAYLOAD_TOO_LARGE));
     }
 
     #[tokio::test]
