@@ -566,6 +566,38 @@ async fn stateless_json_mode_answers_each_post_on_its_own() {
 }
 
 #[tokio::test]
+async fn stateless_json_requests_see_tools_added_and_removed_at_run_time() {
+    within(async {
+        let mut options = HttpOptions::default();
+        options.stateless = true;
+        options.json_response = true;
+        // No tools yet: the stateless sessions declare none, and refuse the tool methods.
+        let definition = Server::builder("late-tools", "1.0.0").build();
+        let served = serve(definition.clone(), options).await;
+        let post = |message: Value| {
+            let served = &served;
+            async move {
+                let headers = [("mcp-protocol-version", "2025-06-18")];
+                served.send(Method::POST, &headers, Some(message.to_string())).await.json().await
+            }
+        };
+        let list = || request(1, "tools/list", json!({}));
+        assert_eq!(post(list()).await["error"]["code"], -32601);
+        assert_eq!(post(list()).await["error"]["code"], -32601, "the same again from the kept session");
+        definition.add_tool(Tool::new("twice", "Doubles", |args: serde_json::Map<String, Value>, _| async move {
+            Ok::<_, ToolError>((args["n"].as_i64().unwrap_or_default() * 2).to_string())
+        }));
+        let listed = post(list()).await;
+        assert_eq!(listed["result"]["tools"][0]["name"], "twice", "{listed}");
+        let call = post(request(2, "tools/call", call_tool("twice", json!({"n": 21})))).await;
+        assert_eq!(call["result"]["content"][0]["text"], "42", "{call}");
+        assert!(definition.remove_tool("twice"));
+        assert_eq!(post(list()).await["error"]["code"], -32601, "no tools left to declare");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_2024_11_05_client_uses_the_http_sse_endpoints() {
     within(async {
         let served = serve(server().0, HttpOptions::default()).await;

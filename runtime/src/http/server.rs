@@ -11,7 +11,7 @@
 
 use crate::revision::ProtocolVersion;
 use crate::server::modern::{self, looks_modern};
-use crate::server::{Server, ServerHandle};
+use crate::server::{Server, ServerHandle, StatelessSessions};
 use crate::transport::{FrameReader, FrameWriter, Route, Transport, TransportError};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -125,6 +125,8 @@ struct Shared {
     server: Server,
     options: HttpOptions,
     sessions: Mutex<HashMap<String, Arc<HttpSession>>>,
+    /// The sessions stateless legacy requests with JSON answers are answered on.
+    stateless: StatelessSessions,
     /// Fires when shutdown starts: new sessions and requests are refused from then on.
     shutdown: CancellationToken,
     reaper: std::sync::Once,
@@ -138,6 +140,7 @@ impl HttpServer {
                 server,
                 options,
                 sessions: Mutex::new(HashMap::new()),
+                stateless: StatelessSessions::default(),
                 shutdown: CancellationToken::new(),
                 reaper: std::sync::Once::new(),
             }),
@@ -961,7 +964,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
             return Err(unavailable());
         }
         let version = stateless_version(shared, headers)?;
-        let body = shared.server.answer_stateless(version, request, shared.shutdown.clone()).await;
+        let body = shared.server.answer_stateless(version, request, &shared.stateless, shared.shutdown.clone()).await;
         let mut response = Response::new(Body::from(body));
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         return Ok(response);

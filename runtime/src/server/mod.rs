@@ -21,6 +21,7 @@ use mcpgen_types::rpc::{ErrorObject, JsonObject};
 use session::Session;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use uri_template::UriTemplate;
@@ -50,6 +51,47 @@ pub(crate) struct Inner {
     /// What the stateless requests answered without a connection share.
     #[cfg(feature = "http-server")]
     alone: engine::Alone,
+    /// Counts the changes of the registry, so that what was derived from it can tell it is out of date.
+    generation: AtomicU64,
+}
+
+/// The sessions stateless requests are answered on, one per revision, kept by the HTTP server (not by
+/// [`Inner`], which each session points to): initialized at their revision, declaring no client
+/// capabilities, and shared by all such requests while the registry (which decides what a session
+/// declares) stays the same. Nothing a shared session keeps changes from one request to the next:
+/// requests that would change it (`logging/setLevel`, `resources/subscribe`, `resources/unsubscribe`)
+/// get a session of their own.
+#[cfg(feature = "http-server")]
+#[derive(Default)]
+pub(crate) struct StatelessSessions(std::sync::Mutex<Vec<StatelessSession>>);
+
+/// A kept session, and the registry generation it was made at.
+#[cfg(feature = "http-server")]
+struct StatelessSession {
+    version: ProtocolVersion,
+    generation: u64,
+    session: Arc<Session>,
+}
+
+#[cfg(feature = "http-server")]
+impl StatelessSessions {
+    fn get(&self, inner: &Arc<Inner>, version: ProtocolVersion) -> Arc<Session> {
+        let generation = inner.generation.load(Ordering::Relaxed);
+        let mut kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match kept.iter_mut().find(|k| k.version == version) {
+            Some(k) if k.generation == generation => Arc::clone(&k.session),
+            Some(k) => {
+                k.session = Arc::new(Session::initialized(Arc::clone(inner), version));
+                k.generation = generation;
+                Arc::clone(&k.session)
+            }
+            None => {
+                let session = Arc::new(Session::initialized(Arc::clone(inner), version));
+                kept.push(StatelessSession { version, generation, session: Arc::clone(&session) });
+                session
+            }
+        }
+    }
 }
 
 /// A change a 2026-07-28 listen stream may have asked to hear about.
@@ -339,16 +381,23 @@ impl Server {
     }
 
     /// Answers one request of a client that keeps no session (stateless Streamable HTTP with JSON answers)
-    /// at `version`, on the caller's task, without a connection: the response frame. `ending` fires when
-    /// the HTTP server shuts down; the request then gets the usual drain.
+    /// at `version`, on the caller's task, without a connection: the response frame. It is answered on one
+    /// of `sessions`. `ending` fires when the HTTP server shuts down; the request then gets the usual drain.
     #[cfg(feature = "http-server")]
     pub(crate) async fn answer_stateless(
         &self,
         version: ProtocolVersion,
         request: engine::Incoming,
+        sessions: &StatelessSessions,
         ending: tokio_util::sync::CancellationToken,
     ) -> String {
-        let session = Arc::new(Session::initialized(Arc::clone(&self.inner), version));
+        let session = match request.method.as_str() {
+            // Requests that change session state change nothing for the others.
+            "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe" => {
+                Arc::new(Session::initialized(Arc::clone(&self.inner), version))
+            }
+            _ => sessions.get(&self.inner, version),
+        };
         engine::answer_alone(session, request, &self.inner.alone, ending).await
     }
 
@@ -589,6 +638,7 @@ impl ServerBuilder {
                 // Before `options` moves.
                 #[cfg(feature = "http-server")]
                 alone: engine::Alone::new(&self.options),
+                generation: AtomicU64::new(0),
                 options: self.options,
                 versions: self.versions,
                 sealer,
@@ -612,7 +662,10 @@ impl Inner {
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
-        self.registry.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        let registry = self.registry.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Counted while the lock is held: whoever reads the new count reads the registry after this change.
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        registry
     }
 
     fn capabilities(&self) -> hub::ServerCapabilities {
