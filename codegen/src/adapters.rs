@@ -527,6 +527,11 @@ impl<'a> Emitter<'a> {
         let (_, tm) = Self::mods(dir);
         let (_, items) = self.sides(dir);
         match &g.ty {
+            Ty::Boxed(inner) => {
+                let unboxed = Field { ty: (**inner).clone(), ..g.clone() };
+                let d = self.spec_default(dir, &unboxed)?;
+                return Some(quote! { ::std::boxed::Box::new(#d) });
+            }
             Ty::ConstStr(_) => return Some(quote! { crate::rpc::Const::new() }),
             Ty::ConstInt(_) => return Some(quote! { crate::rpc::IntConst::new() }),
             _ => {}
@@ -1252,7 +1257,9 @@ fn capability_paths(model: &Model, item: &str, prefix: &str, out: &mut Vec<Strin
     for f in fields {
         let path = if prefix.is_empty() { f.wire.clone() } else { format!("{prefix}.{}", f.wire) };
         out.push(path.clone());
-        if let Ty::Named(n) = &f.ty {
+        // Through the box of a large member.
+        let ty = if let Ty::Boxed(inner) = &f.ty { &**inner } else { &f.ty };
+        if let Ty::Named(n) = ty {
             capability_paths(model, n, &path, out);
         }
     }

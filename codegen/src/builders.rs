@@ -193,6 +193,8 @@ fn classify<'a>(
         Ty::Bool => Some((Kind::Flag, None)),
         Ty::Object => Some((Kind::Presence, None)),
         Ty::Rpc(path) if path == "JsonObject" => Some((Kind::Presence, None)),
+        // A large member is boxed; the builder reaches through the box.
+        Ty::Boxed(inner) => classify(inner, items, defaults),
         Ty::Named(name) => match &items.get(name.as_str())?.kind {
             ItemKind::Alias(inner) => classify(inner, items, defaults),
             ItemKind::Struct { .. } if defaults.get(name).copied().unwrap_or(false) => {

@@ -69,6 +69,7 @@ pub fn lower(schema: &Schema) -> Result<Model, Error> {
         return Err(Error::Unsupported(lw.errors));
     }
     lw.box_cycles();
+    lw.box_large();
     let mut items: Vec<Item> = lw.items.into_values().collect();
     items.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Model {
@@ -804,6 +805,89 @@ impl<'a> Lowerer<'a> {
         }
     }
 }
+
+impl Lowerer<'_> {
+    /// Boxes struct fields whose type is a generated item larger than [`BOX_ABOVE`] bytes inline, so that
+    /// a message does not carry (and move, level by level, while it is decoded) every large optional part
+    /// inline: a 2026-07-28 request's `_meta` held the client's capabilities and `clientInfo` inline, 544
+    /// of a `tools/call` params' 680 bytes. Only struct members are boxed: a union member (a content
+    /// block) is content, always there and matched on, and union payloads stay inline too (boxing some
+    /// variants and not others adds an allocation without making the union smaller).
+    fn box_large(&mut self) {
+        // Bottom up: a struct's size counts the members already boxed inside it as pointers, so a struct
+        // whose large members are boxed may itself stay inline.
+        let mut memo = BTreeMap::new();
+        let mut boxed = BTreeSet::new();
+        let names: Vec<String> = self.items.keys().cloned().collect();
+        for name in names {
+            self.size_of(&Ty::Named(name), &mut memo, &mut boxed, 0);
+        }
+        for (name, i) in boxed {
+            if let Some(Item { kind: ItemKind::Struct { fields }, .. }) = self.items.get_mut(&name) {
+                fields[i].ty = Ty::Boxed(Box::new(fields[i].ty.clone()));
+            }
+        }
+    }
+
+    /// An estimate of a type's inline size in bytes on a 64-bit target (the Rust layout is not known
+    /// here): exact for the leaf types, a sum over fields and the largest payload plus a tag for items.
+    /// Notes in `boxed` the struct fields (item, index) that [`Lowerer::box_large`] boxes, counting them
+    /// as pointers.
+    fn size_of(
+        &self,
+        ty: &Ty,
+        memo: &mut BTreeMap<String, usize>,
+        boxed: &mut BTreeSet<(String, usize)>,
+        depth: usize,
+    ) -> usize {
+        match ty {
+            Ty::Bool => 1,
+            Ty::Int | Ty::UInt | Ty::Boxed(_) => 8,
+            Ty::Number => 16,
+            Ty::String | Ty::Vec(_) | Ty::Map(_) | Ty::Object => 24,
+            Ty::Any | Ty::Rpc(_) => 32,
+            Ty::ConstStr(_) | Ty::ConstInt(_) => 0,
+            Ty::Named(name) => {
+                if let Some(size) = memo.get(name) {
+                    return *size;
+                }
+                // Cycles are boxed already; the depth only guards against a malformed alias loop.
+                let Some(item) = self.items.get(name).filter(|_| depth < 32) else { return 8 };
+                let size = match &item.kind {
+                    ItemKind::Struct { fields } => {
+                        let mut sum = 24; // `extra`
+                        for (i, f) in fields.iter().enumerate() {
+                            let mut inner = self.size_of(&f.ty, memo, boxed, depth + 1);
+                            let mut niche =
+                                matches!(f.ty, Ty::String | Ty::Vec(_) | Ty::Map(_) | Ty::Object | Ty::Boxed(_));
+                            let is_struct =
+                                |n: &str| matches!(self.items.get(n).map(|i| &i.kind), Some(ItemKind::Struct { .. }));
+                            if matches!(&f.ty, Ty::Named(n) if is_struct(n)) && inner > BOX_ABOVE {
+                                boxed.insert((name.clone(), i));
+                                (inner, niche) = (8, true);
+                            }
+                            // `Option` needs a tag unless the type has a spare bit pattern.
+                            sum += if f.required || niche { inner } else { inner.next_multiple_of(8) + 8 };
+                        }
+                        sum
+                    }
+                    ItemKind::StringEnum { .. } => 1,
+                    ItemKind::Union { variants, .. } => {
+                        let largest = variants.iter().map(|v| self.size_of(&v.ty, memo, boxed, depth + 1)).max();
+                        largest.unwrap_or(0) + 8
+                    }
+                    ItemKind::Alias(ty) => self.size_of(ty, memo, boxed, depth + 1),
+                    ItemKind::ConstStr { .. } | ItemKind::ConstInt { .. } => 0,
+                };
+                memo.insert(name.clone(), size);
+                size
+            }
+        }
+    }
+}
+
+/// Struct fields whose type is estimated larger than this many bytes inline are boxed ([`Lowerer::box_large`]).
+const BOX_ABOVE: usize = 128;
 
 /// Named types a type contains by value (not behind a `Vec` or map).
 fn direct(ty: &Ty, out: &mut Vec<String>) {

@@ -102,3 +102,40 @@ fn inline_name_collisions_are_errors_in_any_order() {
         }
     }
 }
+
+/// Struct members whose type is a struct larger than about 128 bytes inline are boxed, counted bottom
+/// up (a struct whose large members are boxed may itself stay inline); smaller structs, unions and
+/// leaf types are not.
+#[test]
+fn large_struct_members_are_boxed_and_nothing_else() {
+    let strings = |n: usize| (0..n).map(|i| format!(r#""s{i}":{{"type":"string"}}"#)).collect::<Vec<_>>().join(",");
+    let big = format!(r#"{{"type":"object","properties":{{{}}}}}"#, strings(8));
+    let small = format!(r#"{{"type":"object","properties":{{{}}}}}"#, strings(2));
+    let refs = |pairs: &[(&str, &str)]| {
+        pairs.iter().map(|(k, d)| format!(r##""{k}":{{"$ref":"#/$defs/{d}"}}"##)).collect::<Vec<_>>().join(",")
+    };
+    let nest = format!(r#"{{"type":"object","required":["big"],"properties":{{{}}}}}"#, refs(&[("big", "Big")]));
+    let either = r##"{"anyOf":[{"$ref":"#/$defs/Big"},{"type":"string"}]}"##;
+    let holder = format!(
+        r#"{{"type":"object","required":["must"],"properties":{{{},"either":{either}}}}}"#,
+        refs(&[("big", "Big"), ("must", "Big"), ("small", "Small"), ("nest", "Nest")])
+    );
+    let text = format!(r#"{{"$defs":{{"Big":{big},"Small":{small},"Nest":{nest},"Holder":{holder}}}}}"#);
+    let schema =
+        load::parse_definitions(fixture_revision(), text.as_bytes(), Path::new("boxing.json")).expect("fixture parses");
+    let model = lower::lower(&schema).expect("lowers");
+    let fields = |item: &str| match model.items.iter().find(|i| i.name == item).map(|i| &i.kind) {
+        Some(ir::ItemKind::Struct { fields }) => fields.iter().map(|f| (f.wire.clone(), f.ty.clone())).collect(),
+        other => panic!("{item}: {other:?}"),
+    };
+    let named = |n: &str| ir::Ty::Named(n.into());
+    let boxed = |n: &str| ir::Ty::Boxed(Box::new(named(n)));
+    let holder: Vec<(String, ir::Ty)> = fields("Holder");
+    let ty = |wire: &str| holder.iter().find(|(w, _)| w == wire).map(|(_, t)| t.clone()).expect(wire);
+    assert_eq!(ty("big"), boxed("Big"), "an optional large member");
+    assert_eq!(ty("must"), boxed("Big"), "a required large member");
+    assert_eq!(ty("small"), named("Small"));
+    assert_eq!(ty("nest"), named("Nest"), "Nest boxes its own large member, so it is small itself");
+    assert!(!matches!(ty("either"), ir::Ty::Boxed(_)), "a union member stays inline: {:?}", ty("either"));
+    assert_eq!(fields("Nest"), vec![("big".to_owned(), boxed("Big"))]);
+}

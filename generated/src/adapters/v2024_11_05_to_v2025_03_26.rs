@@ -2562,7 +2562,13 @@ fn up_InitializeResult(v: old::InitializeResult, cx: &mut Cx) -> new::Initialize
     let meta = meta;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| up_ServerCapabilities(x, cx))
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_ServerCapabilities(x, cx))
+            },
+        )
     };
     let instructions = instructions;
     let protocol_version = protocol_version;
@@ -4325,7 +4331,13 @@ fn down_InitializeResult(
     let meta = meta;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| down_ServerCapabilities(x, cx))?
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                (down_ServerCapabilities(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let instructions = instructions;
     let protocol_version = protocol_version;

@@ -2598,7 +2598,7 @@ fn up_InitializeRequestParams(
     let mut extra = extra;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| up_ClientCapabilities(x, cx))
+        cx.at("capabilities", |cx| ::std::boxed::Box::new(up_ClientCapabilities(x, cx)))
     };
     let client_info = {
         let x = client_info;
@@ -2626,7 +2626,13 @@ fn up_InitializeResult(v: old::InitializeResult, cx: &mut Cx) -> new::Initialize
     let meta = meta;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| up_ServerCapabilities(x, cx))
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_ServerCapabilities(x, cx))
+            },
+        )
     };
     let instructions = instructions;
     let protocol_version = protocol_version;
@@ -4369,7 +4375,13 @@ fn down_InitializeRequestParams(
     let mut extra = extra;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| down_ClientCapabilities(x, cx))?
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                down_ClientCapabilities(x, cx)
+            },
+        )?
     };
     let client_info = {
         let x = client_info;
@@ -4400,7 +4412,13 @@ fn down_InitializeResult(
     let meta = meta;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| down_ServerCapabilities(x, cx))?
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                (down_ServerCapabilities(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let instructions = instructions;
     let protocol_version = protocol_version;

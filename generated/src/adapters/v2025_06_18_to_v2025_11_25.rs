@@ -3113,11 +3113,17 @@ fn up_InitializeRequestParams(
     let meta = cx.unstash::<new::InitializeRequestParamsMeta>(&mut extra, "_meta");
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| up_ClientCapabilities(x, cx))
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_ClientCapabilities(x, cx))
+            },
+        )
     };
     let client_info = {
         let x = client_info;
-        cx.at("clientInfo", |cx| up_Implementation(x, cx))
+        cx.at("clientInfo", |cx| ::std::boxed::Box::new(up_Implementation(x, cx)))
     };
     let protocol_version = protocol_version;
     let out = new::InitializeRequestParams {
@@ -3142,13 +3148,19 @@ fn up_InitializeResult(v: old::InitializeResult, cx: &mut Cx) -> new::Initialize
     let meta = meta;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| up_ServerCapabilities(x, cx))
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_ServerCapabilities(x, cx))
+            },
+        )
     };
     let instructions = instructions;
     let protocol_version = protocol_version;
     let server_info = {
         let x = server_info;
-        cx.at("serverInfo", |cx| up_Implementation(x, cx))
+        cx.at("serverInfo", |cx| ::std::boxed::Box::new(up_Implementation(x, cx)))
     };
     let out = new::InitializeResult {
         meta,
@@ -4084,7 +4096,8 @@ fn up_ServerCapabilities(
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
-    let tasks = cx.unstash::<new::ServerCapabilitiesTasks>(&mut extra, "tasks");
+    let tasks = cx
+        .unstash::<::std::boxed::Box<new::ServerCapabilitiesTasks>>(&mut extra, "tasks");
     let tools = match tools {
         ::std::option::Option::Some(x) => {
             ::std::option::Option::Some(
@@ -5515,11 +5528,23 @@ fn down_InitializeRequestParams(
     }
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| down_ClientCapabilities(x, cx))?
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                (down_ClientCapabilities(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let client_info = {
         let x = client_info;
-        cx.at("clientInfo", |cx| down_Implementation(x, cx))?
+        cx.at(
+            "clientInfo",
+            |cx| {
+                let x = *x;
+                down_Implementation(x, cx)
+            },
+        )?
     };
     let protocol_version = protocol_version;
     let out = old::InitializeRequestParams {
@@ -5546,13 +5571,25 @@ fn down_InitializeResult(
     let meta = meta;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| down_ServerCapabilities(x, cx))?
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                (down_ServerCapabilities(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let instructions = instructions;
     let protocol_version = protocol_version;
     let server_info = {
         let x = server_info;
-        cx.at("serverInfo", |cx| down_Implementation(x, cx))?
+        cx.at(
+            "serverInfo",
+            |cx| {
+                let x = *x;
+                down_Implementation(x, cx)
+            },
+        )?
     };
     let out = old::InitializeResult {
         meta,

@@ -2438,7 +2438,7 @@ fn up_CallToolRequestParamsMeta__RequestMetaObject(
     let mut extra = extra;
     let client_capabilities = match cx
         .take_or_drop::<
-            new::ClientCapabilities,
+            ::std::boxed::Box<new::ClientCapabilities>,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
         ::std::option::Option::Some(x) => x,
@@ -2449,7 +2449,7 @@ fn up_CallToolRequestParamsMeta__RequestMetaObject(
     };
     let client_info = cx
         .unstash::<
-            new::Implementation,
+            ::std::boxed::Box<new::Implementation>,
         >(&mut extra, "io.modelcontextprotocol/clientInfo");
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
@@ -2759,7 +2759,7 @@ fn up_CompleteRequestParamsMeta__RequestMetaObject(
     let mut extra = extra;
     let client_capabilities = match cx
         .take_or_drop::<
-            new::ClientCapabilities,
+            ::std::boxed::Box<new::ClientCapabilities>,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
         ::std::option::Option::Some(x) => x,
@@ -2770,7 +2770,7 @@ fn up_CompleteRequestParamsMeta__RequestMetaObject(
     };
     let client_info = cx
         .unstash::<
-            new::Implementation,
+            ::std::boxed::Box<new::Implementation>,
         >(&mut extra, "io.modelcontextprotocol/clientInfo");
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
@@ -3355,7 +3355,7 @@ fn up_GetPromptRequestParamsMeta__RequestMetaObject(
     let mut extra = extra;
     let client_capabilities = match cx
         .take_or_drop::<
-            new::ClientCapabilities,
+            ::std::boxed::Box<new::ClientCapabilities>,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
         ::std::option::Option::Some(x) => x,
@@ -3366,7 +3366,7 @@ fn up_GetPromptRequestParamsMeta__RequestMetaObject(
     };
     let client_info = cx
         .unstash::<
-            new::Implementation,
+            ::std::boxed::Box<new::Implementation>,
         >(&mut extra, "io.modelcontextprotocol/clientInfo");
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
@@ -4084,7 +4084,7 @@ fn up_PaginatedRequestParamsMeta__RequestMetaObject(
     let mut extra = extra;
     let client_capabilities = match cx
         .take_or_drop::<
-            new::ClientCapabilities,
+            ::std::boxed::Box<new::ClientCapabilities>,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
         ::std::option::Option::Some(x) => x,
@@ -4095,7 +4095,7 @@ fn up_PaginatedRequestParamsMeta__RequestMetaObject(
     };
     let client_info = cx
         .unstash::<
-            new::Implementation,
+            ::std::boxed::Box<new::Implementation>,
         >(&mut extra, "io.modelcontextprotocol/clientInfo");
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
@@ -4384,7 +4384,7 @@ fn up_ReadResourceRequestParamsMeta__RequestMetaObject(
     let mut extra = extra;
     let client_capabilities = match cx
         .take_or_drop::<
-            new::ClientCapabilities,
+            ::std::boxed::Box<new::ClientCapabilities>,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
         ::std::option::Option::Some(x) => x,
@@ -4395,7 +4395,7 @@ fn up_ReadResourceRequestParamsMeta__RequestMetaObject(
     };
     let client_info = cx
         .unstash::<
-            new::Implementation,
+            ::std::boxed::Box<new::Implementation>,
         >(&mut extra, "io.modelcontextprotocol/clientInfo");
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
@@ -4531,7 +4531,7 @@ fn up_RequestParamsMeta__RequestMetaObject(
     let mut extra = extra;
     let client_capabilities = match cx
         .take_or_drop::<
-            new::ClientCapabilities,
+            ::std::boxed::Box<new::ClientCapabilities>,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
         ::std::option::Option::Some(x) => x,
@@ -4542,7 +4542,7 @@ fn up_RequestParamsMeta__RequestMetaObject(
     };
     let client_info = cx
         .unstash::<
-            new::Implementation,
+            ::std::boxed::Box<new::Implementation>,
         >(&mut extra, "io.modelcontextprotocol/clientInfo");
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
@@ -4726,7 +4726,7 @@ fn up_ResourceRequestParamsMeta__RequestMetaObject(
     let mut extra = extra;
     let client_capabilities = match cx
         .take_or_drop::<
-            new::ClientCapabilities,
+            ::std::boxed::Box<new::ClientCapabilities>,
         >(&mut extra, "io.modelcontextprotocol/clientCapabilities")
     {
         ::std::option::Option::Some(x) => x,
@@ -4737,7 +4737,7 @@ fn up_ResourceRequestParamsMeta__RequestMetaObject(
     };
     let client_info = cx
         .unstash::<
-            new::Implementation,
+            ::std::boxed::Box<new::Implementation>,
         >(&mut extra, "io.modelcontextprotocol/clientInfo");
     let log_level = cx
         .unstash::<new::LoggingLevel>(&mut extra, "io.modelcontextprotocol/logLevel");
@@ -8358,7 +8358,8 @@ fn down_ServerCapabilities(
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
-    let tasks = cx.unstash::<old::ServerCapabilitiesTasks>(&mut extra, "tasks");
+    let tasks = cx
+        .unstash::<::std::boxed::Box<old::ServerCapabilitiesTasks>>(&mut extra, "tasks");
     let tools = match tools {
         ::std::option::Option::Some(x) => {
             let r = cx.at("tools", |cx| down_ServerCapabilitiesTools(x, cx));

@@ -3345,7 +3345,13 @@ fn up_CreateMessageRequest(
     };
     let params = {
         let x = params;
-        cx.at("params", |cx| up_CreateMessageRequestParams(x, cx))
+        cx.at(
+            "params",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_CreateMessageRequestParams(x, cx))
+            },
+        )
     };
     let out = new::CreateMessageRequest {
         method,
@@ -3521,7 +3527,13 @@ fn up_DiscoverResult(v: old::DiscoverResult, cx: &mut Cx) -> new::DiscoverResult
     };
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| up_ServerCapabilities(x, cx))
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_ServerCapabilities(x, cx))
+            },
+        )
     };
     let instructions = instructions;
     let result_type = {
@@ -4716,7 +4728,13 @@ fn up_MissingRequiredClientCapabilityErrorDetailData(
     let mut extra = extra;
     let required_capabilities = {
         let x = required_capabilities;
-        cx.at("requiredCapabilities", |cx| up_ClientCapabilities(x, cx))
+        cx.at(
+            "requiredCapabilities",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_ClientCapabilities(x, cx))
+            },
+        )
     };
     let out = new::MissingRequiredClientCapabilityErrorDetailData {
         required_capabilities,
@@ -5248,7 +5266,10 @@ fn up_RequestMetaObject(
         let x = client_capabilities;
         cx.at(
             "io.modelcontextprotocol/clientCapabilities",
-            |cx| up_ClientCapabilities(x, cx),
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_ClientCapabilities(x, cx))
+            },
         )
     };
     let client_info = match client_info {
@@ -5257,7 +5278,10 @@ fn up_RequestMetaObject(
                 cx
                     .at(
                         "io.modelcontextprotocol/clientInfo",
-                        |cx| up_Implementation(x, cx),
+                        |cx| {
+                            let x = *x;
+                            ::std::boxed::Box::new(up_Implementation(x, cx))
+                        },
                     ),
             )
         }
@@ -5562,7 +5586,10 @@ fn up_ResultMetaObject(v: old::ResultMetaObject, cx: &mut Cx) -> new::ResultMeta
                 cx
                     .at(
                         "io.modelcontextprotocol/serverInfo",
-                        |cx| up_Implementation(x, cx),
+                        |cx| {
+                            let x = *x;
+                            ::std::boxed::Box::new(up_Implementation(x, cx))
+                        },
                     ),
             )
         }
@@ -5967,7 +5994,10 @@ fn up_SubscriptionsListenResultMetaObject(
                 cx
                     .at(
                         "io.modelcontextprotocol/serverInfo",
-                        |cx| up_Implementation(x, cx),
+                        |cx| {
+                            let x = *x;
+                            ::std::boxed::Box::new(up_Implementation(x, cx))
+                        },
                     ),
             )
         }
@@ -7161,7 +7191,13 @@ fn down_CreateMessageRequest(
     };
     let params = {
         let x = params;
-        cx.at("params", |cx| down_CreateMessageRequestParams(x, cx))?
+        cx.at(
+            "params",
+            |cx| {
+                let x = *x;
+                (down_CreateMessageRequestParams(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let out = old::CreateMessageRequest {
         method,
@@ -7350,7 +7386,13 @@ fn down_DiscoverResult(
     };
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| down_ServerCapabilities(x, cx))?
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                (down_ServerCapabilities(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let instructions = instructions;
     let result_type = {
@@ -8743,7 +8785,13 @@ fn down_MissingRequiredClientCapabilityErrorDetailData(
     let mut extra = extra;
     let required_capabilities = {
         let x = required_capabilities;
-        cx.at("requiredCapabilities", |cx| down_ClientCapabilities(x, cx))?
+        cx.at(
+            "requiredCapabilities",
+            |cx| {
+                let x = *x;
+                (down_ClientCapabilities(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let out = old::MissingRequiredClientCapabilityErrorDetailData {
         required_capabilities,
@@ -9321,7 +9369,10 @@ fn down_RequestMetaObject(
         let x = client_capabilities;
         cx.at(
             "io.modelcontextprotocol/clientCapabilities",
-            |cx| down_ClientCapabilities(x, cx),
+            |cx| {
+                let x = *x;
+                (down_ClientCapabilities(x, cx)).map(::std::boxed::Box::new)
+            },
         )?
     };
     let client_info = match client_info {
@@ -9329,7 +9380,10 @@ fn down_RequestMetaObject(
             let r = cx
                 .at(
                     "io.modelcontextprotocol/clientInfo",
-                    |cx| down_Implementation(x, cx),
+                    |cx| {
+                        let x = *x;
+                        (down_Implementation(x, cx)).map(::std::boxed::Box::new)
+                    },
                 );
             cx.optional("io.modelcontextprotocol/clientInfo", r)?
         }
@@ -9663,7 +9717,10 @@ fn down_ResultMetaObject(
             let r = cx
                 .at(
                     "io.modelcontextprotocol/serverInfo",
-                    |cx| down_Implementation(x, cx),
+                    |cx| {
+                        let x = *x;
+                        (down_Implementation(x, cx)).map(::std::boxed::Box::new)
+                    },
                 );
             cx.optional("io.modelcontextprotocol/serverInfo", r)?
         }
@@ -10110,7 +10167,10 @@ fn down_SubscriptionsListenResultMetaObject(
             let r = cx
                 .at(
                     "io.modelcontextprotocol/serverInfo",
-                    |cx| down_Implementation(x, cx),
+                    |cx| {
+                        let x = *x;
+                        (down_Implementation(x, cx)).map(::std::boxed::Box::new)
+                    },
                 );
             cx.optional("io.modelcontextprotocol/serverInfo", r)?
         }

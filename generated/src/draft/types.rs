@@ -266,7 +266,7 @@ pub struct CallToolRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CallTool>,
     /// The `params` member.
-    pub params: CallToolRequestParams,
+    pub params: ::std::boxed::Box<CallToolRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -441,7 +441,7 @@ pub struct CancelledNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Cancelled>,
     /// The `params` member.
-    pub params: CancelledNotificationParams,
+    pub params: ::std::boxed::Box<CancelledNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -537,7 +537,7 @@ pub struct CompleteRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Complete>,
     /// The `params` member.
-    pub params: CompleteRequestParams,
+    pub params: ::std::boxed::Box<CompleteRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -727,7 +727,7 @@ pub struct CompleteResultResponse {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `result` member.
-    pub result: CompleteResult,
+    pub result: ::std::boxed::Box<CompleteResult>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -859,7 +859,7 @@ pub struct CreateMessageRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CreateMessage>,
     /// The `params` member.
-    pub params: CreateMessageRequestParams,
+    pub params: ::std::boxed::Box<CreateMessageRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1032,7 +1032,7 @@ pub struct DiscoverRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Discover>,
     /// The `params` member.
-    pub params: RequestParams,
+    pub params: ::std::boxed::Box<RequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1057,7 +1057,7 @@ pub struct DiscoverResult {
     ///   different cache).
     pub cache_scope: DiscoverResultCacheScope,
     /// The capabilities of the server.
-    pub capabilities: ServerCapabilities,
+    pub capabilities: ::std::boxed::Box<ServerCapabilities>,
     /// Natural-language guidance describing the server and its features.
     ///
     /// This can be used by clients to improve an LLM's understanding of
@@ -1123,7 +1123,7 @@ pub struct DiscoverResultResponse {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `result` member.
-    pub result: DiscoverResult,
+    pub result: ::std::boxed::Box<DiscoverResult>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1756,7 +1756,7 @@ pub struct GetPromptRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<GetPrompt>,
     /// The `params` member.
-    pub params: GetPromptRequestParams,
+    pub params: ::std::boxed::Box<GetPromptRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2518,7 +2518,7 @@ pub struct ListPromptsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListPrompts>,
     /// The `params` member.
-    pub params: PaginatedRequestParams,
+    pub params: ::std::boxed::Box<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2619,7 +2619,7 @@ pub struct ListResourceTemplatesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResourceTemplates>,
     /// The `params` member.
-    pub params: PaginatedRequestParams,
+    pub params: ::std::boxed::Box<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2721,7 +2721,7 @@ pub struct ListResourcesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResources>,
     /// The `params` member.
-    pub params: PaginatedRequestParams,
+    pub params: ::std::boxed::Box<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2861,7 +2861,7 @@ pub struct ListToolsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListTools>,
     /// The `params` member.
-    pub params: PaginatedRequestParams,
+    pub params: ::std::boxed::Box<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2988,7 +2988,7 @@ pub struct LoggingMessageNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<LoggingMessage>,
     /// The `params` member.
-    pub params: LoggingMessageNotificationParams,
+    pub params: ::std::boxed::Box<LoggingMessageNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -3100,7 +3100,7 @@ impl crate::rpc::ConstInt for MissingRequiredClientCapabilityErrorDetailCode {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct MissingRequiredClientCapabilityErrorDetailData {
     /// The capabilities the server requires from the client to process this request.
-    pub required_capabilities: ClientCapabilities,
+    pub required_capabilities: ::std::boxed::Box<ClientCapabilities>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -3366,7 +3366,7 @@ pub struct PaginatedRequest {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    pub params: PaginatedRequestParams,
+    pub params: ::std::boxed::Box<PaginatedRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -3665,7 +3665,7 @@ pub struct ProgressNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Progress>,
     /// The `params` member.
-    pub params: ProgressNotificationParams,
+    pub params: ::std::boxed::Box<ProgressNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -3892,7 +3892,7 @@ pub struct ReadResourceRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ReadResource>,
     /// The `params` member.
-    pub params: ReadResourceRequestParams,
+    pub params: ::std::boxed::Box<ReadResourceRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -4183,7 +4183,7 @@ pub struct RequestMetaObject {
     /// Capabilities are declared per-request rather than once at initialization;
     /// an empty object means the client supports no optional capabilities.
     /// Servers MUST NOT infer capabilities from prior requests.
-    pub client_capabilities: ClientCapabilities,
+    pub client_capabilities: ::std::boxed::Box<ClientCapabilities>,
     /// Identifies the client software making the request. Clients SHOULD
     /// include this field on every request unless specifically configured not
     /// to do so.
@@ -4195,7 +4195,7 @@ pub struct RequestMetaObject {
     /// protocol. It is intended for display, logging, and debugging. Servers
     /// SHOULD NOT use it to change their behavior, and SHOULD NOT rely on it for
     /// security decisions.
-    pub client_info: ::std::option::Option<Implementation>,
+    pub client_info: ::std::option::Option<::std::boxed::Box<Implementation>>,
     /// The desired log level for this request. Optional.
     ///
     /// If absent, the server MUST NOT send any `LoggingMessageNotificationnotifications`
@@ -4505,7 +4505,7 @@ pub struct ResultMetaObject {
     /// protocol. It is intended for display, logging, and debugging. Clients
     /// SHOULD NOT use it to change their behavior, and SHOULD NOT rely on it for
     /// security decisions.
-    pub server_info: ::std::option::Option<Implementation>,
+    pub server_info: ::std::option::Option<::std::boxed::Box<Implementation>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -5657,7 +5657,7 @@ pub struct SubscriptionsAcknowledgedNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<SubscriptionsAcknowledged>,
     /// The `params` member.
-    pub params: SubscriptionsAcknowledgedNotificationParams,
+    pub params: ::std::boxed::Box<SubscriptionsAcknowledgedNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -5694,7 +5694,7 @@ pub struct SubscriptionsListenRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<SubscriptionsListen>,
     /// The `params` member.
-    pub params: SubscriptionsListenRequestParams,
+    pub params: ::std::boxed::Box<SubscriptionsListenRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -5757,7 +5757,7 @@ pub struct SubscriptionsListenResultMetaObject {
     /// protocol. It is intended for display, logging, and debugging. Clients
     /// SHOULD NOT use it to change their behavior, and SHOULD NOT rely on it for
     /// security decisions.
-    pub server_info: ::std::option::Option<Implementation>,
+    pub server_info: ::std::option::Option<::std::boxed::Box<Implementation>>,
     /// Identifies the subscription stream this response closes, so the client can
     /// correlate it with the originating subscription — mirroring the same key on
     /// the stream's notifications. The value is the JSON-RPC ID of the

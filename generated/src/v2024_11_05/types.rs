@@ -350,7 +350,7 @@ pub struct CompleteRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Complete>,
     /// The `params` member.
-    pub params: CompleteRequestParams,
+    pub params: ::std::boxed::Box<CompleteRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -510,7 +510,7 @@ pub struct CreateMessageRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CreateMessage>,
     /// The `params` member.
-    pub params: CreateMessageRequestParams,
+    pub params: ::std::boxed::Box<CreateMessageRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -899,7 +899,7 @@ pub struct InitializeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Initialize>,
     /// The `params` member.
-    pub params: InitializeRequestParams,
+    pub params: ::std::boxed::Box<InitializeRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -928,7 +928,7 @@ pub struct InitializeResult {
     /// This result property is reserved by the protocol to allow clients and servers to attach additional metadata to their responses.
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `capabilities` member.
-    pub capabilities: ServerCapabilities,
+    pub capabilities: ::std::boxed::Box<ServerCapabilities>,
     /// Instructions describing how to use the server and its features.
     ///
     /// This can be used by clients to improve the LLM's understanding of available tools, resources, etc. It can be thought of like a "hint" to the model. For example, this information MAY be added to the system prompt.

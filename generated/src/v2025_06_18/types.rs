@@ -334,7 +334,7 @@ pub struct CompleteRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Complete>,
     /// The `params` member.
-    pub params: CompleteRequestParams,
+    pub params: ::std::boxed::Box<CompleteRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -622,7 +622,7 @@ pub struct CreateMessageRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CreateMessage>,
     /// The `params` member.
-    pub params: CreateMessageRequestParams,
+    pub params: ::std::boxed::Box<CreateMessageRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1178,7 +1178,7 @@ pub struct InitializeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Initialize>,
     /// The `params` member.
-    pub params: InitializeRequestParams,
+    pub params: ::std::boxed::Box<InitializeRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1189,7 +1189,7 @@ crate::rpc::struct_codec!(
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct InitializeRequestParams {
     /// The `capabilities` member.
-    pub capabilities: ClientCapabilities,
+    pub capabilities: ::std::boxed::Box<ClientCapabilities>,
     /// The `clientInfo` member.
     pub client_info: Implementation,
     /// The latest version of the Model Context Protocol that the client supports. The client MAY decide to support older versions as well.
@@ -1207,7 +1207,7 @@ pub struct InitializeResult {
     /// See [General fields: `_meta`](/specification/2025-06-18/basic/index#meta) for notes on `_meta` usage.
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `capabilities` member.
-    pub capabilities: ServerCapabilities,
+    pub capabilities: ::std::boxed::Box<ServerCapabilities>,
     /// Instructions describing how to use the server and its features.
     ///
     /// This can be used by clients to improve the LLM's understanding of available tools, resources, etc. It can be thought of like a "hint" to the model. For example, this information MAY be added to the system prompt.

@@ -132,7 +132,7 @@ pub struct CallToolRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CallTool>,
     /// The `params` member.
-    pub params: CallToolRequestParams,
+    pub params: ::std::boxed::Box<CallToolRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -376,7 +376,9 @@ pub struct ClientCapabilitiesTasks {
     /// Whether this client supports tasks/list.
     pub list: ::std::option::Option<crate::rpc::JsonObject>,
     /// Specifies which request types can be augmented with tasks.
-    pub requests: ::std::option::Option<ClientCapabilitiesTasksRequests>,
+    pub requests: ::std::option::Option<
+        ::std::boxed::Box<ClientCapabilitiesTasksRequests>,
+    >,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -592,7 +594,7 @@ pub struct CompleteRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Complete>,
     /// The `params` member.
-    pub params: CompleteRequestParams,
+    pub params: ::std::boxed::Box<CompleteRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -898,7 +900,7 @@ pub struct CreateMessageRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CreateMessage>,
     /// The `params` member.
-    pub params: CreateMessageRequestParams,
+    pub params: ::std::boxed::Box<CreateMessageRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1082,7 +1084,7 @@ pub struct CreateTaskResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `task` member.
-    pub task: Task,
+    pub task: ::std::boxed::Box<Task>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1722,7 +1724,7 @@ pub struct GetPromptRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<GetPrompt>,
     /// The `params` member.
-    pub params: GetPromptRequestParams,
+    pub params: ::std::boxed::Box<GetPromptRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2013,7 +2015,7 @@ pub struct InitializeRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Initialize>,
     /// The `params` member.
-    pub params: InitializeRequestParams,
+    pub params: ::std::boxed::Box<InitializeRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2027,9 +2029,9 @@ pub struct InitializeRequestParams {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     pub meta: ::std::option::Option<InitializeRequestParamsMeta>,
     /// The `capabilities` member.
-    pub capabilities: ClientCapabilities,
+    pub capabilities: ::std::boxed::Box<ClientCapabilities>,
     /// The `clientInfo` member.
-    pub client_info: Implementation,
+    pub client_info: ::std::boxed::Box<Implementation>,
     /// The latest version of the Model Context Protocol that the client supports. The client MAY decide to support older versions as well.
     pub protocol_version: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
@@ -2057,7 +2059,7 @@ pub struct InitializeResult {
     /// See [General fields: `_meta`](/specification/2025-11-25/basic/index#meta) for notes on `_meta` usage.
     pub meta: ::std::option::Option<crate::rpc::JsonObject>,
     /// The `capabilities` member.
-    pub capabilities: ServerCapabilities,
+    pub capabilities: ::std::boxed::Box<ServerCapabilities>,
     /// Instructions describing how to use the server and its features.
     ///
     /// This can be used by clients to improve the LLM's understanding of available tools, resources, etc. It can be thought of like a "hint" to the model. For example, this information MAY be added to the system prompt.
@@ -2065,7 +2067,7 @@ pub struct InitializeResult {
     /// The version of the Model Context Protocol that the server wants to use. This may not match the version that the client requested. If the client cannot support this version, it MUST disconnect.
     pub protocol_version: ::std::string::String,
     /// The `serverInfo` member.
-    pub server_info: Implementation,
+    pub server_info: ::std::boxed::Box<Implementation>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -3012,7 +3014,7 @@ pub struct ProgressNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Progress>,
     /// The `params` member.
-    pub params: ProgressNotificationParams,
+    pub params: ::std::boxed::Box<ProgressNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -3865,7 +3867,7 @@ pub struct ServerCapabilities {
     /// Present if the server offers any resources to read.
     pub resources: ::std::option::Option<ServerCapabilitiesResources>,
     /// Present if the server supports task-augmented requests.
-    pub tasks: ::std::option::Option<ServerCapabilitiesTasks>,
+    pub tasks: ::std::option::Option<::std::boxed::Box<ServerCapabilitiesTasks>>,
     /// Present if the server offers any tools to call.
     pub tools: ::std::option::Option<ServerCapabilitiesTools>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
@@ -4595,7 +4597,7 @@ pub struct TaskStatusNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<TaskStatusMethod>,
     /// The `params` member.
-    pub params: TaskStatusNotificationParams,
+    pub params: ::std::boxed::Box<TaskStatusNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }

@@ -96,7 +96,7 @@ impl Stateless {
         // Servers should name themselves in the result's `_meta`; some put `serverInfo` beside the fields.
         let named = discovered.meta.as_ref().and_then(|m| m.server_info.clone());
         let info = match named {
-            Some(info) => info,
+            Some(info) => *info,
             None => match result.get("serverInfo") {
                 Some(info) => validate(info).map_err(|e| {
                     Error::Protocol(format!("the server/discover serverInfo is invalid: {}", e.message))
@@ -106,7 +106,7 @@ impl Stateless {
         };
         let server = InitializeInfo {
             info,
-            capabilities: discovered.capabilities.clone(),
+            capabilities: (*discovered.capabilities).clone(),
             instructions: discovered.instructions.clone(),
         };
         Ok((version, discovered, server))

@@ -105,7 +105,7 @@ impl Session {
                 let discover_hint = self.server.cache_hint(super::Cacheable::Discover);
                 let result = hub::DiscoverResult {
                     supported_versions: ProtocolVersion::MODERN.iter().map(|v| v.as_str().to_owned()).collect(),
-                    capabilities: negotiated.capabilities.clone(),
+                    capabilities: Box::new(negotiated.capabilities.clone()),
                     instructions: self.server.instructions.clone(),
                     cache_scope: if discover_hint.public {
                         hub::DiscoverResultCacheScope::Public
