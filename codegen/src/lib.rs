@@ -46,15 +46,19 @@ pub fn generate(schemas: &load::SchemaSet) -> Result<BTreeMap<PathBuf, String>, 
             }
             Err(e) => return Err(e),
         };
-        for out in emit::revision_files(&model, models.len()) {
-            let text = render::render(&out)?;
-            files.insert(out.path, text);
-        }
         modules.push((schema.revision.module.clone(), schema.revision.feature.clone()));
         models.push(model);
     }
     if !errors.is_empty() {
         return Err(Error::Unsupported(errors));
+    }
+    // Over all revisions together, so that a member has the same Rust type in each.
+    lower::box_large(&mut models);
+    for (index, model) in models.iter().enumerate() {
+        for out in emit::revision_files(model, index) {
+            let text = render::render(&out)?;
+            files.insert(out.path, text);
+        }
     }
     for pair in models.windows(2) {
         let delta = adapters::diff(&pair[0], &pair[1]);

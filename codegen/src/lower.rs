@@ -69,7 +69,6 @@ pub fn lower(schema: &Schema) -> Result<Model, Error> {
         return Err(Error::Unsupported(lw.errors));
     }
     lw.box_cycles();
-    lw.box_large();
     let mut items: Vec<Item> = lw.items.into_values().collect();
     items.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Model {
@@ -806,88 +805,120 @@ impl<'a> Lowerer<'a> {
     }
 }
 
-impl Lowerer<'_> {
-    /// Boxes struct fields whose type is a generated item larger than [`BOX_ABOVE`] bytes inline, so that
-    /// a message does not carry (and move, level by level, while it is decoded) every large optional part
-    /// inline: a 2026-07-28 request's `_meta` held the client's capabilities and `clientInfo` inline, 544
-    /// of a `tools/call` params' 680 bytes. Only struct members are boxed: a union member (a content
-    /// block) is content, always there and matched on, and union payloads stay inline too (boxing some
-    /// variants and not others adds an allocation without making the union smaller).
-    fn box_large(&mut self) {
-        // Bottom up: a struct's size counts the members already boxed inside it as pointers, so a struct
-        // whose large members are boxed may itself stay inline.
-        let mut memo = BTreeMap::new();
-        let mut boxed = BTreeSet::new();
-        let names: Vec<String> = self.items.keys().cloned().collect();
-        for name in names {
-            self.size_of(&Ty::Named(name), &mut memo, &mut boxed, 0);
-        }
-        for (name, i) in boxed {
-            if let Some(Item { kind: ItemKind::Struct { fields }, .. }) = self.items.get_mut(&name) {
-                fields[i].ty = Ty::Boxed(Box::new(fields[i].ty.clone()));
-            }
+/// Boxes large struct members in every revision: a member whose type is a generated struct estimated
+/// larger than [`BOX_ABOVE`] bytes inline, so that a message does not carry (and move, level by level,
+/// while it is decoded) every large part inline. A 2026-07-28 request's `_meta` held the client's
+/// capabilities and `clientInfo` inline, 544 of a `tools/call` params' 680 bytes.
+///
+/// The decision is per member name (struct, wire name), taken over all revisions together: a member
+/// boxed in one revision is boxed in every revision that has it, so its Rust type does not change from
+/// one revision to the next. Within a revision sizes are counted bottom up (a struct whose large members
+/// are boxed may itself stay inline). Only struct members are boxed: a union member (a content block) is
+/// content, always there and matched on, and union payloads stay inline too (boxing some variants and not
+/// others adds an allocation without making the union smaller).
+pub fn box_large(models: &mut [Model]) {
+    let mut boxed = BTreeSet::new();
+    for model in models.iter() {
+        let items: BTreeMap<&str, &Item> = model.items.iter().map(|i| (i.name.as_str(), i)).collect();
+        let mut sizes = Sizes { items: &items, memo: BTreeMap::new(), boxed: &mut boxed };
+        for item in &model.items {
+            sizes.of(&Ty::Named(item.name.clone()), 0);
         }
     }
-
-    /// An estimate of a type's inline size in bytes on a 64-bit target (the Rust layout is not known
-    /// here): exact for the leaf types, a sum over fields and the largest payload plus a tag for items.
-    /// Notes in `boxed` the struct fields (item, index) that [`Lowerer::box_large`] boxes, counting them
-    /// as pointers.
-    fn size_of(
-        &self,
-        ty: &Ty,
-        memo: &mut BTreeMap<String, usize>,
-        boxed: &mut BTreeSet<(String, usize)>,
-        depth: usize,
-    ) -> usize {
-        match ty {
-            Ty::Bool => 1,
-            Ty::Int | Ty::UInt | Ty::Boxed(_) => 8,
-            Ty::Number => 16,
-            Ty::String | Ty::Vec(_) | Ty::Map(_) | Ty::Object => 24,
-            Ty::Any | Ty::Rpc(_) => 32,
-            Ty::ConstStr(_) | Ty::ConstInt(_) => 0,
-            Ty::Named(name) => {
-                if let Some(size) = memo.get(name) {
-                    return *size;
+    for model in models.iter_mut() {
+        let targets: Vec<(usize, usize)> = {
+            let items: BTreeMap<&str, &Item> = model.items.iter().map(|i| (i.name.as_str(), i)).collect();
+            let mut targets = Vec::new();
+            for (i, item) in model.items.iter().enumerate() {
+                let ItemKind::Struct { fields } = &item.kind else { continue };
+                for (j, field) in fields.iter().enumerate() {
+                    if boxed.contains(&(item.name.clone(), field.wire.clone())) && is_struct(&items, &field.ty) {
+                        targets.push((i, j));
+                    }
                 }
-                // Cycles are boxed already; the depth only guards against a malformed alias loop.
-                let Some(item) = self.items.get(name).filter(|_| depth < 32) else { return 8 };
-                let size = match &item.kind {
-                    ItemKind::Struct { fields } => {
-                        let mut sum = 24; // `extra`
-                        for (i, f) in fields.iter().enumerate() {
-                            let mut inner = self.size_of(&f.ty, memo, boxed, depth + 1);
-                            let mut niche =
-                                matches!(f.ty, Ty::String | Ty::Vec(_) | Ty::Map(_) | Ty::Object | Ty::Boxed(_));
-                            let is_struct =
-                                |n: &str| matches!(self.items.get(n).map(|i| &i.kind), Some(ItemKind::Struct { .. }));
-                            if matches!(&f.ty, Ty::Named(n) if is_struct(n)) && inner > BOX_ABOVE {
-                                boxed.insert((name.clone(), i));
-                                (inner, niche) = (8, true);
-                            }
-                            // `Option` needs a tag unless the type has a spare bit pattern.
-                            sum += if f.required || niche { inner } else { inner.next_multiple_of(8) + 8 };
-                        }
-                        sum
-                    }
-                    ItemKind::StringEnum { .. } => 1,
-                    ItemKind::Union { variants, .. } => {
-                        let largest = variants.iter().map(|v| self.size_of(&v.ty, memo, boxed, depth + 1)).max();
-                        largest.unwrap_or(0) + 8
-                    }
-                    ItemKind::Alias(ty) => self.size_of(ty, memo, boxed, depth + 1),
-                    ItemKind::ConstStr { .. } | ItemKind::ConstInt { .. } => 0,
-                };
-                memo.insert(name.clone(), size);
-                size
+            }
+            targets
+        };
+        for (i, j) in targets {
+            if let ItemKind::Struct { fields } = &mut model.items[i].kind {
+                fields[j].ty = Ty::Boxed(Box::new(fields[j].ty.clone()));
             }
         }
     }
 }
 
-/// Struct fields whose type is estimated larger than this many bytes inline are boxed ([`Lowerer::box_large`]).
+/// Struct members whose type is estimated larger than this many bytes inline are boxed ([`box_large`]).
 const BOX_ABOVE: usize = 128;
+
+/// Whether `ty` names a struct of `items`, through aliases.
+fn is_struct(items: &BTreeMap<&str, &Item>, ty: &Ty) -> bool {
+    let mut ty = ty;
+    for _ in 0..8 {
+        let Ty::Named(name) = ty else { return false };
+        match items.get(name.as_str()).map(|i| &i.kind) {
+            Some(ItemKind::Alias(target)) => ty = target,
+            Some(ItemKind::Struct { .. }) => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Size estimates of one revision's types, noting the members to box as it goes.
+struct Sizes<'m, 'b> {
+    items: &'m BTreeMap<&'m str, &'m Item>,
+    memo: BTreeMap<String, usize>,
+    /// (struct, wire name) of the members to box.
+    boxed: &'b mut BTreeSet<(String, String)>,
+}
+
+impl Sizes<'_, '_> {
+    /// An estimate of a type's inline size in bytes on a 64-bit target (the Rust layout is not known
+    /// here): the leaf types' sizes, a sum over fields and the largest payload plus a tag for items. A
+    /// member this estimate finds too large is noted in `boxed` and counted as a pointer.
+    fn of(&mut self, ty: &Ty, depth: usize) -> usize {
+        match ty {
+            Ty::Bool => 1,
+            Ty::Int | Ty::UInt | Ty::Boxed(_) => 8,
+            Ty::Number => 16,
+            Ty::String | Ty::Vec(_) | Ty::Map(_) | Ty::Object => 24,
+            Ty::Rpc(path) if path == "JsonObject" => 24,
+            Ty::Any | Ty::Rpc(_) => 32,
+            Ty::ConstStr(_) | Ty::ConstInt(_) => 0,
+            Ty::Named(name) => {
+                if let Some(size) = self.memo.get(name) {
+                    return *size;
+                }
+                // Cycles are boxed already; the depth only guards against a malformed alias loop.
+                let Some(item) = self.items.get(name.as_str()).copied().filter(|_| depth < 32) else { return 8 };
+                let size = match &item.kind {
+                    ItemKind::Struct { fields } => {
+                        let mut sum = 24; // `extra`
+                        for f in fields {
+                            let mut size = self.of(&f.ty, depth + 1);
+                            if size > BOX_ABOVE && is_struct(self.items, &f.ty) {
+                                self.boxed.insert((name.clone(), f.wire.clone()));
+                                size = 8;
+                            }
+                            // `Option` takes a spare bit pattern of every type but the plain integers.
+                            let tagged = !f.required && matches!(f.ty, Ty::Int | Ty::UInt);
+                            sum += if tagged { 16 } else { size };
+                        }
+                        sum
+                    }
+                    ItemKind::StringEnum { .. } => 1,
+                    ItemKind::Union { variants, .. } => {
+                        variants.iter().map(|v| self.of(&v.ty, depth + 1)).max().unwrap_or(0) + 8
+                    }
+                    ItemKind::Alias(ty) => self.of(ty, depth + 1),
+                    ItemKind::ConstStr { .. } | ItemKind::ConstInt { .. } => 0,
+                };
+                self.memo.insert(name.clone(), size);
+                size
+            }
+        }
+    }
+}
 
 /// Named types a type contains by value (not behind a `Vec` or map).
 fn direct(ty: &Ty, out: &mut Vec<String>) {

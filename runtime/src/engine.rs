@@ -980,6 +980,7 @@ pub(crate) struct Alone {
 }
 
 impl Alone {
+    /// The shared parts for a server whose connections use `options`.
     #[cfg_attr(not(feature = "http-server"), allow(dead_code))]
     pub(crate) fn new(options: &ConnectionOptions) -> Alone {
         Alone {

@@ -121,9 +121,23 @@ fn large_struct_members_are_boxed_and_nothing_else() {
         refs(&[("big", "Big"), ("must", "Big"), ("small", "Small"), ("nest", "Nest")])
     );
     let text = format!(r#"{{"$defs":{{"Big":{big},"Small":{small},"Nest":{nest},"Holder":{holder}}}}}"#);
-    let schema =
-        load::parse_definitions(fixture_revision(), text.as_bytes(), Path::new("boxing.json")).expect("fixture parses");
-    let model = lower::lower(&schema).expect("lowers");
+    // Another revision where `Big` is small: its members are boxed too, so each has one Rust type.
+    let other = format!(r#"{{"$defs":{{"Big":{small},"Small":{small},"Nest":{nest},"Holder":{holder}}}}}"#);
+    let lowered = |text: &str| {
+        let schema = load::parse_definitions(fixture_revision(), text.as_bytes(), Path::new("boxing.json"))
+            .expect("fixture parses");
+        lower::lower(&schema).expect("lowers")
+    };
+    let mut models = [lowered(&text), lowered(&other)];
+    lower::box_large(&mut models);
+    let [model, other] = models;
+    let other_holder = match other.items.iter().find(|i| i.name == "Holder").map(|i| &i.kind) {
+        Some(ir::ItemKind::Struct { fields }) => fields.clone(),
+        kind => panic!("Holder: {kind:?}"),
+    };
+    let boxed_in_other: Vec<&str> =
+        other_holder.iter().filter(|f| matches!(f.ty, ir::Ty::Boxed(_))).map(|f| f.wire.as_str()).collect();
+    assert_eq!(boxed_in_other, ["big", "must"], "the same members as where Big is large");
     let fields = |item: &str| match model.items.iter().find(|i| i.name == item).map(|i| &i.kind) {
         Some(ir::ItemKind::Struct { fields }) => fields.iter().map(|f| (f.wire.clone(), f.ty.clone())).collect(),
         other => panic!("{item}: {other:?}"),

@@ -2534,11 +2534,23 @@ fn up_InitializeRequestParams(
     let mut extra = extra;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| up_ClientCapabilities(x, cx))
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_ClientCapabilities(x, cx))
+            },
+        )
     };
     let client_info = {
         let x = client_info;
-        cx.at("clientInfo", |cx| up_Implementation(x, cx))
+        cx.at(
+            "clientInfo",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_Implementation(x, cx))
+            },
+        )
     };
     let protocol_version = protocol_version;
     let out = new::InitializeRequestParams {
@@ -2574,7 +2586,13 @@ fn up_InitializeResult(v: old::InitializeResult, cx: &mut Cx) -> new::Initialize
     let protocol_version = protocol_version;
     let server_info = {
         let x = server_info;
-        cx.at("serverInfo", |cx| up_Implementation(x, cx))
+        cx.at(
+            "serverInfo",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_Implementation(x, cx))
+            },
+        )
     };
     let out = new::InitializeResult {
         meta,
@@ -4300,11 +4318,23 @@ fn down_InitializeRequestParams(
     let mut extra = extra;
     let capabilities = {
         let x = capabilities;
-        cx.at("capabilities", |cx| down_ClientCapabilities(x, cx))?
+        cx.at(
+            "capabilities",
+            |cx| {
+                let x = *x;
+                (down_ClientCapabilities(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let client_info = {
         let x = client_info;
-        cx.at("clientInfo", |cx| down_Implementation(x, cx))?
+        cx.at(
+            "clientInfo",
+            |cx| {
+                let x = *x;
+                (down_Implementation(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let protocol_version = protocol_version;
     let out = old::InitializeRequestParams {
@@ -4343,7 +4373,13 @@ fn down_InitializeResult(
     let protocol_version = protocol_version;
     let server_info = {
         let x = server_info;
-        cx.at("serverInfo", |cx| down_Implementation(x, cx))?
+        cx.at(
+            "serverInfo",
+            |cx| {
+                let x = *x;
+                (down_Implementation(x, cx)).map(::std::boxed::Box::new)
+            },
+        )?
     };
     let out = old::InitializeResult {
         meta,

@@ -2485,7 +2485,8 @@ fn up_ClientCapabilities(
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
-    let tasks = cx.unstash::<new::ClientCapabilitiesTasks>(&mut extra, "tasks");
+    let tasks = cx
+        .unstash::<::std::boxed::Box<new::ClientCapabilitiesTasks>>(&mut extra, "tasks");
     let out = new::ClientCapabilities {
         elicitation,
         experimental,
@@ -3123,7 +3124,13 @@ fn up_InitializeRequestParams(
     };
     let client_info = {
         let x = client_info;
-        cx.at("clientInfo", |cx| ::std::boxed::Box::new(up_Implementation(x, cx)))
+        cx.at(
+            "clientInfo",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_Implementation(x, cx))
+            },
+        )
     };
     let protocol_version = protocol_version;
     let out = new::InitializeRequestParams {
@@ -3160,7 +3167,13 @@ fn up_InitializeResult(v: old::InitializeResult, cx: &mut Cx) -> new::Initialize
     let protocol_version = protocol_version;
     let server_info = {
         let x = server_info;
-        cx.at("serverInfo", |cx| ::std::boxed::Box::new(up_Implementation(x, cx)))
+        cx.at(
+            "serverInfo",
+            |cx| {
+                let x = *x;
+                ::std::boxed::Box::new(up_Implementation(x, cx))
+            },
+        )
     };
     let out = new::InitializeResult {
         meta,
@@ -5542,7 +5555,7 @@ fn down_InitializeRequestParams(
             "clientInfo",
             |cx| {
                 let x = *x;
-                down_Implementation(x, cx)
+                (down_Implementation(x, cx)).map(::std::boxed::Box::new)
             },
         )?
     };
@@ -5587,7 +5600,7 @@ fn down_InitializeResult(
             "serverInfo",
             |cx| {
                 let x = *x;
-                down_Implementation(x, cx)
+                (down_Implementation(x, cx)).map(::std::boxed::Box::new)
             },
         )?
     };

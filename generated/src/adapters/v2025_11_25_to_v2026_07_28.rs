@@ -6032,7 +6032,8 @@ fn down_ClientCapabilities(
         }
         ::std::option::Option::None => ::std::option::Option::None,
     };
-    let tasks = cx.unstash::<old::ClientCapabilitiesTasks>(&mut extra, "tasks");
+    let tasks = cx
+        .unstash::<::std::boxed::Box<old::ClientCapabilitiesTasks>>(&mut extra, "tasks");
     let out = old::ClientCapabilities {
         elicitation,
         experimental,

@@ -122,7 +122,7 @@ pub struct CallToolRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<CallTool>,
     /// The `params` member.
-    pub params: CallToolRequestParams,
+    pub params: ::std::boxed::Box<CallToolRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -184,7 +184,7 @@ pub struct CancelledNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Cancelled>,
     /// The `params` member.
-    pub params: CancelledNotificationParams,
+    pub params: ::std::boxed::Box<CancelledNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1085,7 +1085,7 @@ pub struct GetPromptRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<GetPrompt>,
     /// The `params` member.
-    pub params: GetPromptRequestParams,
+    pub params: ::std::boxed::Box<GetPromptRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1191,7 +1191,7 @@ pub struct InitializeRequestParams {
     /// The `capabilities` member.
     pub capabilities: ::std::boxed::Box<ClientCapabilities>,
     /// The `clientInfo` member.
-    pub client_info: Implementation,
+    pub client_info: ::std::boxed::Box<Implementation>,
     /// The latest version of the Model Context Protocol that the client supports. The client MAY decide to support older versions as well.
     pub protocol_version: ::std::string::String,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
@@ -1215,7 +1215,7 @@ pub struct InitializeResult {
     /// The version of the Model Context Protocol that the server wants to use. This may not match the version that the client requested. If the client cannot support this version, it MUST disconnect.
     pub protocol_version: ::std::string::String,
     /// The `serverInfo` member.
-    pub server_info: Implementation,
+    pub server_info: ::std::boxed::Box<Implementation>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1266,7 +1266,7 @@ pub struct ListPromptsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListPrompts>,
     /// The `params` member.
-    pub params: ::std::option::Option<ListPromptsRequestParams>,
+    pub params: ::std::option::Option<::std::boxed::Box<ListPromptsRequestParams>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1306,7 +1306,9 @@ pub struct ListResourceTemplatesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResourceTemplates>,
     /// The `params` member.
-    pub params: ::std::option::Option<ListResourceTemplatesRequestParams>,
+    pub params: ::std::option::Option<
+        ::std::boxed::Box<ListResourceTemplatesRequestParams>,
+    >,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1349,7 +1351,7 @@ pub struct ListResourcesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResources>,
     /// The `params` member.
-    pub params: ::std::option::Option<ListResourcesRequestParams>,
+    pub params: ::std::option::Option<::std::boxed::Box<ListResourcesRequestParams>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1443,7 +1445,7 @@ pub struct ListToolsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListTools>,
     /// The `params` member.
-    pub params: ::std::option::Option<ListToolsRequestParams>,
+    pub params: ::std::option::Option<::std::boxed::Box<ListToolsRequestParams>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1511,7 +1513,7 @@ pub struct LoggingMessageNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<LoggingMessage>,
     /// The `params` member.
-    pub params: LoggingMessageNotificationParams,
+    pub params: ::std::boxed::Box<LoggingMessageNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1661,7 +1663,7 @@ pub struct PaginatedRequest {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    pub params: ::std::option::Option<PaginatedRequestParams>,
+    pub params: ::std::option::Option<::std::boxed::Box<PaginatedRequestParams>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1838,7 +1840,7 @@ pub struct ProgressNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Progress>,
     /// The `params` member.
-    pub params: ProgressNotificationParams,
+    pub params: ::std::boxed::Box<ProgressNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1981,7 +1983,7 @@ pub struct ReadResourceRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ReadResource>,
     /// The `params` member.
-    pub params: ReadResourceRequestParams,
+    pub params: ::std::boxed::Box<ReadResourceRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }

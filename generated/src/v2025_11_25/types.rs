@@ -278,7 +278,7 @@ pub struct CancelledNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<Cancelled>,
     /// The `params` member.
-    pub params: CancelledNotificationParams,
+    pub params: ::std::boxed::Box<CancelledNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -320,7 +320,7 @@ pub struct ClientCapabilities {
     /// Present if the client supports sampling from an LLM.
     pub sampling: ::std::option::Option<ClientCapabilitiesSampling>,
     /// Present if the client supports task-augmented requests.
-    pub tasks: ::std::option::Option<ClientCapabilitiesTasks>,
+    pub tasks: ::std::option::Option<::std::boxed::Box<ClientCapabilitiesTasks>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -376,9 +376,7 @@ pub struct ClientCapabilitiesTasks {
     /// Whether this client supports tasks/list.
     pub list: ::std::option::Option<crate::rpc::JsonObject>,
     /// Specifies which request types can be augmented with tasks.
-    pub requests: ::std::option::Option<
-        ::std::boxed::Box<ClientCapabilitiesTasksRequests>,
-    >,
+    pub requests: ::std::option::Option<ClientCapabilitiesTasksRequests>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2214,7 +2212,7 @@ pub struct ListPromptsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListPrompts>,
     /// The `params` member.
-    pub params: ::std::option::Option<PaginatedRequestParams>,
+    pub params: ::std::option::Option<::std::boxed::Box<PaginatedRequestParams>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2249,7 +2247,7 @@ pub struct ListResourceTemplatesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResourceTemplates>,
     /// The `params` member.
-    pub params: ::std::option::Option<PaginatedRequestParams>,
+    pub params: ::std::option::Option<::std::boxed::Box<PaginatedRequestParams>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2284,7 +2282,7 @@ pub struct ListResourcesRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListResources>,
     /// The `params` member.
-    pub params: ::std::option::Option<PaginatedRequestParams>,
+    pub params: ::std::option::Option<::std::boxed::Box<PaginatedRequestParams>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2393,7 +2391,7 @@ pub struct ListToolsRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ListTools>,
     /// The `params` member.
-    pub params: ::std::option::Option<PaginatedRequestParams>,
+    pub params: ::std::option::Option<::std::boxed::Box<PaginatedRequestParams>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2454,7 +2452,7 @@ pub struct LoggingMessageNotification {
     /// The `method` member.
     pub method: crate::rpc::Const<LoggingMessage>,
     /// The `params` member.
-    pub params: LoggingMessageNotificationParams,
+    pub params: ::std::boxed::Box<LoggingMessageNotificationParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -2717,7 +2715,7 @@ pub struct PaginatedRequest {
     /// The `method` member.
     pub method: ::std::string::String,
     /// The `params` member.
-    pub params: ::std::option::Option<PaginatedRequestParams>,
+    pub params: ::std::option::Option<::std::boxed::Box<PaginatedRequestParams>>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -3167,7 +3165,7 @@ pub struct ReadResourceRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<ReadResource>,
     /// The `params` member.
-    pub params: ReadResourceRequestParams,
+    pub params: ::std::boxed::Box<ReadResourceRequestParams>,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }

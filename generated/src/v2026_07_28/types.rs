@@ -727,7 +727,7 @@ pub struct CompleteResultResponse {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `result` member.
-    pub result: ::std::boxed::Box<CompleteResult>,
+    pub result: CompleteResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1032,7 +1032,7 @@ pub struct DiscoverRequest {
     /// The `method` member.
     pub method: crate::rpc::Const<Discover>,
     /// The `params` member.
-    pub params: ::std::boxed::Box<RequestParams>,
+    pub params: RequestParams,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }
@@ -1123,7 +1123,7 @@ pub struct DiscoverResultResponse {
     /// The `jsonrpc` member.
     pub jsonrpc: crate::rpc::JsonRpcVersion,
     /// The `result` member.
-    pub result: ::std::boxed::Box<DiscoverResult>,
+    pub result: DiscoverResult,
     /// Members the schema does not declare, kept so that nothing is lost on a round trip.
     pub extra: crate::rpc::JsonObject,
 }

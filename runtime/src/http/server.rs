@@ -425,6 +425,9 @@ async fn read_body(mut body: Body, max: usize) -> Result<Bytes, Response> {
         let frame = frame
             .map_err(|e| error(StatusCode::BAD_REQUEST, ErrorObject::PARSE_ERROR, format!("unreadable body: {e}")))?;
         let Ok(data) = frame.into_data() else { continue };
+        if data.is_empty() {
+            continue;
+        }
         let read = first.as_ref().map_or(0, Bytes::len) + joined.len() + data.len();
         if read > max {
             return Err(too_large());
@@ -492,13 +495,13 @@ fn unavailable() -> Response {
     error(StatusCode::SERVICE_UNAVAILABLE, ErrorObject::INTERNAL_ERROR, "the server is shutting down")
 }
 
-/// Whether an `Accept` header admits every media type of `wanted` (`type/subtype`, at most 8), wildcards
+/// Whether an `Accept` header admits every media type of `wanted` (`type/subtype`, at most 32), wildcards
 /// included. One pass over the header's items, on the bytes: this runs on every POST, and media types are
 /// ASCII.
 fn accepts(headers: &HeaderMap, wanted: &[&str]) -> bool {
-    debug_assert!(wanted.len() <= 8);
-    let all = ((1u16 << wanted.len().min(8)) - 1) as u8;
-    let mut admitted = 0u8;
+    assert!(wanted.len() <= 32, "accepts checks at most 32 media types at once");
+    let all = if wanted.is_empty() { 0 } else { u32::MAX >> (32 - wanted.len()) };
+    let mut admitted = 0u32;
     for value in headers.get_all(header::ACCEPT) {
         for item in value.as_bytes().split(|&b| b == b',') {
             let media = item.split(|&b| b == b';').next().unwrap_or_default().trim_ascii();
@@ -513,7 +516,7 @@ fn accepts(headers: &HeaderMap, wanted: &[&str]) -> bool {
                     Some(kind) => want.get(kind.len()) == Some(&b'/') && want[..kind.len()].eq_ignore_ascii_case(kind),
                     None => media.eq_ignore_ascii_case(want),
                 };
-                admitted |= u8::from(hit) << i;
+                admitted |= u32::from(hit) << i;
             }
             if admitted == all {
                 return true;
@@ -1512,6 +1515,25 @@ mod tests {
         assert!(accepts(&split, &["application/json", "text/event-stream"]));
     }
 
+    /// A body that announces `.0` bytes and never sends a frame.
+    struct Announced(u64);
+
+    impl axum::body::HttpBody for Announced {
+        type Data = Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, std::io::Error>>> {
+            std::task::Poll::Pending
+        }
+
+        fn size_hint(&self) -> http_body::SizeHint {
+            http_body::SizeHint::with_exact(self.0)
+        }
+    }
+
     #[tokio::test]
     async fn a_body_is_read_whole_from_any_number_of_frames_up_to_the_limit() {
         let chunked = |parts: &[&'static str]| {
@@ -1523,7 +1545,10 @@ mod tests {
         assert_eq!(read(Body::from("one frame"), 9).await, Ok(Bytes::from("one frame")));
         assert_eq!(read(chunked(&["ab", "", "cd", "e"]), 5).await, Ok(Bytes::from("abcde")));
         assert_eq!(read(chunked(&[]), 5).await, Ok(Bytes::new()));
-        // Over the limit: announced, or found while reading frames of unknown total length.
+        // Over the limit: announced (refused before any frame is read: this body never sends one), or
+        // found while reading frames of unknown total length.
+        let announced = tokio::time::timeout(Duration::from_secs(5), read(Body::new(Announced(10)), 9)).await;
+        assert_eq!(announced, Ok(Err(StatusCode::PAYLOAD_TOO_LARGE)), "refused without waiting for the body");
         assert_eq!(read(Body::from("ten bytes!"), 9).await, Err(StatusCode::PAYLOAD_TOO_LARGE));
         assert_eq!(read(chunked(&["abc", "def"]), 5).await, Err(StatusCode::PAYLOAD_TOO_LARGE));
         assert_eq!(read(chunked(&["abcdef"]), 5).await, Err(StatusCode::PAYLOAD_TOO_LARGE));

@@ -75,11 +75,13 @@ struct StatelessSession {
 
 #[cfg(feature = "http-server")]
 impl StatelessSessions {
+    /// The kept session of `version`, made (again) when there is none or the registry changed since.
     fn get(&self, inner: &Arc<Inner>, version: ProtocolVersion) -> Arc<Session> {
         let generation = inner.generation.load(Ordering::Relaxed);
         let mut kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match kept.iter_mut().find(|k| k.version == version) {
-            Some(k) if k.generation == generation => Arc::clone(&k.session),
+            // Newer than this request's count (another request remade it meanwhile) is as good.
+            Some(k) if k.generation >= generation => Arc::clone(&k.session),
             Some(k) => {
                 k.session = Arc::new(Session::initialized(Arc::clone(inner), version));
                 k.generation = generation;
@@ -381,8 +383,10 @@ impl Server {
     }
 
     /// Answers one request of a client that keeps no session (stateless Streamable HTTP with JSON answers)
-    /// at `version`, on the caller's task, without a connection: the response frame. It is answered on one
-    /// of `sessions`. `ending` fires when the HTTP server shuts down; the request then gets the usual drain.
+    /// at `version`, on the caller's task, without a connection: the response frame. It is answered on the
+    /// session `sessions` keep for `version`, or on one of its own when it changes session state
+    /// (`logging/setLevel`, `resources/(un)subscribe`). `ending` fires when the HTTP server shuts down; the
+    /// request then gets the usual drain.
     #[cfg(feature = "http-server")]
     pub(crate) async fn answer_stateless(
         &self,
@@ -391,12 +395,11 @@ impl Server {
         sessions: &StatelessSessions,
         ending: tokio_util::sync::CancellationToken,
     ) -> String {
-        let session = match request.method.as_str() {
-            // Requests that change session state change nothing for the others.
-            "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe" => {
-                Arc::new(Session::initialized(Arc::clone(&self.inner), version))
-            }
-            _ => sessions.get(&self.inner, version),
+        // Requests that change session state change nothing for the others: they get a session of their own.
+        let session = if Session::changes_state(&request.method) {
+            Arc::new(Session::initialized(Arc::clone(&self.inner), version))
+        } else {
+            sessions.get(&self.inner, version)
         };
         engine::answer_alone(session, request, &self.inner.alone, ending).await
     }

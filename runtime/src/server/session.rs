@@ -367,6 +367,15 @@ impl Session {
         Ok(result.into())
     }
 
+    /// Whether answering `method` changes what the session keeps (its log level, its subscriptions), as
+    /// only these methods of [`Session::operate`] do: the requests of clients that keep no session get a
+    /// session of their own for them, and share one for everything else. A method added to `operate`
+    /// that changes the session's state must be listed here.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn changes_state(method: &str) -> bool {
+        matches!(method, "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe")
+    }
+
     /// Answers a request of the operation phase.
     async fn operate(self: Arc<Self>, request: Incoming, cx: Context) -> Outcome {
         let version = cx.negotiated.version;
