@@ -598,6 +598,38 @@ async fn stateless_json_requests_see_tools_added_and_removed_at_run_time() {
 }
 
 #[tokio::test]
+async fn a_stateless_subscription_reaches_no_later_request() {
+    within(async {
+        let mut options = HttpOptions::default();
+        options.stateless = true;
+        options.json_response = true;
+        // A tool that tells whether the client (as its session knows it) subscribed to the readme.
+        let touch = Tool::new(
+            "touch",
+            "Says whether the readme is subscribed",
+            |_: serde_json::Map<String, Value>, cx: Context| async move {
+                let told = cx.resource_updated("mem://readme").await.map_err(|e| ToolError::new(e.to_string()))?;
+                Ok::<_, ToolError>(told.to_string())
+            },
+        );
+        let served = serve(server_with(|b| b.tool(touch)).0, options).await;
+        let post = |message: Value| {
+            let served = &served;
+            async move {
+                let headers = [("mcp-protocol-version", "2025-06-18")];
+                served.send(Method::POST, &headers, Some(message.to_string())).await.json().await
+            }
+        };
+        let subscribed = post(request(1, "resources/subscribe", json!({"uri": "mem://readme"}))).await;
+        assert_eq!(subscribed["result"], json!({}), "{subscribed}");
+        // Each POST stands alone: the next one, on the same kept session, knows of no subscription.
+        let touched = post(request(2, "tools/call", call_tool("touch", json!({})))).await;
+        assert_eq!(touched["result"]["content"][0]["text"], "false", "{touched}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_2024_11_05_client_uses_the_http_sse_endpoints() {
     within(async {
         let served = serve(server().0, HttpOptions::default()).await;

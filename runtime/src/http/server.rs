@@ -418,8 +418,8 @@ async fn read_body(mut body: Body, max: usize) -> Result<Bytes, Response> {
     if usize::try_from(axum::body::HttpBody::size_hint(&body).lower()).map_or(true, |length| length > max) {
         return Err(too_large());
     }
-    // Most bodies come in one frame, which is kept as it is; more are joined.
-    let mut first: Option<Bytes> = None;
+    // Most bodies come in one frame, which is kept as it is (`whole`); more are joined.
+    let mut whole = Bytes::new();
     let mut joined: Vec<u8> = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame
@@ -428,21 +428,17 @@ async fn read_body(mut body: Body, max: usize) -> Result<Bytes, Response> {
         if data.is_empty() {
             continue;
         }
-        let read = first.as_ref().map_or(0, Bytes::len) + joined.len() + data.len();
-        if read > max {
+        if whole.len() + joined.len() + data.len() > max {
             return Err(too_large());
         }
-        match &first {
-            None if joined.is_empty() => first = Some(data),
-            _ => {
-                if let Some(first) = first.take() {
-                    joined.extend_from_slice(&first);
-                }
-                joined.extend_from_slice(&data);
-            }
+        if whole.is_empty() && joined.is_empty() {
+            whole = data;
+        } else {
+            joined.extend_from_slice(&std::mem::take(&mut whole));
+            joined.extend_from_slice(&data);
         }
     }
-    Ok(if joined.is_empty() { first.unwrap_or_default() } else { Bytes::from(joined) })
+    Ok(if joined.is_empty() { whole } else { Bytes::from(joined) })
 }
 
 /// The host part of a `Host` header value or an origin's authority (`[::1]` or `name`, without the port);

@@ -58,9 +58,8 @@ pub(crate) struct Inner {
 /// The sessions stateless requests are answered on, one per revision, kept by the HTTP server (not by
 /// [`Inner`], which each session points to): initialized at their revision, declaring no client
 /// capabilities, and shared by all such requests while the registry (which decides what a session
-/// declares) stays the same. Nothing a shared session keeps changes from one request to the next:
-/// requests that would change it (`logging/setLevel`, `resources/subscribe`, `resources/unsubscribe`)
-/// get a session of their own.
+/// declares) stays the same. A shared session keeps nothing a request asks it to (`logging/setLevel`,
+/// `resources/subscribe`), so no request changes what the next one finds ([`Session::shared`]).
 #[cfg(feature = "http-server")]
 #[derive(Default)]
 pub(crate) struct StatelessSessions(std::sync::Mutex<Vec<StatelessSession>>);
@@ -78,21 +77,18 @@ impl StatelessSessions {
     /// The kept session of `version`, made (again) when there is none or the registry changed since.
     fn get(&self, inner: &Arc<Inner>, version: ProtocolVersion) -> Arc<Session> {
         let generation = inner.generation.load(Ordering::Relaxed);
+        let fresh = || Arc::new(Session::shared(Arc::clone(inner), version));
         let mut kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match kept.iter_mut().find(|k| k.version == version) {
-            // Newer than this request's count (another request remade it meanwhile) is as good.
-            Some(k) if k.generation >= generation => Arc::clone(&k.session),
-            Some(k) => {
-                k.session = Arc::new(Session::initialized(Arc::clone(inner), version));
-                k.generation = generation;
-                Arc::clone(&k.session)
-            }
-            None => {
-                let session = Arc::new(Session::initialized(Arc::clone(inner), version));
-                kept.push(StatelessSession { version, generation, session: Arc::clone(&session) });
-                session
-            }
+        let Some(k) = kept.iter_mut().find(|k| k.version == version) else {
+            let session = fresh();
+            kept.push(StatelessSession { version, generation, session: Arc::clone(&session) });
+            return session;
+        };
+        // One newer than this request's count (another request remade it meanwhile) is as good.
+        if k.generation < generation {
+            (k.session, k.generation) = (fresh(), generation);
         }
+        Arc::clone(&k.session)
     }
 }
 
@@ -384,9 +380,8 @@ impl Server {
 
     /// Answers one request of a client that keeps no session (stateless Streamable HTTP with JSON answers)
     /// at `version`, on the caller's task, without a connection: the response frame. It is answered on the
-    /// session `sessions` keep for `version`, or on one of its own when it changes session state
-    /// (`logging/setLevel`, `resources/(un)subscribe`). `ending` fires when the HTTP server shuts down; the
-    /// request then gets the usual drain.
+    /// session `sessions` keep for `version`. `ending` fires when the HTTP server shuts down; the request
+    /// then gets the usual drain.
     #[cfg(feature = "http-server")]
     pub(crate) async fn answer_stateless(
         &self,
@@ -395,13 +390,7 @@ impl Server {
         sessions: &StatelessSessions,
         ending: tokio_util::sync::CancellationToken,
     ) -> String {
-        // Requests that change session state change nothing for the others: they get a session of their own.
-        let session = if Session::changes_state(&request.method) {
-            Arc::new(Session::initialized(Arc::clone(&self.inner), version))
-        } else {
-            sessions.get(&self.inner, version)
-        };
-        engine::answer_alone(session, request, &self.inner.alone, ending).await
+        engine::answer_alone(sessions.get(&self.inner, version), request, &self.inner.alone, ending).await
     }
 
     /// Serves one request-scoped connection of a 2026-07-28 client: every request is validated on its own.

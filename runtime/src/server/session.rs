@@ -52,6 +52,9 @@ struct State {
     subscriptions: BTreeSet<String>,
     /// Every request is a 2026-07-28 one (a stateless HTTP request of that revision).
     modern_only: bool,
+    /// Shared by the requests of clients that keep no session: it keeps nothing a request asks it to
+    /// (a log level, subscriptions), which would otherwise reach the other clients' requests.
+    shared: bool,
 }
 
 /// How many resources one session may subscribe to.
@@ -72,7 +75,7 @@ impl Session {
         Session { server, state: Mutex::new(State::default()), ending: CancellationToken::new() }
     }
 
-    /// A session that starts initialized at `version`, for one request of a client that did not keep a
+    /// A session that starts initialized at `version`, for the requests of a client that did not keep a
     /// session (stateless Streamable HTTP): its capabilities are unknown, so none are assumed.
     #[cfg(feature = "http-server")]
     pub(crate) fn initialized(server: Arc<Inner>, version: ProtocolVersion) -> Self {
@@ -85,6 +88,15 @@ impl Session {
         };
         let state = State { negotiated: Some(Arc::new(negotiated)), initialized: true, ..State::default() };
         Session { server, state: Mutex::new(state), ending: CancellationToken::new() }
+    }
+
+    /// [`Session::initialized`], shared by the requests of many clients that keep no session: it keeps
+    /// nothing a request asks it to keep.
+    #[cfg(feature = "http-server")]
+    pub(crate) fn shared(server: Arc<Inner>, version: ProtocolVersion) -> Self {
+        let session = Session::initialized(server, version);
+        session.state().shared = true;
+        session
     }
 
     /// A session whose every request is a 2026-07-28 one, validated on its own.
@@ -367,15 +379,6 @@ impl Session {
         Ok(result.into())
     }
 
-    /// Whether answering `method` changes what the session keeps (its log level, its subscriptions), as
-    /// only these methods of [`Session::operate`] do: the requests of clients that keep no session get a
-    /// session of their own for them, and share one for everything else. A method added to `operate`
-    /// that changes the session's state must be listed here.
-    #[cfg(feature = "http-server")]
-    pub(crate) fn changes_state(method: &str) -> bool {
-        matches!(method, "logging/setLevel" | "resources/subscribe" | "resources/unsubscribe")
-    }
-
     /// Answers a request of the operation phase.
     async fn operate(self: Arc<Self>, request: Incoming, cx: Context) -> Outcome {
         let version = cx.negotiated.version;
@@ -495,6 +498,10 @@ impl Session {
                     self.resolve(&uri)?;
                 }
                 let mut state = self.state();
+                if state.shared {
+                    // Answered as a session of its own would, which forgets it when the request ends.
+                    return Ok(json!({}).into());
+                }
                 if subscribe {
                     if state.subscriptions.len() >= MAX_SUBSCRIPTIONS && !state.subscriptions.contains(&uri) {
                         return Err(ErrorObject::new(
@@ -558,7 +565,10 @@ impl Session {
                         ErrorObject::new(ErrorObject::INVALID_PARAMS, format!("invalid params: `params.level`: {e}"))
                     })
                 })?;
-                self.state().log_level = Some(level);
+                let mut state = self.state();
+                if !state.shared {
+                    state.log_level = Some(level);
+                }
                 Ok(json!({}).into())
             }
             _ => Err(refuse()),
