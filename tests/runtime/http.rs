@@ -150,6 +150,16 @@ impl Served {
         self.send(Method::POST, &headers, Some(message.to_string())).await
     }
 
+    /// POSTs `message` to a stateless server that answers with JSON ([`stateless_json`]), at 2025-06-18 and
+    /// without a session; checks that the answer is one JSON body that opens no session, and reads it.
+    pub(crate) async fn post_stateless(&self, message: Value) -> Value {
+        let reply = self.send(Method::POST, &[("mcp-protocol-version", "2025-06-18")], Some(message.to_string())).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.content_type(), "application/json");
+        assert!(reply.headers.get("mcp-session-id").is_none());
+        reply.json().await
+    }
+
     /// Initializes a session at `version`; returns its id and the `initialize` result.
     pub(crate) async fn initialize(&self, version: &str) -> (String, Value) {
         let reply = self.post(None, initialize(version)).await;
@@ -179,6 +189,14 @@ impl Drop for Served {
 pub(crate) fn initialize(version: &str) -> Value {
     let params = json!({"protocolVersion": version, "capabilities": {"sampling": {}}, "clientInfo": {"name": "raw", "version": "1"}});
     request(0, "initialize", params)
+}
+
+/// Options of a stateless server that answers with JSON bodies.
+fn stateless_json() -> HttpOptions {
+    let mut options = HttpOptions::default();
+    options.stateless = true;
+    options.json_response = true;
+    options
 }
 
 pub(crate) fn request(id: i64, method: &str, params: Value) -> Value {
@@ -522,23 +540,9 @@ async fn stateless_mode_serves_each_post_alone() {
 #[tokio::test]
 async fn stateless_json_mode_answers_each_post_on_its_own() {
     within(async {
-        let mut options = HttpOptions::default();
-        options.stateless = true;
-        options.json_response = true;
         let (definition, mut probe) = server();
-        let served = serve(definition, options).await;
-        let post = |message: Value| {
-            let served = &served;
-            async move {
-                let reply = served
-                    .send(Method::POST, &[("mcp-protocol-version", "2025-06-18")], Some(message.to_string()))
-                    .await;
-                assert_eq!(reply.status, StatusCode::OK);
-                assert_eq!(reply.content_type(), "application/json");
-                assert!(reply.headers.get("mcp-session-id").is_none());
-                reply.json().await
-            }
-        };
+        let served = serve(definition, stateless_json()).await;
+        let post = |message: Value| served.post_stateless(message);
         let answer = post(request(1, "tools/call", call_tool("add", json!({"a": 20, "b": 22})))).await;
         assert_eq!(answer, json!({"jsonrpc": "2.0", "id": 1, "result": {"content": [{"type": "text", "text": "42"}]}}));
         // Progress has no stream to travel on: only the result comes.
@@ -568,19 +572,10 @@ async fn stateless_json_mode_answers_each_post_on_its_own() {
 #[tokio::test]
 async fn stateless_json_requests_see_tools_added_and_removed_at_run_time() {
     within(async {
-        let mut options = HttpOptions::default();
-        options.stateless = true;
-        options.json_response = true;
         // No tools yet: the stateless sessions declare none, and refuse the tool methods.
         let definition = Server::builder("late-tools", "1.0.0").build();
-        let served = serve(definition.clone(), options).await;
-        let post = |message: Value| {
-            let served = &served;
-            async move {
-                let headers = [("mcp-protocol-version", "2025-06-18")];
-                served.send(Method::POST, &headers, Some(message.to_string())).await.json().await
-            }
-        };
+        let served = serve(definition.clone(), stateless_json()).await;
+        let post = |message: Value| served.post_stateless(message);
         let list = || request(1, "tools/list", json!({}));
         assert_eq!(post(list()).await["error"]["code"], -32601);
         assert_eq!(post(list()).await["error"]["code"], -32601, "the same again from the kept session");
@@ -600,9 +595,6 @@ async fn stateless_json_requests_see_tools_added_and_removed_at_run_time() {
 #[tokio::test]
 async fn a_stateless_subscription_reaches_no_later_request() {
     within(async {
-        let mut options = HttpOptions::default();
-        options.stateless = true;
-        options.json_response = true;
         // A tool that tells whether the client (as its session knows it) subscribed to the readme.
         let touch = Tool::new(
             "touch",
@@ -612,14 +604,8 @@ async fn a_stateless_subscription_reaches_no_later_request() {
                 Ok::<_, ToolError>(told.to_string())
             },
         );
-        let served = serve(server_with(|b| b.tool(touch)).0, options).await;
-        let post = |message: Value| {
-            let served = &served;
-            async move {
-                let headers = [("mcp-protocol-version", "2025-06-18")];
-                served.send(Method::POST, &headers, Some(message.to_string())).await.json().await
-            }
-        };
+        let served = serve(server_with(|b| b.tool(touch)).0, stateless_json()).await;
+        let post = |message: Value| served.post_stateless(message);
         let subscribed = post(request(1, "resources/subscribe", json!({"uri": "mem://readme"}))).await;
         assert_eq!(subscribed["result"], json!({}), "{subscribed}");
         // Each POST stands alone: the next one, on the same kept session, knows of no subscription.
