@@ -1,10 +1,19 @@
 //! JSON text in and out of the runtime's hot paths (frames read and written by the engine, HTTP bodies).
-//! Parsing is serde_json's. Printing is serde_json's by default and sonic-rs's with the `simd` feature,
-//! where it wins: sonic-rs prints long strings (text results, base64 blobs) 18-22× faster and small
-//! messages about as fast, but parses small messages slower than serde_json (BENCHMARKS.md, per message
-//! kind). Everything past the text (the values handlers see, the generated types) stays serde-based.
+//!
+//! Parsing is serde_json's. Printing is the runtime's own compact printer, [`to_string`], by default,
+//! and sonic-rs's with the `simd` feature, where it wins: sonic-rs prints long strings (text results,
+//! base64 blobs) 18-22× faster and small messages about as fast, but parses small messages slower than
+//! serde_json (BENCHMARKS.md, per message kind). Everything past the text (the values handlers see, the
+//! generated types) stays serde-based.
+//!
+//! [`to_string`] prints exactly what `serde_json::to_string` prints, byte for byte, for every value
+//! serde_json can print (the tests compare the two). It differs in speed only: serde_json looks at
+//! every byte of a string on its own to find what needs escaping, [`to_string`] eight bytes at a time,
+//! which halves the cost of printing a small `tools/call` result (BENCHMARKS.md).
 
+use serde::ser::{self, Impossible, Serialize};
 use serde_json::Value;
+use std::fmt;
 
 /// Parses JSON text (one frame or body) into a value; the error is the parser's message.
 pub(crate) fn parse(text: &[u8]) -> Result<Value, String> {
@@ -13,16 +22,16 @@ pub(crate) fn parse(text: &[u8]) -> Result<Value, String> {
 
 /// Prints a value (a `Value`, or a message struct made of them) as compact JSON text, or says why it
 /// cannot be (a map with keys that are not strings).
-pub(crate) fn try_print<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, String> {
+pub(crate) fn try_print<T: Serialize + ?Sized>(value: &T) -> Result<String, String> {
     #[cfg(feature = "simd")]
     let printed = sonic_rs::to_string(value).or_else(|_| serde_json::to_string(value));
     #[cfg(not(feature = "simd"))]
-    let printed = serde_json::to_string(value);
+    let printed = to_string(value).or_else(|_| serde_json::to_string(value));
     printed.map_err(|e| e.to_string())
 }
 
 /// Prints a value (a `Value`, or a message struct made of them) as compact JSON text.
-pub(crate) fn print<T: serde::Serialize + ?Sized>(value: &T) -> String {
+pub(crate) fn print<T: Serialize + ?Sized>(value: &T) -> String {
     // What the runtime prints has string keys only, so this cannot fail; should it, say so rather than
     // send a frame the peer cannot read.
     try_print(value).unwrap_or_else(|e| {
@@ -31,10 +40,730 @@ pub(crate) fn print<T: serde::Serialize + ?Sized>(value: &T) -> String {
     })
 }
 
+/// Prints `value` as compact JSON text: the same text as `serde_json::to_string`, sooner.
+///
+/// The runtime prints every frame and HTTP body it writes with this (or with sonic-rs under the `simd`
+/// feature); it is public so that an application can print the same way.
+///
+/// # Errors
+///
+/// The value's own `Serialize` failed, or a map has keys other than strings, characters, booleans,
+/// integers, unit variants and newtypes of those (serde_json also prints finite floating-point keys;
+/// this printer refuses them, and the runtime then falls back to serde_json).
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, PrintError> {
+    // Room for most messages at once: growing by doubling from serde_json's 128 bytes costs a small
+    // result two reallocations (a tenth of its printing), and malloc takes as long for 512 bytes.
+    let mut printer = Printer { out: String::with_capacity(512) };
+    value.serialize(&mut printer)?;
+    Ok(printer.out)
+}
+
+/// Why [`to_string`] could not print a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+// Boxed so that the error, and every printing call's `Result`, is one pointer wide and returned in a
+// register: with a plain `String` (three words) small messages printed about 20% slower.
+#[allow(clippy::box_collection)]
+pub struct PrintError(Box<String>);
+
+impl fmt::Display for PrintError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PrintError {}
+
+impl ser::Error for PrintError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        PrintError(Box::new(msg.to_string()))
+    }
+}
+
+/// The name serde_json's `RawValue` serializes itself as (a struct with one field of this name holding
+/// the JSON text), so that printers can write the text unchanged.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// `ESCAPE[b]` is what byte `b` of a string is printed as when it cannot be printed as itself: 0 for
+/// "as itself", `u` for `\u00XX`, otherwise the letter after the backslash (serde_json's choice).
+static ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// The bytes of `word` (eight bytes of a string, the first in the low byte) that need escaping: `"`,
+/// `\` and control characters (below 0x20), each flagged by its high bit. The lowest flag is exact
+/// (the first such byte); flags above it may be false (borrows), which the callers never rely on.
+/// Bytes from 0x80 up (UTF-8 sequences) never need escaping and are never flagged.
+#[inline]
+fn escape_mask(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Among bytes below 0x80, a byte of `x` is zero exactly where this has its high bit set.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20);
+    (quote | backslash | control) & !word & HIGH
+}
+
+/// Eight bytes as a word, the first in the low byte.
+#[inline]
+fn word(bytes: &[u8; 8]) -> u64 {
+    u64::from_le_bytes(*bytes)
+}
+
+/// Whether no byte of `bytes` needs escaping, looking at eight at a time.
+#[inline]
+fn is_clean(bytes: &[u8]) -> bool {
+    let (words, rest) = bytes.as_chunks::<8>();
+    if words.iter().any(|w| escape_mask(word(w)) != 0) {
+        return false;
+    }
+    if rest.is_empty() {
+        return true;
+    }
+    if let Some(last) = bytes.last_chunk::<8>() {
+        // The last eight bytes (overlapping the words already seen) cover the rest.
+        return escape_mask(word(last)) == 0;
+    }
+    // Fewer than eight bytes: four to seven are two overlapping halves of one word.
+    match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        (Some(first), Some(last)) => {
+            escape_mask(u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32) == 0
+        }
+        _ => bytes.iter().all(|&b| ESCAPE[usize::from(b)] == 0),
+    }
+}
+
+/// Appends `text` as a JSON string, quotes included.
+#[inline]
+fn push_str(out: &mut String, text: &str) {
+    if is_clean(text.as_bytes()) {
+        out.reserve(text.len() + 2);
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
+        push_escaped(out, text);
+    }
+}
+
+/// Appends `text`, which has bytes to escape, as a JSON string, quotes included.
+#[cold]
+#[inline(never)]
+fn push_escaped(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len() + 8);
+    out.push('"');
+    // `start` is where the text not yet appended begins; it only ever stops after an ASCII byte, a
+    // character boundary, so `text[start..at]` never splits a character.
+    let mut start = 0;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let mask = escape_mask(word(chunk));
+        if mask == 0 {
+            i += 8;
+            continue;
+        }
+        let at = i + (mask.trailing_zeros() / 8) as usize;
+        out.push_str(&text[start..at]);
+        push_escape(out, bytes[at]);
+        start = at + 1;
+        i = start;
+    }
+    for (at, &byte) in bytes.iter().enumerate().skip(i) {
+        if ESCAPE[usize::from(byte)] != 0 {
+            out.push_str(&text[start..at]);
+            push_escape(out, byte);
+            start = at + 1;
+        }
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+}
+
+/// Appends the escape of `byte`, one that needs escaping, as serde_json writes it.
+fn push_escape(out: &mut String, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let escape = ESCAPE[usize::from(byte)];
+    out.push('\\');
+    out.push(char::from(escape));
+    if escape == b'u' {
+        out.push_str("00");
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+}
+
+/// Appends the decimal digits of an integer.
+#[inline]
+fn push_int<I: itoa::Integer>(out: &mut String, n: I) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
+/// Appends a floating-point number as serde_json prints it (`null` when it is not finite).
+fn push_float<F: Serialize>(out: &mut String, value: F) -> Result<(), PrintError> {
+    let text = serde_json::to_string(&value).map_err(|e| PrintError(Box::new(e.to_string())))?;
+    out.push_str(&text);
+    Ok(())
+}
+
+/// The compact printer: a serde `Serializer` that appends to a `String`.
+struct Printer {
+    out: String,
+}
+
+/// A sequence, map or struct being printed: `first` until its first element is.
+struct Compound<'a> {
+    printer: &'a mut Printer,
+    first: bool,
+    /// What closes it: `]` or `}`.
+    closer: char,
+    /// Whether it is the data of a tuple or struct variant, `{"variant":…}`, closed by one more `}`.
+    in_variant: bool,
+}
+
+impl Compound<'_> {
+    #[inline]
+    fn comma(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.printer.out.push(',');
+        }
+    }
+
+    #[inline]
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
+        self.comma();
+        value.serialize(&mut *self.printer)
+    }
+
+    #[inline]
+    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), PrintError> {
+        self.comma();
+        push_str(&mut self.printer.out, key);
+        self.printer.out.push(':');
+        value.serialize(&mut *self.printer)
+    }
+
+    #[inline]
+    fn close(self) -> Result<(), PrintError> {
+        self.printer.out.push(self.closer);
+        if self.in_variant {
+            self.printer.out.push('}');
+        }
+        Ok(())
+    }
+}
+
+impl Printer {
+    /// Opens `{"variant":` for the variants that carry data, then `open` (closed by `close` and `}`).
+    #[inline]
+    fn variant(&mut self, variant: &str, open: char, close: char) -> Compound<'_> {
+        self.out.push('{');
+        push_str(&mut self.out, variant);
+        self.out.push(':');
+        self.out.push(open);
+        Compound { printer: self, first: true, closer: close, in_variant: true }
+    }
+
+    #[inline]
+    fn compound(&mut self, open: char, close: char) -> Compound<'_> {
+        self.out.push(open);
+        Compound { printer: self, first: true, closer: close, in_variant: false }
+    }
+}
+
+impl<'a> ser::Serializer for &'a mut Printer {
+    type Ok = ();
+    type Error = PrintError;
+    type SerializeSeq = Compound<'a>;
+    type SerializeTuple = Compound<'a>;
+    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTupleVariant = Compound<'a>;
+    type SerializeMap = Compound<'a>;
+    type SerializeStruct = Struct<'a>;
+    type SerializeStructVariant = Compound<'a>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), PrintError> {
+        self.out.push_str(if v { "true" } else { "false" });
+        Ok(())
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), PrintError> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), PrintError> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), PrintError> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), PrintError> {
+        push_int(&mut self.out, v);
+        Ok(())
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), PrintError> {
+        push_int(&mut self.out, v);
+        Ok(())
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), PrintError> {
+        self.serialize_u64(u64::from(v))
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), PrintError> {
+        self.serialize_u64(u64::from(v))
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), PrintError> {
+        self.serialize_u64(u64::from(v))
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), PrintError> {
+        push_int(&mut self.out, v);
+        Ok(())
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), PrintError> {
+        push_int(&mut self.out, v);
+        Ok(())
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), PrintError> {
+        push_float(&mut self.out, v)
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), PrintError> {
+        push_float(&mut self.out, v)
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), PrintError> {
+        push_str(&mut self.out, v.encode_utf8(&mut [0u8; 4]));
+        Ok(())
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), PrintError> {
+        push_str(&mut self.out, v);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), PrintError> {
+        // serde_json prints bytes as an array of numbers.
+        let mut seq = self.compound('[', ']');
+        for byte in v {
+            ser::SerializeSeq::serialize_element(&mut seq, byte)?;
+        }
+        seq.close()
+    }
+
+    fn serialize_none(self) -> Result<(), PrintError> {
+        self.serialize_unit()
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), PrintError> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), PrintError> {
+        self.out.push_str("null");
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), PrintError> {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), PrintError> {
+        push_str(&mut self.out, variant);
+        Ok(())
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<(), PrintError> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), PrintError> {
+        self.out.push('{');
+        push_str(&mut self.out, variant);
+        self.out.push(':');
+        value.serialize(&mut *self)?;
+        self.out.push('}');
+        Ok(())
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, PrintError> {
+        Ok(self.compound('[', ']'))
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<Compound<'a>, PrintError> {
+        Ok(self.compound('[', ']'))
+    }
+
+    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'a>, PrintError> {
+        Ok(self.compound('[', ']'))
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a>, PrintError> {
+        Ok(self.variant(variant, '[', ']'))
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, PrintError> {
+        Ok(self.compound('{', '}'))
+    }
+
+    fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Struct<'a>, PrintError> {
+        if name == RAW_VALUE_TOKEN {
+            return Ok(Struct::Raw(self));
+        }
+        Ok(Struct::Fields(self.compound('{', '}')))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'a>, PrintError> {
+        Ok(self.variant(variant, '{', '}'))
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), PrintError> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), PrintError> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), PrintError> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
+        self.element(value)
+    }
+
+    fn end(self) -> Result<(), PrintError> {
+        self.close()
+    }
+}
+
+impl ser::SerializeMap for Compound<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), PrintError> {
+        self.comma();
+        key.serialize(Key(&mut self.printer.out))
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
+        self.printer.out.push(':');
+        value.serialize(&mut *self.printer)
+    }
+
+    fn end(self) -> Result<(), PrintError> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), PrintError> {
+        self.field(key, value)
+    }
+
+    fn end(self) -> Result<(), PrintError> {
+        self.close()
+    }
+}
+
+/// A struct being printed: its fields, or serde_json's `RawValue`, whose one field is JSON text to
+/// print unchanged.
+enum Struct<'a> {
+    Fields(Compound<'a>),
+    Raw(&'a mut Printer),
+}
+
+impl ser::SerializeStruct for Struct<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), PrintError> {
+        match self {
+            Struct::Fields(fields) => fields.field(key, value),
+            Struct::Raw(printer) => value.serialize(Raw(&mut printer.out)),
+        }
+    }
+
+    fn end(self) -> Result<(), PrintError> {
+        match self {
+            Struct::Fields(fields) => fields.close(),
+            Struct::Raw(_) => Ok(()),
+        }
+    }
+}
+
+/// Refuses everything a `Key` or `Raw` does not accept.
+macro_rules! refuse {
+    ($why:expr; $($method:ident($($arg:ty),*);)*) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<(), PrintError> {
+            Err(PrintError(Box::new($why.into())))
+        })*
+    };
+}
+
+/// Refuses the compound kinds a `Key` or `Raw` does not accept.
+macro_rules! refuse_compounds {
+    ($why:expr) => {
+        type SerializeSeq = Impossible<(), PrintError>;
+        type SerializeTuple = Impossible<(), PrintError>;
+        type SerializeTupleStruct = Impossible<(), PrintError>;
+        type SerializeTupleVariant = Impossible<(), PrintError>;
+        type SerializeMap = Impossible<(), PrintError>;
+        type SerializeStruct = Impossible<(), PrintError>;
+        type SerializeStructVariant = Impossible<(), PrintError>;
+
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<(), PrintError> {
+            Err(PrintError(Box::new($why.into())))
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, PrintError> {
+            Err(PrintError(Box::new($why.into())))
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, PrintError> {
+            Err(PrintError(Box::new($why.into())))
+        }
+        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, PrintError> {
+            Err(PrintError(Box::new($why.into())))
+        }
+        fn serialize_tuple_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeTupleVariant, PrintError> {
+            Err(PrintError(Box::new($why.into())))
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, PrintError> {
+            Err(PrintError(Box::new($why.into())))
+        }
+        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, PrintError> {
+            Err(PrintError(Box::new($why.into())))
+        }
+        fn serialize_struct_variant(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: usize,
+        ) -> Result<Self::SerializeStructVariant, PrintError> {
+            Err(PrintError(Box::new($why.into())))
+        }
+    };
+}
+
+const KEY_MUST_BE_A_STRING: &str = "key must be a string";
+
+/// Prints a map key: always a JSON string, as serde_json prints keys.
+struct Key<'a>(&'a mut String);
+
+impl Key<'_> {
+    /// Appends what `print` appends (an integer or a boolean) in quotes.
+    fn quoted(self, print: impl FnOnce(&mut String)) -> Result<(), PrintError> {
+        self.0.push('"');
+        print(self.0);
+        self.0.push('"');
+        Ok(())
+    }
+}
+
+impl ser::Serializer for Key<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    refuse_compounds!(KEY_MUST_BE_A_STRING);
+    refuse! { KEY_MUST_BE_A_STRING;
+        serialize_f32(f32); serialize_f64(f64); serialize_bytes(&[u8]); serialize_none();
+        serialize_unit(); serialize_unit_struct(&'static str);
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), PrintError> {
+        push_str(self.0, v);
+        Ok(())
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), PrintError> {
+        push_str(self.0, v.encode_utf8(&mut [0u8; 4]));
+        Ok(())
+    }
+
+    fn serialize_bool(self, v: bool) -> Result<(), PrintError> {
+        self.quoted(|out| out.push_str(if v { "true" } else { "false" }))
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), PrintError> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), PrintError> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), PrintError> {
+        self.serialize_i64(i64::from(v))
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), PrintError> {
+        self.serialize_i128(i128::from(v))
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<(), PrintError> {
+        self.quoted(|out| push_int(out, v))
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), PrintError> {
+        self.serialize_u64(u64::from(v))
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), PrintError> {
+        self.serialize_u64(u64::from(v))
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), PrintError> {
+        self.serialize_u64(u64::from(v))
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), PrintError> {
+        self.quoted(|out| push_int(out, v))
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), PrintError> {
+        self.quoted(|out| push_int(out, v))
+    }
+
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), PrintError> {
+        push_str(self.0, variant);
+        Ok(())
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<(), PrintError> {
+        value.serialize(self)
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), PrintError> {
+        value.serialize(self)
+    }
+}
+
+const NOT_RAW_TEXT: &str = "a RawValue holds its JSON text as a string";
+
+/// Prints the one field of serde_json's `RawValue`: its JSON text, unchanged.
+struct Raw<'a>(&'a mut String);
+
+impl ser::Serializer for Raw<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    refuse_compounds!(NOT_RAW_TEXT);
+    refuse! { NOT_RAW_TEXT;
+        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
+        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
+        serialize_bytes(&[u8]); serialize_none(); serialize_unit(); serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), PrintError> {
+        self.0.push_str(v);
+        Ok(())
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, _: &T) -> Result<(), PrintError> {
+        Err(PrintError(Box::new(NOT_RAW_TEXT.into())))
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<(), PrintError> {
+        Err(PrintError(Box::new(NOT_RAW_TEXT.into())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
     use serde_json::json;
+    use serde_json::value::RawValue;
+    use std::collections::BTreeMap;
 
     #[test]
     fn text_round_trips_with_integers_and_escapes() {
@@ -44,5 +773,191 @@ mod tests {
         assert!(text.contains("18446744073709551615"), "{text}");
         assert!(parse(b"{\"a\": }").is_err());
         assert!(parse(b"{\"a\": 1} x").is_err(), "trailing characters are an error");
+    }
+
+    /// `to_string` prints what serde_json prints, or fails where serde_json fails.
+    #[track_caller]
+    fn same<T: Serialize + ?Sized>(value: &T) {
+        match (to_string(value), serde_json::to_string(value)) {
+            (Ok(ours), Ok(theirs)) => assert_eq!(ours, theirs),
+            (Err(_), Err(_)) => {}
+            (ours, theirs) => panic!("to_string gave {ours:?}, serde_json {theirs:?}"),
+        }
+    }
+
+    #[test]
+    fn every_byte_escapes_as_serde_json_escapes_it_at_every_offset() {
+        // Each ASCII character and a few multi-byte ones, at every position of an 8-byte chunk and
+        // across chunk boundaries, alone and in runs: the fast scan must find each one that needs escaping.
+        let specials: Vec<char> = (0u8..0x80).map(char::from).chain(['é', '€', '😀', '\u{7f}', '\u{2028}']).collect();
+        for &c in &specials {
+            for before in 0..20 {
+                for after in [0, 1, 7, 8, 9] {
+                    let text = format!("{}{c}{}", "a".repeat(before), "b".repeat(after));
+                    same(&text);
+                    same(&format!("{text}{c}{c}\"{c}"));
+                }
+            }
+        }
+        // Pseudo-random mixes of everything.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            let len = (state % 40) as usize;
+            let text: String = (0..len)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    specials[(state % specials.len() as u64) as usize]
+                })
+                .collect();
+            same(&text);
+            same(&json!({ text.clone(): [text] }));
+        }
+    }
+
+    #[test]
+    fn numbers_print_as_serde_json_prints_them() {
+        for n in [0i64, 1, -1, 9, 10, 99, 100, -100, 12345, i64::MAX, i64::MIN, i64::from(i32::MIN)] {
+            same(&n);
+        }
+        for n in [0u64, 7, 10, 1_000_000_007, u64::MAX] {
+            same(&n);
+        }
+        for n in [0u128, u128::from(u64::MAX) + 1, 10u128.pow(19), 10u128.pow(19) - 1, 10u128.pow(38) + 5, u128::MAX] {
+            same(&n);
+        }
+        for n in [0i128, -1, i128::MIN, i128::MAX, -(10i128.pow(19))] {
+            same(&n);
+        }
+        for x in [0.0, -0.0, 0.5, 1.0, 1e300, -2.5e-10, f64::MAX, f64::MIN_POSITIVE, f64::NAN, f64::INFINITY] {
+            same(&x);
+        }
+        same(&[1.5f32, f32::NAN, 3.0]);
+        same(&(1u8, -2i8, 3u16, -4i16, 5u32, -6i32));
+    }
+
+    #[test]
+    fn every_serde_shape_prints_as_serde_json_prints_it() {
+        #[derive(Serialize)]
+        struct Unit;
+        #[derive(Serialize)]
+        struct Newtype(String);
+        #[derive(Serialize)]
+        struct Tuple(u8, &'static str);
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Fields {
+            a_b: Option<u8>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            skipped: Option<u8>,
+            list: Vec<Fields>,
+            #[serde(flatten)]
+            rest: BTreeMap<String, Value>,
+        }
+        #[derive(Serialize)]
+        enum Kinds {
+            Unit,
+            Newtype(u8),
+            Tuple(u8, bool),
+            Struct { x: i8, y: () },
+        }
+        #[derive(Serialize)]
+        #[serde(tag = "type", content = "c")]
+        enum Adjacent {
+            A { x: u8 },
+        }
+        #[derive(Serialize)]
+        #[serde(tag = "type")]
+        enum Internal {
+            B { y: u8 },
+        }
+        let inner = Fields { a_b: None, skipped: None, list: vec![], rest: BTreeMap::new() };
+        let rest = BTreeMap::from([("z".to_string(), json!({"deep": [null, true, 1.25, "s"]}))]);
+        same(&Fields { a_b: Some(3), skipped: Some(4), list: vec![inner], rest });
+        same(&(Unit, Newtype("n\n".into()), Tuple(1, "t"), (), Some(()), None::<u8>));
+        same(&[Kinds::Unit, Kinds::Newtype(1), Kinds::Tuple(2, false), Kinds::Struct { x: -3, y: () }]);
+        same(&(Adjacent::A { x: 1 }, Internal::B { y: 2 }));
+        same(&serde_bytes_like(b"\x00\xff"));
+        same(&'"');
+        same(&json!({}));
+        same(&json!([]));
+        same(&Vec::<Vec<u8>>::from([vec![], vec![1]]));
+    }
+
+    /// Bytes as serde sees `serialize_bytes` (a `&[u8]` alone serializes as a sequence).
+    fn serde_bytes_like(bytes: &'static [u8]) -> impl Serialize {
+        struct Bytes(&'static [u8]);
+        impl Serialize for Bytes {
+            fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(self.0)
+            }
+        }
+        Bytes(bytes)
+    }
+
+    #[test]
+    fn map_keys_print_as_serde_json_prints_them_or_fail_like_it() {
+        #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+        enum Color {
+            Red,
+        }
+        #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+        struct Id(u32);
+        same(&BTreeMap::from([(1i32, "a"), (-2, "b")]));
+        same(&BTreeMap::from([(u64::MAX, 1)]));
+        same(&BTreeMap::from([(i128::MIN, 1)]));
+        same(&BTreeMap::from([(true, 1), (false, 2)]));
+        same(&BTreeMap::from([('k', 1)]));
+        same(&BTreeMap::from([(Color::Red, 1)]));
+        same(&BTreeMap::from([(Id(7), 1)]));
+        same(&BTreeMap::from([("q\"uote", 1)]));
+        // Keys serde_json refuses too.
+        same(&BTreeMap::from([(vec![1], 1)]));
+        same(&BTreeMap::from([((), 1)]));
+        same(&BTreeMap::from([(Some(1), 1)]));
+        // Floating-point keys: serde_json prints finite ones; this printer refuses them and the runtime
+        // falls back to serde_json, so what it prints is the same.
+        #[derive(Serialize)]
+        struct FloatKey(f64);
+        let map: Vec<(FloatKey, u8)> = vec![(FloatKey(1.5), 1)];
+        let as_map = MapOf(&map);
+        assert!(to_string(&as_map).is_err());
+        assert_eq!(try_print(&as_map), serde_json::to_string(&as_map).map_err(|e| e.to_string()));
+    }
+
+    /// Pairs serialized as a map.
+    struct MapOf<'a, K, V>(&'a [(K, V)]);
+    impl<K: Serialize, V: Serialize> Serialize for MapOf<'_, K, V> {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
+    }
+
+    #[test]
+    fn raw_json_text_prints_unchanged() {
+        let raw = RawValue::from_string(r#"{"a" : [1, 2]}"#.to_string()).unwrap();
+        same(&raw);
+        same(&json!({"outer": 1}));
+        #[derive(Serialize)]
+        struct Holder<'a> {
+            id: u8,
+            result: &'a RawValue,
+        }
+        same(&Holder { id: 1, result: &raw });
+        assert_eq!(to_string(&Holder { id: 1, result: &raw }).unwrap(), r#"{"id":1,"result":{"a" : [1, 2]}}"#);
+    }
+
+    #[test]
+    fn a_failing_value_is_an_error_not_a_partial_text() {
+        struct Fails;
+        impl Serialize for Fails {
+            fn serialize<S: ser::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(ser::Error::custom("no"))
+            }
+        }
+        assert_eq!(to_string(&json!([1])).unwrap(), "[1]");
+        assert_eq!(to_string(&(1, Fails)), Err(PrintError(Box::new("no".into()))));
+        same(&(1, Fails));
     }
 }

@@ -8,6 +8,7 @@
 //! - [`server`] and [`client`]: the MCP sessions for the legacy (handshake) revisions 2024-11-05 …
 //!   2025-11-25. Handlers and calls use the handler revision's types ([`hub`]); the runtime converts to
 //!   the negotiated revision with the generated adapters.
+//! - [`json`]: the compact JSON printer the runtime writes frames and bodies with.
 
 mod base64;
 pub mod client;
@@ -15,7 +16,7 @@ pub mod engine;
 mod error;
 #[cfg(any(feature = "http-server", feature = "http-client"))]
 pub mod http;
-mod json;
+pub mod json;
 pub mod revision;
 pub mod server;
 pub mod transport;

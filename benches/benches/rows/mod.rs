@@ -19,7 +19,7 @@ pub(crate) enum Row {
     IgnoredAny,
     /// serde_json into `serde_json::Value`.
     SerdeJsonValue,
-    /// mcpgen's types with serde_json (the default).
+    /// mcpgen's types with the runtime's default JSON: serde_json parses, `mcpgen_runtime::json` prints.
     Mcpgen,
     /// mcpgen's types with sonic-rs (the runtime's `simd` feature).
     McpgenSonic,
@@ -108,13 +108,13 @@ pub(crate) fn decode(row: Row, sample: &Sample) -> Result<Decoded, String> {
     }
 }
 
-/// Encodes what `row` decoded (with sonic-rs for the sonic row).
+/// Encodes what `row` decoded (with sonic-rs for the sonic row, with the runtime's printer for mcpgen's).
 pub(crate) fn encode(row: Row, decoded: &Decoded) -> Vec<u8> {
     let encoded = match decoded {
         Decoded::Ignored => Ok(Vec::new()),
         Decoded::Value(v) => serde_json::to_vec(v),
         Decoded::Mcpgen(m) if row == Row::McpgenSonic => return sonic_rs::to_vec(m).unwrap_or_default(),
-        Decoded::Mcpgen(m) => serde_json::to_vec(m),
+        Decoded::Mcpgen(m) => return mcpgen_runtime::json::to_string(m).map(String::into_bytes).unwrap_or_default(),
         Decoded::Rmcp(m) => serde_json::to_vec(m),
         Decoded::Rms(m) => serde_json::to_vec(m),
     };
