@@ -450,13 +450,15 @@ pub enum Member {
     Other(String),
 }
 
-/// Reads a member name against a struct's declared wire names.
+/// Reads a member name against a struct's declared wire names: the function gives a declared name's
+/// position. Each struct passes a `match` over its names, which compiles to comparisons against
+/// constants of known length (a scan of a list of names calls `memcmp` for each candidate).
 #[doc(hidden)]
-pub struct Members(pub &'static [&'static str]);
+pub struct Members(pub fn(&str) -> Option<usize>);
 
 impl Members {
     fn find(&self, name: &str) -> Option<usize> {
-        self.0.iter().position(|declared| *declared == name)
+        (self.0)(name)
     }
 }
 
@@ -542,11 +544,13 @@ macro_rules! struct_codec {
                         self,
                         mut map: A,
                     ) -> ::std::result::Result<$name, A::Error> {
-                        const MEMBERS: &[&str] = &[$($wire),*];
                         $(let mut $field = ::std::option::Option::None;)*
                         $(let mut $extra = $crate::rpc::JsonObject::new();)?
                         while let ::std::option::Option::Some(member) =
-                            map.next_key_seed($crate::rpc::Members(MEMBERS))?
+                            map.next_key_seed($crate::rpc::Members(|name| match name {
+                                $($wire => ::std::option::Option::Some($index),)*
+                                _ => ::std::option::Option::None,
+                            }))?
                         {
                             match member {
                                 $($crate::rpc::Member::Declared($index) => {
@@ -848,7 +852,12 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Response<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Response<T>, A::Error> {
                 let (mut version, mut id, mut result) = (None::<JsonRpcVersion>, None, None);
-                while let Some(found) = map.next_key_seed(Members(&["jsonrpc", "id", "result"]))? {
+                while let Some(found) = map.next_key_seed(Members(|name| match name {
+                    "jsonrpc" => Some(0),
+                    "id" => Some(1),
+                    "result" => Some(2),
+                    _ => None,
+                }))? {
                     match found {
                         Member::Declared(0) => member(&mut map, &mut version, "jsonrpc")?,
                         Member::Declared(1) => member(&mut map, &mut id, "id")?,
