@@ -148,7 +148,7 @@ fn is_clean(bytes: &[u8]) -> bool {
 }
 
 /// Appends `text` as a JSON string, quotes included.
-#[inline]
+#[inline(always)]
 fn push_str(out: &mut String, text: &str) {
     if is_clean(text.as_bytes()) {
         out.reserve(text.len() + 2);
