@@ -220,6 +220,21 @@ fn push_float<F: Serialize>(out: &mut String, value: F) -> Result<(), PrintError
     Ok(())
 }
 
+/// The integer methods of a serializer, each `body` with `this` the serializer and `v` the integer.
+macro_rules! integers {
+    (|$this:ident, $v:ident| $body:expr) => {
+        integers!(@each |$this, $v| $body; serialize_i8 i8, serialize_i16 i16, serialize_i32 i32,
+            serialize_i64 i64, serialize_i128 i128, serialize_u8 u8, serialize_u16 u16, serialize_u32 u32,
+            serialize_u64 u64, serialize_u128 u128);
+    };
+    (@each |$this:ident, $v:ident| $body:expr; $($method:ident $ty:ty),*) => {
+        $(fn $method(self, $v: $ty) -> Result<(), PrintError> {
+            let $this = self;
+            $body
+        })*
+    };
+}
+
 /// The compact printer: a serde `Serializer` that appends to a `String`.
 struct Printer {
     out: String,
@@ -301,49 +316,10 @@ impl<'a> ser::Serializer for &'a mut Printer {
         Ok(())
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), PrintError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), PrintError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), PrintError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), PrintError> {
-        push_int(&mut self.out, v);
+    integers!(|this, v| {
+        push_int(&mut this.out, v);
         Ok(())
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), PrintError> {
-        push_int(&mut self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), PrintError> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), PrintError> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), PrintError> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), PrintError> {
-        push_int(&mut self.out, v);
-        Ok(())
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), PrintError> {
-        push_int(&mut self.out, v);
-        Ok(())
-    }
+    });
 
     fn serialize_f32(self, v: f32) -> Result<(), PrintError> {
         push_float(&mut self.out, v)
@@ -457,57 +433,30 @@ impl<'a> ser::Serializer for &'a mut Printer {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = PrintError;
+/// Implements the serde traits of sequences and tuples, whose elements `Compound::element` prints.
+macro_rules! elements {
+    ($($kind:ident::$method:ident),*) => {$(
+        impl ser::$kind for Compound<'_> {
+            type Ok = ();
+            type Error = PrintError;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
-        self.element(value)
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
+                self.element(value)
+            }
 
-    fn end(self) -> Result<(), PrintError> {
-        self.close()
-    }
+            fn end(self) -> Result<(), PrintError> {
+                self.close()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = PrintError;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), PrintError> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = PrintError;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), PrintError> {
-        self.close()
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = PrintError;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), PrintError> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), PrintError> {
-        self.close()
-    }
-}
+elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
@@ -567,10 +516,10 @@ impl ser::SerializeStruct for Struct<'_> {
     }
 }
 
-/// Refuses everything a `Key` or `Raw` does not accept.
+/// Refuses everything a `Key` or `Raw` does not accept: each method, its arguments and what it would give.
 macro_rules! refuse {
-    ($why:expr; $($method:ident($($arg:ty),*);)*) => {
-        $(fn $method(self, $(_: $arg),*) -> Result<(), PrintError> {
+    ($why:expr; $($method:ident($($arg:ty),*) -> $ret:ty;)*) => {
+        $(fn $method(self, $(_: $arg),*) -> Result<$ret, PrintError> {
             Err(PrintError(Box::new($why.into())))
         })*
     };
@@ -596,38 +545,15 @@ macro_rules! refuse_compounds {
         ) -> Result<(), PrintError> {
             Err(PrintError(Box::new($why.into())))
         }
-        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, PrintError> {
-            Err(PrintError(Box::new($why.into())))
-        }
-        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, PrintError> {
-            Err(PrintError(Box::new($why.into())))
-        }
-        fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeTupleStruct, PrintError> {
-            Err(PrintError(Box::new($why.into())))
-        }
-        fn serialize_tuple_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeTupleVariant, PrintError> {
-            Err(PrintError(Box::new($why.into())))
-        }
-        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, PrintError> {
-            Err(PrintError(Box::new($why.into())))
-        }
-        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, PrintError> {
-            Err(PrintError(Box::new($why.into())))
-        }
-        fn serialize_struct_variant(
-            self,
-            _: &'static str,
-            _: u32,
-            _: &'static str,
-            _: usize,
-        ) -> Result<Self::SerializeStructVariant, PrintError> {
-            Err(PrintError(Box::new($why.into())))
+
+        refuse! { $why;
+            serialize_seq(Option<usize>) -> Self::SerializeSeq;
+            serialize_tuple(usize) -> Self::SerializeTuple;
+            serialize_tuple_struct(&'static str, usize) -> Self::SerializeTupleStruct;
+            serialize_tuple_variant(&'static str, u32, &'static str, usize) -> Self::SerializeTupleVariant;
+            serialize_map(Option<usize>) -> Self::SerializeMap;
+            serialize_struct(&'static str, usize) -> Self::SerializeStruct;
+            serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
         }
     };
 }
@@ -653,8 +579,8 @@ impl ser::Serializer for Key<'_> {
 
     refuse_compounds!(KEY_MUST_BE_A_STRING);
     refuse! { KEY_MUST_BE_A_STRING;
-        serialize_f32(f32); serialize_f64(f64); serialize_bytes(&[u8]); serialize_none();
-        serialize_unit(); serialize_unit_struct(&'static str);
+        serialize_f32(f32) -> (); serialize_f64(f64) -> (); serialize_bytes(&[u8]) -> (); serialize_none() -> ();
+        serialize_unit() -> (); serialize_unit_struct(&'static str) -> ();
     }
 
     fn serialize_str(self, v: &str) -> Result<(), PrintError> {
@@ -671,45 +597,7 @@ impl ser::Serializer for Key<'_> {
         self.quoted(|out| out.push_str(if v { "true" } else { "false" }))
     }
 
-    fn serialize_i8(self, v: i8) -> Result<(), PrintError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i16(self, v: i16) -> Result<(), PrintError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i32(self, v: i32) -> Result<(), PrintError> {
-        self.serialize_i64(i64::from(v))
-    }
-
-    fn serialize_i64(self, v: i64) -> Result<(), PrintError> {
-        self.serialize_i128(i128::from(v))
-    }
-
-    fn serialize_i128(self, v: i128) -> Result<(), PrintError> {
-        self.quoted(|out| push_int(out, v))
-    }
-
-    fn serialize_u8(self, v: u8) -> Result<(), PrintError> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u16(self, v: u16) -> Result<(), PrintError> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u32(self, v: u32) -> Result<(), PrintError> {
-        self.serialize_u64(u64::from(v))
-    }
-
-    fn serialize_u64(self, v: u64) -> Result<(), PrintError> {
-        self.quoted(|out| push_int(out, v))
-    }
-
-    fn serialize_u128(self, v: u128) -> Result<(), PrintError> {
-        self.quoted(|out| push_int(out, v))
-    }
+    integers!(|this, v| this.quoted(|out| push_int(out, v)));
 
     fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<(), PrintError> {
         push_str(self.0, variant);
@@ -735,12 +623,11 @@ impl ser::Serializer for Raw<'_> {
     type Error = PrintError;
 
     refuse_compounds!(NOT_RAW_TEXT);
+    integers!(|_this, _v| Err(PrintError(Box::new(NOT_RAW_TEXT.into()))));
     refuse! { NOT_RAW_TEXT;
-        serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64);
-        serialize_i128(i128); serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
-        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
-        serialize_bytes(&[u8]); serialize_none(); serialize_unit(); serialize_unit_struct(&'static str);
-        serialize_unit_variant(&'static str, u32, &'static str);
+        serialize_bool(bool) -> (); serialize_f32(f32) -> (); serialize_f64(f64) -> (); serialize_char(char) -> ();
+        serialize_bytes(&[u8]) -> (); serialize_none() -> (); serialize_unit() -> ();
+        serialize_unit_struct(&'static str) -> (); serialize_unit_variant(&'static str, u32, &'static str) -> ();
     }
 
     fn serialize_str(self, v: &str) -> Result<(), PrintError> {
