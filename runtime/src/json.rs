@@ -26,7 +26,11 @@ pub(crate) fn try_print<T: Serialize + ?Sized>(value: &T) -> Result<String, Stri
     #[cfg(feature = "simd")]
     let printed = sonic_rs::to_string(value).or_else(|_| serde_json::to_string(value));
     #[cfg(not(feature = "simd"))]
-    let printed = to_string(value).or_else(|_| serde_json::to_string(value));
+    let printed = match to_string(value) {
+        // The one kind of value serde_json prints and `to_string` does not.
+        Err(e) if e.0.as_str() == FLOAT_KEY => serde_json::to_string(value),
+        printed => return printed.map_err(|e| e.to_string()),
+    };
     printed.map_err(|e| e.to_string())
 }
 
@@ -42,6 +46,10 @@ pub(crate) fn print<T: Serialize + ?Sized>(value: &T) -> String {
 
 /// Prints `value` as compact JSON text: the same text as `serde_json::to_string`, sooner.
 ///
+/// (One difference, for hand-written `Serialize` impls only: a sequence or struct that announces zero
+/// elements and then writes some is printed whole, where serde_json closes it early and prints invalid
+/// JSON.)
+///
 /// The runtime prints every frame and HTTP body it writes with this (or with sonic-rs under the `simd`
 /// feature); it is public so that an application can print the same way.
 ///
@@ -53,7 +61,7 @@ pub(crate) fn print<T: Serialize + ?Sized>(value: &T) -> String {
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, PrintError> {
     // Room for most messages at once: growing by doubling from serde_json's 128 bytes costs a small
     // result two reallocations (a tenth of its printing), and malloc takes as long for 512 bytes.
-    let mut printer = Printer { out: String::with_capacity(512) };
+    let mut printer = Printer { out: String::with_capacity(512), numbers: Numbers::AsSerdeJson };
     value.serialize(&mut printer)?;
     Ok(printer.out)
 }
@@ -79,9 +87,29 @@ impl ser::Error for PrintError {
     }
 }
 
-/// The name serde_json's `RawValue` serializes itself as (a struct with one field of this name holding
-/// the JSON text), so that printers can write the text unchanged.
+/// The name serde_json's `RawValue` serializes itself as: a struct with one field of this name holding
+/// JSON text, which printers write unchanged.
 const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// The same for serde_json's `Number` when its `arbitrary_precision` feature is on (any crate in a build
+/// can turn it on; otherwise a struct of this name is an ordinary struct, as serde_json prints it).
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Whether serde_json's `Number` serializes itself as a `NUMBER_TOKEN` struct in this build: printing
+/// one with that struct taken as ordinary shows it.
+static NUMBER_IS_RAW: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+    let mut probe = Printer { out: String::new(), numbers: Numbers::Ordinary };
+    serde_json::Number::from(1u8).serialize(&mut probe).is_ok() && probe.out.starts_with('{')
+});
+
+/// How the printer takes a `NUMBER_TOKEN` struct.
+#[derive(Clone, Copy)]
+enum Numbers {
+    /// As `NUMBER_IS_RAW` says.
+    AsSerdeJson,
+    /// As an ordinary struct (to find out `NUMBER_IS_RAW`).
+    Ordinary,
+}
 
 /// `ESCAPE[b]` is what byte `b` of a string is printed as when it cannot be printed as itself: 0 for
 /// "as itself", `u` for `\u00XX`, otherwise the letter after the backslash (serde_json's choice).
@@ -238,6 +266,7 @@ macro_rules! integers {
 /// The compact printer: a serde `Serializer` that appends to a `String`.
 struct Printer {
     out: String,
+    numbers: Numbers,
 }
 
 /// A sequence, map or struct being printed: `first` until its first element is.
@@ -416,8 +445,10 @@ impl<'a> ser::Serializer for &'a mut Printer {
     }
 
     fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Struct<'a>, PrintError> {
-        if name == RAW_VALUE_TOKEN {
-            return Ok(Struct::Raw(self));
+        let raw = name == RAW_VALUE_TOKEN
+            || (name == NUMBER_TOKEN && matches!(self.numbers, Numbers::AsSerdeJson) && *NUMBER_IS_RAW);
+        if raw {
+            return Ok(Struct::Raw(self, name));
         }
         Ok(Struct::Fields(self.compound('{', '}')))
     }
@@ -490,11 +521,11 @@ impl ser::SerializeStructVariant for Compound<'_> {
     }
 }
 
-/// A struct being printed: its fields, or serde_json's `RawValue`, whose one field is JSON text to
-/// print unchanged.
+/// A struct being printed: its fields, or serde_json's `RawValue` or `Number` (of that name), whose one
+/// field, named like the struct, is JSON text to print unchanged.
 enum Struct<'a> {
     Fields(Compound<'a>),
-    Raw(&'a mut Printer),
+    Raw(&'a mut Printer, &'static str),
 }
 
 impl ser::SerializeStruct for Struct<'_> {
@@ -504,14 +535,16 @@ impl ser::SerializeStruct for Struct<'_> {
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), PrintError> {
         match self {
             Struct::Fields(fields) => fields.field(key, value),
-            Struct::Raw(printer) => value.serialize(Raw(&mut printer.out)),
+            Struct::Raw(printer, name) if key == *name => value.serialize(Raw(&mut printer.out)),
+            // serde_json refuses any other member (its message for it).
+            Struct::Raw(..) => Err(PrintError(Box::new("expected value".into()))),
         }
     }
 
     fn end(self) -> Result<(), PrintError> {
         match self {
             Struct::Fields(fields) => fields.close(),
-            Struct::Raw(_) => Ok(()),
+            Struct::Raw(..) => Ok(()),
         }
     }
 }
@@ -560,6 +593,10 @@ macro_rules! refuse_compounds {
 
 const KEY_MUST_BE_A_STRING: &str = "key must be a string";
 
+/// What `to_string` says of a floating-point map key, which serde_json prints (when finite) and this
+/// printer leaves to it: `try_print` falls back to serde_json on this error only.
+const FLOAT_KEY: &str = "floating-point map keys are left to serde_json";
+
 /// Prints a map key: always a JSON string, as serde_json prints keys.
 struct Key<'a>(&'a mut String);
 
@@ -578,8 +615,9 @@ impl ser::Serializer for Key<'_> {
     type Error = PrintError;
 
     refuse_compounds!(KEY_MUST_BE_A_STRING);
+    refuse! { FLOAT_KEY; serialize_f32(f32) -> (); serialize_f64(f64) -> (); }
     refuse! { KEY_MUST_BE_A_STRING;
-        serialize_f32(f32) -> (); serialize_f64(f64) -> (); serialize_bytes(&[u8]) -> (); serialize_none() -> ();
+        serialize_bytes(&[u8]) -> (); serialize_none() -> ();
         serialize_unit() -> (); serialize_unit_struct(&'static str) -> ();
     }
 
@@ -809,7 +847,7 @@ mod tests {
         struct FloatKey(f64);
         let map: Vec<(FloatKey, u8)> = vec![(FloatKey(1.5), 1)];
         let as_map = MapOf(&map);
-        assert!(to_string(&as_map).is_err());
+        assert_eq!(to_string(&as_map).unwrap_err().to_string(), FLOAT_KEY);
         assert_eq!(try_print(&as_map), serde_json::to_string(&as_map).map_err(|e| e.to_string()));
     }
 
@@ -835,6 +873,35 @@ mod tests {
         assert_eq!(to_string(&Holder { id: 1, result: &raw }).unwrap(), r#"{"id":1,"result":{"a" : [1, 2]}}"#);
     }
 
+    /// A struct of one member named like itself, as serde_json's `RawValue` and (with
+    /// `arbitrary_precision`) `Number` serialize themselves.
+    struct Token(&'static str, &'static str, &'static str);
+    impl Serialize for Token {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use ser::SerializeStruct;
+            let mut token = s.serialize_struct(self.0, 1)?;
+            token.serialize_field(self.1, self.2)?;
+            token.end()
+        }
+    }
+
+    #[test]
+    fn token_structs_print_as_serde_json_prints_them() {
+        const NUMBER: &str = "$serde_json::private::Number";
+        const RAW: &str = "$serde_json::private::RawValue";
+        // A `Number` struct is JSON text when serde_json's `arbitrary_precision` is on in the build (this
+        // build leaves it off: then it is an ordinary struct); the probe must agree with serde_json.
+        let precise = Token(NUMBER, NUMBER, "123456789012345678901234567890");
+        same(&precise);
+        let raw_in_this_build = serde_json::to_string(&precise).unwrap() == precise.2;
+        assert_eq!(*NUMBER_IS_RAW, raw_in_this_build);
+        same(&Token(RAW, RAW, "[1, 2]"));
+        assert_eq!(to_string(&Token(RAW, RAW, "[1, 2]")).unwrap(), "[1, 2]");
+        // A raw struct with another member is refused, as serde_json refuses it.
+        assert!(to_string(&Token(RAW, "other", "1")).is_err());
+        same(&Token(RAW, "other", "1"));
+    }
+
     #[test]
     fn a_failing_value_is_an_error_not_a_partial_text() {
         struct Fails;
@@ -846,5 +913,17 @@ mod tests {
         assert_eq!(to_string(&json!([1])).unwrap(), "[1]");
         assert_eq!(to_string(&(1, Fails)), Err(PrintError(Box::new("no".into()))));
         same(&(1, Fails));
+        // The runtime's print falls back to serde_json for floating-point keys only: a value whose own
+        // `Serialize` fails is asked once.
+        struct Counted<'a>(&'a std::cell::Cell<u32>);
+        impl Serialize for Counted<'_> {
+            fn serialize<S: ser::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                self.0.set(self.0.get() + 1);
+                Err(ser::Error::custom("no"))
+            }
+        }
+        let asked = std::cell::Cell::new(0);
+        assert!(try_print(&Counted(&asked)).is_err());
+        assert_eq!(asked.get(), if cfg!(feature = "simd") { 2 } else { 1 });
     }
 }
