@@ -570,6 +570,40 @@ async fn stateless_json_mode_answers_each_post_on_its_own() {
 }
 
 #[tokio::test]
+async fn a_stateless_post_is_answered_at_the_revision_its_header_names_if_the_server_speaks_it() {
+    within(async {
+        let only = [rev("2025-11-25")];
+        let (definition, _probe) = server_with(|b| b.protocol_versions(&only));
+        let served = serve(definition, stateless_json()).await;
+        let add = request(1, "tools/call", call_tool("add", json!({"a": 1, "b": 2}))).to_string();
+        let served = &served;
+        let post = |version: Option<&'static str>| {
+            let headers: Vec<(&str, &str)> = version.map(|v| ("mcp-protocol-version", v)).into_iter().collect();
+            let add = add.clone();
+            async move { served.send(Method::POST, &headers, Some(add)).await }
+        };
+        // A legacy revision this build speaks but this server does not: 400, naming it.
+        let reply = post(Some("2025-06-18")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        let answer = reply.json().await;
+        assert_eq!(answer["error"]["code"], -32600);
+        assert_eq!(answer["error"]["message"], "unsupported MCP-Protocol-Version \"2025-06-18\"");
+        // The revision it speaks, and no header (the server's own default): answered.
+        for version in [Some("2025-11-25"), None] {
+            let reply = post(version).await;
+            assert_eq!(reply.status, StatusCode::OK, "{version:?}");
+            assert_eq!(reply.json().await["result"]["content"][0]["text"], "3");
+        }
+        // A revision no build speaks is not a legacy one: the stateless protocol's checks answer it.
+        let reply = post(Some("1999-01-01")).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+        assert_ne!(reply.json().await["error"]["message"], "unsupported MCP-Protocol-Version \"1999-01-01\"");
+        assert_eq!(served.http.session_count(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn stateless_json_requests_see_tools_added_and_removed_at_run_time() {
     within(async {
         // No tools yet: the stateless sessions declare none, and refuse the tool methods.

@@ -951,18 +951,19 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
         ));
     }
     let bytes = shared.read_body(body).await?;
+    let named = NamedVersion::of(headers);
     // One legacy request wanting one JSON answer from a stateless server needs no session: it is answered
     // here, on this task, read without a `Value` for its envelope. Anything else takes the general path.
     if shared.options.stateless
         && shared.options.json_response
         && let Some(request) = std::str::from_utf8(&bytes).ok().and_then(crate::engine::plain_request)
         && request.method != "initialize"
-        && !is_modern(headers, Some((&request.method, request.params.as_ref())))
+        && !is_modern(named, headers, Some((&request.method, request.params.as_ref())))
     {
         if shared.shutdown.is_cancelled() {
             return Err(unavailable());
         }
-        let version = stateless_version(shared, headers)?;
+        let version = stateless_version(shared, named)?;
         let body = shared.server.answer_stateless(version, request, &shared.stateless, shared.shutdown.clone()).await;
         let mut response = Response::new(Body::from(body));
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -1006,7 +1007,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
     }
     // A 2026-07-28 request (or one naming a revision no legacy session speaks) is served on its own.
     let single = messages.first().filter(|_| !batch);
-    let modern = is_modern(headers, single.and_then(|m| Some((m.get("method")?.as_str()?, m.get("params")))));
+    let modern = is_modern(named, headers, single.and_then(|m| Some((m.get("method")?.as_str()?, m.get("params")))));
     if modern {
         return modern_post(shared, headers, messages, batch, bytes).await;
     }
@@ -1016,7 +1017,7 @@ async fn post(shared: &Arc<Shared>, headers: &HeaderMap, body: Body) -> Result<R
             return Ok(StatusCode::ACCEPTED.into_response());
         }
         // `initialize` is answered by a session of its own (uninitialized), thrown away afterwards.
-        let version = if initialize { None } else { Some(stateless_version(shared, headers)?) };
+        let version = if initialize { None } else { Some(stateless_version(shared, named)?) };
         if batch {
             ProtocolVersion::accepts_batches(version)
                 .map_err(|why| error(StatusCode::BAD_REQUEST, ErrorObject::INVALID_REQUEST, why))?;
@@ -1269,13 +1270,37 @@ fn duplicate(id: &RequestId) -> Response {
     )
 }
 
+/// A POST's `MCP-Protocol-Version` header, read once.
+#[derive(Clone, Copy)]
+enum NamedVersion<'h> {
+    /// No header.
+    Absent,
+    /// A legacy (handshake) revision this build speaks.
+    Legacy(ProtocolVersion),
+    /// Anything else: 2026-07-28 or later, or a revision this build does not know.
+    Other(&'h HeaderValue),
+}
+
+impl<'h> NamedVersion<'h> {
+    fn of(headers: &'h HeaderMap) -> Self {
+        match headers.get(&PROTOCOL_VERSION) {
+            None => NamedVersion::Absent,
+            Some(value) => match value.to_str().ok().and_then(ProtocolVersion::parse) {
+                Some(version) => NamedVersion::Legacy(version),
+                None => NamedVersion::Other(value),
+            },
+        }
+    }
+}
+
 /// Whether a POST is a 2026-07-28 one: its `MCP-Protocol-Version` names a revision no legacy session speaks
 /// (2026-07-28 and later, or an unknown one), or, with neither that header nor a session, its one message
 /// (`method`, `params`; `None` for a batch) looks modern.
-fn is_modern(headers: &HeaderMap, single: Option<(&str, Option<&Value>)>) -> bool {
-    match headers.get(&PROTOCOL_VERSION) {
-        Some(named) => ProtocolVersion::parse(named.to_str().unwrap_or_default()).is_none(),
-        None => {
+fn is_modern(named: NamedVersion<'_>, headers: &HeaderMap, single: Option<(&str, Option<&Value>)>) -> bool {
+    match named {
+        NamedVersion::Legacy(_) => false,
+        NamedVersion::Other(_) => true,
+        NamedVersion::Absent => {
             headers.get(&SESSION_ID).is_none() && single.is_some_and(|(method, params)| looks_modern(method, params))
         }
     }
@@ -1283,15 +1308,19 @@ fn is_modern(headers: &HeaderMap, single: Option<(&str, Option<&Value>)>) -> boo
 
 /// The revision of a stateless legacy request (not `initialize`): its `MCP-Protocol-Version` if this server
 /// speaks it (`400` otherwise), else the default.
-fn stateless_version(shared: &Shared, headers: &HeaderMap) -> Result<ProtocolVersion, Response> {
-    let Some(value) = headers.get(&PROTOCOL_VERSION) else { return Ok(stateless_default(shared)) };
-    match value.to_str().ok().and_then(ProtocolVersion::parse) {
-        Some(version) if shared.server.protocol_versions().contains(&version) => Ok(version),
-        _ => Err(error(
+fn stateless_version(shared: &Shared, named: NamedVersion<'_>) -> Result<ProtocolVersion, Response> {
+    let unsupported = |value: &dyn std::fmt::Debug| {
+        error(
             StatusCode::BAD_REQUEST,
             ErrorObject::INVALID_REQUEST,
             format!("unsupported MCP-Protocol-Version {value:?}"),
-        )),
+        )
+    };
+    match named {
+        NamedVersion::Absent => Ok(stateless_default(shared)),
+        NamedVersion::Legacy(version) if shared.server.protocol_versions().contains(&version) => Ok(version),
+        NamedVersion::Legacy(version) => Err(unsupported(&version.as_str())),
+        NamedVersion::Other(value) => Err(unsupported(value)),
     }
 }
 
