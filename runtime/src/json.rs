@@ -1,10 +1,10 @@
 //! JSON text in and out of the runtime's hot paths (frames read and written by the engine, HTTP bodies).
 //!
 //! Parsing is serde_json's. Printing is the runtime's own compact printer, [`to_string`], by default,
-//! and sonic-rs's with the `simd` feature, where it wins: sonic-rs prints long strings (text results,
-//! base64 blobs) 18-22× faster and small messages about as fast, but parses small messages slower than
-//! serde_json (BENCHMARKS.md, per message kind). Everything past the text (the values handlers see, the
-//! generated types) stays serde-based.
+//! and sonic-rs's with the `simd` feature: sonic-rs prints megabyte strings (text results, base64 blobs)
+//! 3-4× faster than [`to_string`] but small messages 1.2-1.45× slower, and parses small messages slower
+//! than serde_json (BENCHMARKS.md, per message kind). Everything past the text (the values handlers see,
+//! the generated types) stays serde-based.
 //!
 //! [`to_string`] prints exactly what `serde_json::to_string` prints, byte for byte, for every value
 //! serde_json can print (the tests compare the two). It differs in speed only: serde_json looks at
