@@ -61,7 +61,7 @@ pub(crate) fn print<T: Serialize + ?Sized>(value: &T) -> String {
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, PrintError> {
     // Room for most messages at once: growing by doubling from serde_json's 128 bytes costs a small
     // result two reallocations (a tenth of its printing), and malloc takes as long for 512 bytes.
-    let mut printer = Printer { out: String::with_capacity(512), numbers: Numbers::AsSerdeJson };
+    let mut printer = Printer { out: String::with_capacity(512) };
     value.serialize(&mut printer)?;
     Ok(printer.out)
 }
@@ -95,21 +95,11 @@ const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 /// can turn it on; otherwise a struct of this name is an ordinary struct, as serde_json prints it).
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
-/// Whether serde_json's `Number` serializes itself as a `NUMBER_TOKEN` struct in this build: printing
-/// one with that struct taken as ordinary shows it.
-static NUMBER_IS_RAW: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
-    let mut probe = Printer { out: String::new(), numbers: Numbers::Ordinary };
-    serde_json::Number::from(1u8).serialize(&mut probe).is_ok() && probe.out.starts_with('{')
-});
-
-/// How the printer takes a `NUMBER_TOKEN` struct.
-#[derive(Clone, Copy)]
-enum Numbers {
-    /// As `NUMBER_IS_RAW` says.
-    AsSerdeJson,
-    /// As an ordinary struct (to find out `NUMBER_IS_RAW`).
-    Ordinary,
-}
+/// Whether serde_json's `Number` serializes itself as a `NUMBER_TOKEN` struct in this build, that is,
+/// whether `arbitrary_precision` is on: only then does a `Number` keep (nearly) the text it was read from,
+/// where otherwise `1e2` becomes the float `100.0` (with it on, serde_json 1.0.154 keeps `1e+2`).
+static NUMBER_IS_RAW: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| "1e2".parse::<serde_json::Number>().is_ok_and(|n| n.to_string() != "100.0"));
 
 /// `ESCAPE[b]` is what byte `b` of a string is printed as when it cannot be printed as itself: 0 for
 /// "as itself", `u` for `\u00XX`, otherwise the letter after the backslash (serde_json's choice).
@@ -266,7 +256,6 @@ macro_rules! integers {
 /// The compact printer: a serde `Serializer` that appends to a `String`.
 struct Printer {
     out: String,
-    numbers: Numbers,
 }
 
 /// A sequence, map or struct being printed: `first` until its first element is.
@@ -445,8 +434,7 @@ impl<'a> ser::Serializer for &'a mut Printer {
     }
 
     fn serialize_struct(self, name: &'static str, _len: usize) -> Result<Struct<'a>, PrintError> {
-        let raw = name == RAW_VALUE_TOKEN
-            || (name == NUMBER_TOKEN && matches!(self.numbers, Numbers::AsSerdeJson) && *NUMBER_IS_RAW);
+        let raw = name == RAW_VALUE_TOKEN || (name == NUMBER_TOKEN && *NUMBER_IS_RAW);
         if raw {
             return Ok(Struct::Raw(self, name));
         }
