@@ -924,11 +924,14 @@ pub fn lib_tokens(modules: &[(String, String)]) -> TokenStream {
     quote! {
         #![doc = ""]
         #![doc = " Model Context Protocol types for every pinned schema revision, one module per revision behind a"]
-        #![doc = " cargo feature of the same name, plus the shared JSON-RPC layer in [`rpc`]."]
+        #![doc = " cargo feature of the same name, plus the shared JSON-RPC layer in [`rpc`]"]
+        #![doc = " and the JSON reader it runs on, [`json`]."]
         #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
         #[rustfmt::skip]
         pub mod rpc;
+        #[rustfmt::skip]
+        pub mod json;
         #[rustfmt::skip]
         pub mod adapt;
         #[rustfmt::skip]

@@ -25,6 +25,12 @@ pub const RPC_TEMPLATE_PATH: &str = "codegen/templates/rpc.rs";
 /// The shared JSON-RPC template.
 pub const RPC_TEMPLATE: &str = include_str!("../templates/rpc.rs");
 
+/// The path of the JSON reader template, named in the header of its copy.
+pub const JSON_TEMPLATE_PATH: &str = "codegen/templates/json.rs";
+
+/// The JSON reader the shared decoders run on.
+pub const JSON_TEMPLATE: &str = include_str!("../templates/json.rs");
+
 /// The path of the shared adapter template.
 pub const ADAPT_TEMPLATE_PATH: &str = "codegen/templates/adapt.rs";
 
@@ -90,6 +96,8 @@ pub fn generate(schemas: &load::SchemaSet) -> Result<BTreeMap<PathBuf, String>, 
     files.insert(lib.path.clone(), render::render(&lib)?);
     let rpc = format!("{}{}", render::header(&emit::Source::Template(RPC_TEMPLATE_PATH)), RPC_TEMPLATE);
     files.insert("rpc.rs".into(), rpc);
+    let json = format!("{}{}", render::header(&emit::Source::Template(JSON_TEMPLATE_PATH)), JSON_TEMPLATE);
+    files.insert("json.rs".into(), json);
     Ok(files)
 }
 

@@ -767,7 +767,7 @@ impl Response<Box<RawValue>> {
     where
         M::Result: for<'de> Deserialize<'de>,
     {
-        ::serde_json::from_str(self.result.get()).map_err(|e| DecodeError::invalid_result(M::METHOD, e))
+        crate::json::from_str(self.result.get()).map_err(|e| DecodeError::invalid_result(M::METHOD, e))
     }
 }
 
@@ -872,6 +872,14 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Response<T> {
             }
         }
         d.deserialize_map(Visit(PhantomData))
+    }
+}
+
+/// A message visitor reads a whole message from a deserializer.
+impl<'de, R: Dispatch, N: Dispatch, T: Deserialize<'de>> DeserializeSeed<'de> for MessageVisitor<'_, R, N, T> {
+    type Value = Message<R, N, T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
     }
 }
 
@@ -1113,7 +1121,7 @@ pub struct DecodeError {
 }
 
 impl DecodeError {
-    fn invalid_result(method: &str, e: ::serde_json::Error) -> Self {
+    fn invalid_result(method: &str, e: crate::json::Error) -> Self {
         DecodeError {
             code: ErrorObject::INTERNAL_ERROR,
             id: None,
@@ -1147,7 +1155,7 @@ impl ::std::error::Error for DecodeError {}
 pub fn decode_frame<R: Dispatch, N: Dispatch>(bytes: &[u8]) -> Result<Frame<R, N>, DecodeError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
-        let items: Vec<&RawValue> = ::serde_json::from_str(utf8(bytes)?).map_err(classify_syntax)?;
+        let items: Vec<&RawValue> = crate::json::from_str(utf8(bytes)?).map_err(classify_syntax)?;
         if items.is_empty() {
             return Err(DecodeError {
                 code: ErrorObject::INVALID_REQUEST,
@@ -1187,13 +1195,11 @@ fn decode_text<R: Dispatch, N: Dispatch, T: for<'de> Deserialize<'de>>(
 ) -> Result<Message<R, N, T>, DecodeError> {
     let failed = ::std::cell::Cell::new(false);
     let visitor = MessageVisitor::<R, N, T> { params_failed: Some(&failed), marker: PhantomData };
-    let mut de = ::serde_json::Deserializer::from_str(text);
-    let outcome = de.deserialize_map(visitor).and_then(|m| de.end().map(|()| m));
-    outcome.map_err(|e| {
+    crate::json::from_str_seed(text, visitor).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             return classify_syntax(e);
         }
-        let head: Head = ::serde_json::from_str(text).unwrap_or_default();
+        let head: Head = crate::json::from_str(text).unwrap_or_default();
         let id = head.id.and_then(|id| RequestId::deserialize(id).ok());
         if failed.get() {
             let method = head.method.unwrap_or_default();
@@ -1218,9 +1224,9 @@ fn decode_text<R: Dispatch, N: Dispatch, T: for<'de> Deserialize<'de>>(
     })
 }
 
-/// The text of a frame. JSON is UTF-8 throughout, so it is checked once for the whole frame and the
-/// strings are then read as `&str` (serde_json's byte reader checks each string again as it reads it: an
-/// eighth of a small message's decoding). A frame that is not UTF-8 is a `-32700`.
+/// The text of a frame. JSON is UTF-8 throughout, so it is checked once for the whole frame and then read
+/// as text by [`crate::json`] (a byte reader checks each string again as it reads it: an eighth of a small
+/// message's decoding with serde_json's). A frame that is not UTF-8 is a `-32700`.
 fn utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
     ::std::str::from_utf8(bytes).map_err(|e| DecodeError {
         code: ErrorObject::PARSE_ERROR,
@@ -1230,7 +1236,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, DecodeError> {
     })
 }
 
-fn classify_syntax(e: ::serde_json::Error) -> DecodeError {
+fn classify_syntax(e: crate::json::Error) -> DecodeError {
     DecodeError { code: ErrorObject::PARSE_ERROR, id: None, method: None, message: format!("parse error: {e}") }
 }
 

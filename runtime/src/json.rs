@@ -1,23 +1,27 @@
 //! JSON text in and out of the runtime's hot paths (frames read and written by the engine, HTTP bodies).
 //!
-//! Parsing is serde_json's. Printing is the runtime's own compact printer, [`to_string`], by default,
-//! and sonic-rs's with the `simd` feature: sonic-rs prints megabyte strings (text results, base64 blobs)
-//! 3-4× faster than [`to_string`] but small messages 1.2-1.45× slower, and parses small messages slower
-//! than serde_json (BENCHMARKS.md, per message kind). Everything past the text (the values handlers see,
-//! the generated types) stays serde-based.
+//! Parsing is the generated crate's reader, [`mcpgen_types::json`], into serde_json's `Value`: it reads
+//! what serde_json reads, sooner. Printing is the runtime's own compact printer, [`to_string`], by
+//! default, and sonic-rs's with the `simd` feature: sonic-rs prints megabyte strings (text results,
+//! base64 blobs) 3-4× faster than [`to_string`] but small messages 1.2-1.45× slower (BENCHMARKS.md, per
+//! message kind). Everything past the text (the values handlers see, the generated types) stays
+//! serde-based.
 //!
 //! [`to_string`] prints exactly what `serde_json::to_string` prints, byte for byte, for every value
 //! serde_json can print (the tests compare the two). It differs in speed only: serde_json looks at
 //! every byte of a string on its own to find what needs escaping, [`to_string`] eight bytes at a time,
 //! which halves the cost of printing a small `tools/call` result (BENCHMARKS.md).
 
+use mcpgen_types::json::escape_mask;
 use serde::ser::{self, Impossible, Serialize};
 use serde_json::Value;
 use std::fmt;
 
-/// Parses JSON text (one frame or body) into a value; the error is the parser's message.
+/// Parses JSON text (one frame or body) into a value, with the generated crate's reader (which reads what
+/// serde_json reads, sooner); the error is the reader's message.
 pub(crate) fn parse(text: &[u8]) -> Result<Value, String> {
-    serde_json::from_slice(text).map_err(|e| e.to_string())
+    let text = std::str::from_utf8(text).map_err(|e| format!("the text is not UTF-8 (at byte {})", e.valid_up_to()))?;
+    mcpgen_types::json::from_str(text).map_err(|e| e.to_string())
 }
 
 /// Prints a value (a `Value`, or a message struct made of them) as compact JSON text, or says why it
@@ -119,22 +123,6 @@ static ESCAPE: [u8; 256] = {
     table[b'\\' as usize] = b'\\';
     table
 };
-
-/// The bytes of `word` (eight bytes of a string, the first in the low byte) that need escaping: `"`,
-/// `\` and control characters (below 0x20), each flagged by its high bit. The lowest flag is exact
-/// (the first such byte); flags above it may be false (borrows), which the callers never rely on.
-/// Bytes from 0x80 up (UTF-8 sequences) never need escaping and are never flagged.
-#[inline]
-fn escape_mask(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Among bytes below 0x80, a byte of `x` is zero exactly where this has its high bit set.
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
-    let quote = zero(word ^ (ONES * u64::from(b'"')));
-    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
-    let control = word.wrapping_sub(ONES * 0x20);
-    (quote | backslash | control) & !word & HIGH
-}
 
 /// Eight bytes as a word, the first in the low byte.
 #[inline]

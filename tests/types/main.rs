@@ -3,5 +3,6 @@
 mod adapters;
 mod examples;
 mod fixtures;
+mod json;
 mod negative;
 mod support;
