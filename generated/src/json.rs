@@ -3,14 +3,21 @@
 //! The JSON reader the message decoders in [`rpc`](crate::rpc) run on: a serde [`Deserializer`] over text
 //! already known to be UTF-8 (a frame is checked once, whole).
 //!
-//! It reads what serde_json reads and refuses what serde_json refuses (RFC 8259, nesting at most 127
-//! deep), hands visitors the same calls (strings without escapes are borrowed from the text, integers
-//! are `u64` or `i64`, `-0` and integers past 64 bits are `f64`, serde_json's `RawValue` is supported),
-//! and its errors carry the same categories and messages. The tests compare the two on every kind of
-//! input. It differs in speed: it looks for the end of a string eight bytes at a time, and it is made
-//! for whole texts in memory, without serde_json's layer over readers. Floating-point numbers are read
-//! with the standard library's correctly rounded parser, where serde_json's default one can be one unit
-//! in the last place off.
+//! It reads what serde_json reads and refuses what serde_json refuses (RFC 8259; kept values nest at most
+//! 127 deep, skipped ones without limit and without recursion), hands visitors the same calls (strings
+//! without escapes are borrowed from the text, integers are `u64` or `i64`, `-0` and integers past 64
+//! bits are `f64`, 128-bit integers are read from their digits, bytes keep what serde_json keeps,
+//! serde_json's `RawValue` is supported, as a value and as a key), and its errors have the same
+//! categories, messages and positions. The tests compare the two on generated and damaged documents and
+//! on every serde shape. It differs in speed: it finds the end of a string eight bytes at a time, and it
+//! reads whole texts in memory, without serde_json's layer over readers.
+//!
+//! Where it differs on purpose: floating-point numbers are read with the standard library's correctly
+//! rounded parser, where serde_json's default one can be one unit in the last place off (so a number
+//! within that distance of `f64::MAX` can be accepted by one and refused by the other, and "number out
+//! of range" is placed at the end of the number); and a boolean map key that is neither `true` nor
+//! `false` is named whole in the error, where serde_json drops its first character (and panics when that
+//! character is not ASCII).
 //!
 //! This file is authored by hand in `codegen/templates/json.rs` and copied verbatim into
 //! `generated/src/json.rs` by `cargo xtask gen`; edit the template, never the copy.
@@ -44,9 +51,9 @@ pub fn from_str<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, Error> {
 /// As [`from_str`].
 pub fn from_str_seed<'de, S: DeserializeSeed<'de>>(text: &'de str, seed: S) -> Result<S::Value, Error> {
     let mut de = Deserializer::new(text);
-    let value = seed.deserialize(&mut de).and_then(|value| de.end().map(|()| value));
-    // A visitor's error has no position yet; nothing is read after an error, so it happened here.
-    value.map_err(|e| de.locate(e))
+    let value = seed.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
 }
 
 /// Finds the bytes a JSON string cannot hold as they are, eight at a time: the high bit of a byte of the
@@ -182,9 +189,19 @@ impl fmt::Debug for Error {
 impl ::std::error::Error for Error {}
 
 impl de::Error for Error {
+    /// A type's error. As serde_json, a message ending in " at line L column C" (an error of another
+    /// JSON reader passed on) keeps that position, as the position.
     #[cold]
     fn custom<T: fmt::Display>(message: T) -> Self {
-        Error::new(Category::Data, message.to_string().into())
+        let message = message.to_string();
+        match split_position(&message) {
+            Some((bare, line, column)) => {
+                let mut e = Error::new(Category::Data, bare.to_owned().into());
+                (e.0.line, e.0.column) = (line, column);
+                e
+            }
+            None => Error::new(Category::Data, message.into()),
+        }
     }
 
     #[cold]
@@ -198,6 +215,17 @@ impl de::Error for Error {
     }
 }
 
+/// Splits " at line L column C" off the end of a message, if it ends with one.
+fn split_position(message: &str) -> Option<(&str, usize, usize)> {
+    let at = message.rfind(" at line ")?;
+    let (line, column) = message[at + " at line ".len()..].split_once(" column ")?;
+    let number = |s: &str| match !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        true => s.parse().ok(),
+        false => None,
+    };
+    Some((&message[..at], number(line)?, number(column)?))
+}
+
 /// What was found, named as serde_json names it: JSON's null is `null` (serde says "unit value"), and a
 /// floating-point number is printed as serde_json prints it.
 struct JsonUnexpected<'a>(Unexpected<'a>);
@@ -206,7 +234,8 @@ impl fmt::Display for JsonUnexpected<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             Unexpected::Unit => f.write_str("null"),
-            Unexpected::Float(n) => write!(f, "floating point `{}`", ::serde_json::Value::from(n)),
+            Unexpected::Float(n) if n.is_finite() => write!(f, "floating point `{}`", ::serde_json::Value::from(n)),
+            Unexpected::Float(n) => write!(f, "floating point `{n}`"),
             other => other.fmt(f),
         }
     }
@@ -337,6 +366,32 @@ impl<'de> Str<'de, '_> {
     }
 }
 
+/// A string read as bytes (see [`Deserializer::read_bytes`]).
+enum Bytes<'de, 's> {
+    Borrowed(&'de [u8]),
+    Copied(&'s [u8]),
+}
+
+impl<'de> Bytes<'de, '_> {
+    fn visit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self {
+            Bytes::Borrowed(b) => visitor.visit_borrowed_bytes(b),
+            Bytes::Copied(b) => visitor.visit_bytes(b),
+        }
+    }
+}
+
+/// Appends a code point, or a lone surrogate, encoded as UTF-8 encodes code points (WTF-8).
+fn push_wtf8(out: &mut Vec<u8>, n: u32) {
+    let continuation = |shift: u32| 0x80 | (n >> shift & 0x3F) as u8;
+    match n {
+        0..=0x7F => out.push(n as u8),
+        0x80..=0x7FF => out.extend_from_slice(&[0xC0 | (n >> 6) as u8, continuation(0)]),
+        0x800..=0xFFFF => out.extend_from_slice(&[0xE0 | (n >> 12) as u8, continuation(6), continuation(0)]),
+        _ => out.extend_from_slice(&[0xF0 | (n >> 18) as u8, continuation(12), continuation(6), continuation(0)]),
+    }
+}
+
 /// Reads JSON text into serde visitors. Use [`from_str`], or, to read several values, [`Deserializer::new`]
 /// then [`Deserializer::end`].
 pub struct Deserializer<'de> {
@@ -348,13 +403,15 @@ pub struct Deserializer<'de> {
     scratch: String,
     /// The arrays and objects open in a value being skipped.
     open: Vec<u8>,
+    /// Where strings read as bytes with escapes are unescaped.
+    raw_scratch: Vec<u8>,
 }
 
 impl<'de> Deserializer<'de> {
     /// A reader at the start of `text`.
     #[must_use]
     pub fn new(text: &'de str) -> Self {
-        Deserializer { text, at: 0, depth: DEPTH, scratch: String::new(), open: Vec::new() }
+        Deserializer { text, at: 0, depth: DEPTH, scratch: String::new(), open: Vec::new(), raw_scratch: Vec::new() }
     }
 
     /// Checks that nothing but whitespace is left.
@@ -371,13 +428,21 @@ impl<'de> Deserializer<'de> {
 
     /// Gives an error without a position (a visitor's) the reader's current one.
     #[cold]
-    pub fn locate(&self, mut e: Error) -> Error {
+    fn locate(&self, mut e: Error) -> Error {
         if e.0.line == 0 {
-            let (line, column) = self.position(self.at);
-            e.0.line = line;
-            e.0.column = column;
+            (e.0.line, e.0.column) = self.position(self.at);
         }
         e
+    }
+
+    /// A visitor's outcome, its error placed where reading stands (as serde_json places it: after the
+    /// value the visitor was given, or after the end of the array or object it read).
+    #[inline(always)]
+    fn located<T>(&self, outcome: Result<T, Error>) -> Result<T, Error> {
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(e) => Err(self.locate(e)),
+        }
     }
 
     /// Line and column (in bytes, from 1) of the byte before `end`, as serde_json counts them.
@@ -526,7 +591,7 @@ impl<'de> Deserializer<'de> {
                         self.escape()?;
                     }
                 },
-                Some(_) => return Err(self.fail_at(Code::ControlCharacterWhileParsingString, end + 1)),
+                Some(_) => return Err(self.fail_at(Code::ControlCharacterWhileParsingString, end)),
                 None => return Err(self.fail_at(Code::EofWhileParsingString, end)),
             }
         }
@@ -889,9 +954,141 @@ impl<'de> Deserializer<'de> {
 
     /// Hands a number to `visitor`, or fails naming what is there instead.
     fn deserialize_number<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, Error> {
-        match self.peek_value()? {
+        let outcome = match self.peek_value()? {
             b'-' | b'0'..=b'9' => self.read_number()?.visit(visitor),
             _ => Err(self.invalid_type(&visitor)),
+        };
+        self.located(outcome)
+    }
+
+    /// Hands a 128-bit integer to `visitor`: as serde_json, from the integer's digits alone (what follows
+    /// them is left to whatever reads next).
+    fn deserialize_integer128<V: Visitor<'de>>(&mut self, visitor: V, signed: bool) -> Result<V::Value, Error> {
+        let negative = match self.peek() {
+            Some(b'-') if signed => true,
+            Some(b'-') => return Err(self.fail_here(Code::NumberOutOfRange)),
+            Some(_) => false,
+            None => return Err(self.fail_here(Code::EofWhileParsingValue)),
+        };
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        self.at += usize::from(negative);
+        match bytes.get(self.at) {
+            Some(b'0') => {
+                self.at += 1;
+                if let Some(b'0'..=b'9') = bytes.get(self.at) {
+                    return Err(self.fail_here(Code::InvalidNumber));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                while let Some(b'0'..=b'9') = bytes.get(self.at) {
+                    self.at += 1;
+                }
+            }
+            Some(_) => {
+                self.at += 1;
+                return Err(self.fail_at(Code::InvalidNumber, self.at));
+            }
+            None => return Err(self.fail_at(Code::InvalidNumber, self.at)),
+        }
+        let digits = &self.text[start..self.at];
+        let outcome = match signed {
+            true => digits.parse().map(|n| visitor.visit_i128(n)),
+            false => digits.parse().map(|n| visitor.visit_u128(n)),
+        };
+        match outcome {
+            Ok(outcome) => self.located(outcome),
+            Err(_) => Err(self.fail_at(Code::NumberOutOfRange, self.at)),
+        }
+    }
+
+    /// Reads a string as bytes, as serde_json does: raw control characters are kept, and `\u` escapes of
+    /// unpaired surrogates become their WTF-8 bytes. The opening quote has been consumed.
+    fn read_bytes(&mut self) -> Result<Bytes<'de, '_>, Error> {
+        let text: &'de [u8] = self.text.as_bytes();
+        let start = self.at;
+        let end = start + text[start..].iter().position(|&b| b == b'"' || b == b'\\').unwrap_or(text.len() - start);
+        self.at = end + 1;
+        match text.get(end) {
+            Some(b'"') => return Ok(Bytes::Borrowed(&text[start..end])),
+            Some(_) => {}
+            None => return Err(self.fail_at(Code::EofWhileParsingString, end)),
+        }
+        let mut out = ::std::mem::take(&mut self.raw_scratch);
+        out.clear();
+        out.extend_from_slice(&text[start..end]);
+        let read = self.read_escaped_bytes(&mut out);
+        self.raw_scratch = out;
+        read?;
+        Ok(Bytes::Copied(&self.raw_scratch))
+    }
+
+    /// The rest of [`read_bytes`](Self::read_bytes) from the first escape on (its backslash read).
+    fn read_escaped_bytes(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        let text = self.text.as_bytes();
+        loop {
+            self.push_lenient_escape(out)?;
+            loop {
+                match text.get(self.at) {
+                    Some(b'"') => {
+                        self.at += 1;
+                        return Ok(());
+                    }
+                    Some(b'\\') => {
+                        self.at += 1;
+                        break;
+                    }
+                    Some(&b) => {
+                        out.push(b);
+                        self.at += 1;
+                    }
+                    None => return Err(self.fail_at(Code::EofWhileParsingString, self.at)),
+                }
+            }
+        }
+    }
+
+    /// Appends the escape after a backslash to bytes, keeping unpaired surrogates (as WTF-8).
+    fn push_lenient_escape(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        let text = self.text.as_bytes();
+        if text.get(self.at) != Some(&b'u') {
+            let c = self.escape()?;
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            return Ok(());
+        }
+        self.at += 1;
+        let mut unit = u32::from(self.hex()?);
+        loop {
+            if !(0xD800..=0xDBFF).contains(&unit) {
+                push_wtf8(out, unit);
+                return Ok(());
+            }
+            // A leading surrogate: its trailing one may follow, as another `\u` escape.
+            match text.get(self.at) {
+                Some(b'\\') => self.at += 1,
+                Some(_) => {
+                    push_wtf8(out, unit);
+                    return Ok(());
+                }
+                None => return Err(self.fail_at(Code::EofWhileParsingString, self.at)),
+            }
+            match text.get(self.at) {
+                Some(b'u') => self.at += 1,
+                Some(_) => {
+                    push_wtf8(out, unit);
+                    // Not a `\u`, so this does not recurse again.
+                    return self.push_lenient_escape(out);
+                }
+                None => return Err(self.fail_at(Code::EofWhileParsingString, self.at)),
+            }
+            let next = u32::from(self.hex()?);
+            if !(0xDC00..=0xDFFF).contains(&next) {
+                push_wtf8(out, unit);
+                unit = next;
+                continue;
+            }
+            push_wtf8(out, 0x1_0000 + ((unit - 0xD800) << 10 | (next - 0xDC00)));
+            return Ok(());
         }
     }
 
@@ -902,6 +1099,33 @@ impl<'de> Deserializer<'de> {
         self.skip()?;
         let text: &'de str = self.text;
         Ok(&text[start..self.at])
+    }
+
+    /// Reads the `]` after the elements a visitor read (even when it failed, as serde_json does, so that
+    /// its error is placed after it).
+    #[inline]
+    fn end_elements<T>(&mut self, elements: Result<T, Error>) -> Result<T, Error> {
+        self.depth += 1;
+        match elements {
+            Ok(value) => self.close_array().map(|()| value),
+            Err(e) => {
+                let _ = self.close_array();
+                Err(self.locate(e))
+            }
+        }
+    }
+
+    /// Reads the `}` after the members a visitor read; see [`end_elements`](Self::end_elements).
+    #[inline]
+    fn end_members<T>(&mut self, members: Result<T, Error>) -> Result<T, Error> {
+        self.depth += 1;
+        match members {
+            Ok(value) => self.close_object().map(|()| value),
+            Err(e) => {
+                let _ = self.close_object();
+                Err(self.locate(e))
+            }
+        }
     }
 }
 
@@ -919,34 +1143,44 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.peek_value()? {
+        let outcome = match self.peek_value()? {
             b'"' => {
                 self.at += 1;
                 self.read_str()?.visit(visitor)
             }
-            b'{' => self.deserialize_map(visitor),
-            b'[' => self.deserialize_seq(visitor),
+            b'{' => return self.deserialize_map(visitor),
+            b'[' => return self.deserialize_seq(visitor),
             b'-' | b'0'..=b'9' => self.read_number()?.visit(visitor),
             b't' => self.word(b"true").and_then(|()| visitor.visit_bool(true)),
             b'f' => self.word(b"false").and_then(|()| visitor.visit_bool(false)),
             b'n' => self.word(b"null").and_then(|()| visitor.visit_unit()),
             _ => Err(self.fail_here(Code::ExpectedSomeValue)),
-        }
+        };
+        self.located(outcome)
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.peek_value()? {
+        let outcome = match self.peek_value()? {
             b't' => self.word(b"true").and_then(|()| visitor.visit_bool(true)),
             b'f' => self.word(b"false").and_then(|()| visitor.visit_bool(false)),
             _ => Err(self.invalid_type(&visitor)),
-        }
+        };
+        self.located(outcome)
     }
 
     numbers!(
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
         deserialize_f32 deserialize_f64
     );
+
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_integer128(visitor, true)
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_integer128(visitor, false)
+    }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         self.deserialize_str(visitor)
@@ -954,13 +1188,14 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 
     #[inline]
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.peek_value()? {
+        let outcome = match self.peek_value()? {
             b'"' => {
                 self.at += 1;
                 self.read_str()?.visit(visitor)
             }
             _ => Err(self.invalid_type(&visitor)),
-        }
+        };
+        self.located(outcome)
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -968,17 +1203,15 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.peek_value()? {
+        let outcome = match self.peek_value()? {
             b'"' => {
                 self.at += 1;
-                match self.read_str()? {
-                    Str::Borrowed(s) => visitor.visit_borrowed_bytes(s.as_bytes()),
-                    Str::Copied(s) => visitor.visit_bytes(s.as_bytes()),
-                }
+                self.read_bytes()?.visit(visitor)
             }
-            b'[' => self.deserialize_seq(visitor),
+            b'[' => return self.deserialize_seq(visitor),
             _ => Err(self.invalid_type(&visitor)),
-        }
+        };
+        self.located(outcome)
     }
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -994,10 +1227,11 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.peek_value()? {
+        let outcome = match self.peek_value()? {
             b'n' => self.word(b"null").and_then(|()| visitor.visit_unit()),
             _ => Err(self.invalid_type(&visitor)),
-        }
+        };
+        self.located(outcome)
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Error> {
@@ -1018,11 +1252,12 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             b'[' => {
                 self.open()?;
                 let elements = visitor.visit_seq(Elements { de: &mut *self, first: true });
-                let value = self.close(elements)?;
-                self.close_array()?;
-                Ok(value)
+                self.end_elements(elements)
             }
-            _ => Err(self.invalid_type(&visitor)),
+            _ => {
+                let e = self.invalid_type(&visitor);
+                Err(self.locate(e))
+            }
         }
     }
 
@@ -1045,11 +1280,12 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             b'{' => {
                 self.open()?;
                 let members = visitor.visit_map(Members { de: &mut *self, first: true });
-                let value = self.close(members)?;
-                self.close_object()?;
-                Ok(value)
+                self.end_members(members)
             }
-            _ => Err(self.invalid_type(&visitor)),
+            _ => {
+                let e = self.invalid_type(&visitor);
+                Err(self.locate(e))
+            }
         }
     }
 
@@ -1084,8 +1320,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                         self.at += 1;
                         Ok(value)
                     }
-                    Some(_) => Err(self.fail_here(Code::ExpectedSomeValue)),
-                    None => Err(self.fail_here(Code::EofWhileParsingObject)),
+                    Some(_) => Err(self.fail_at(Code::ExpectedSomeValue, self.at)),
+                    None => Err(self.fail_at(Code::EofWhileParsingObject, self.at)),
                 }
             }
             _ => Err(self.fail_here(Code::ExpectedSomeValue)),
@@ -1153,16 +1389,28 @@ struct Key<'a, 'de> {
     de: &'a mut Deserializer<'de>,
 }
 
+/// How a member name is read as a number.
+#[derive(Clone, Copy)]
+enum Width {
+    /// As any number is (`u64`, `i64` or `f64`).
+    Any,
+    /// As a 128-bit integer, signed or not.
+    Wide { signed: bool },
+}
+
 impl<'de> Key<'_, 'de> {
     /// The name read as a number: digits right after the quote, then the closing quote.
-    fn number<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+    fn number<V: Visitor<'de>>(self, visitor: V, width: Width) -> Result<V::Value, Error> {
         let de = self.de;
         if !matches!(de.text.as_bytes().get(de.at), Some(b'-' | b'0'..=b'9')) {
             let mut e = Error::new(Category::Syntax, "invalid value: expected key to be a number in quotes".into());
             (e.0.line, e.0.column) = de.position(de.at);
             return Err(e);
         }
-        let value = de.read_number()?.visit(visitor)?;
+        let value = match width {
+            Width::Any => de.deserialize_number(visitor)?,
+            Width::Wide { signed } => de.deserialize_integer128(visitor, signed)?,
+        };
         match de.text.as_bytes().get(de.at) {
             Some(b'"') => {
                 de.at += 1;
@@ -1174,10 +1422,10 @@ impl<'de> Key<'_, 'de> {
 }
 
 macro_rules! numeric_keys {
-    ($($method:ident)*) => {
+    ($($method:ident $width:expr),*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-                self.number(visitor)
+                self.number(visitor, $width)
             }
         )*
     };
@@ -1192,24 +1440,39 @@ impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
     }
 
     numeric_keys!(
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
-        deserialize_f32 deserialize_f64
+        deserialize_i8 Width::Any, deserialize_i16 Width::Any, deserialize_i32 Width::Any,
+        deserialize_i64 Width::Any, deserialize_u8 Width::Any, deserialize_u16 Width::Any,
+        deserialize_u32 Width::Any, deserialize_u64 Width::Any, deserialize_f32 Width::Any,
+        deserialize_f64 Width::Any, deserialize_i128 Width::Wide { signed: true },
+        deserialize_u128 Width::Wide { signed: false }
     );
 
+    /// `"true"` or `"false"`, written plainly (as serde_json requires).
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.de.read_str()?.as_str() {
-            "true" => visitor.visit_bool(true),
-            "false" => visitor.visit_bool(false),
-            other => Err(de::Error::invalid_type(Unexpected::Str(other), &visitor)),
+        let de = self.de;
+        let literal: Option<(&'static [u8], bool)> = match de.text.as_bytes().get(de.at) {
+            Some(b't') => Some((b"true\"", true)),
+            Some(b'f') => Some((b"false\"", false)),
+            Some(_) => None,
+            None => return Err(de.fail_here(Code::EofWhileParsingValue)),
+        };
+        match literal {
+            Some((word, value)) => {
+                de.word(word)?;
+                let outcome = visitor.visit_bool(value);
+                de.located(outcome)
+            }
+            None => {
+                // serde_json names the key without its first character here; this names all of it.
+                let e = de::Error::invalid_type(Unexpected::Str(de.read_str()?.as_str()), &visitor);
+                Err(de.locate(e))
+            }
         }
     }
 
     fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.de.read_str()? {
-            Str::Borrowed(s) => visitor.visit_borrowed_bytes(s.as_bytes()),
-            Str::Copied(s) => visitor.visit_bytes(s.as_bytes()),
-        }
+        let outcome = self.de.read_bytes()?.visit(visitor);
+        self.de.located(outcome)
     }
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -1220,7 +1483,14 @@ impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
         visitor.visit_some(self)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, visitor: V) -> Result<V::Value, Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        if name == RAW_VALUE {
+            // The key's text, quotes included.
+            let start = self.de.at - 1;
+            self.de.skip_str()?;
+            let text: &'de str = self.de.text;
+            return visitor.visit_map(RawValueAccess { raw: Some(&text[start..self.de.at]) });
+        }
         visitor.visit_newtype_struct(self)
     }
 
@@ -1287,7 +1557,14 @@ impl<'de> de::EnumAccess<'de> for VariantMember<'_, 'de> {
     type Variant = Self;
 
     fn variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<(T::Value, Self), Error> {
-        let variant = seed.deserialize(&mut *self.de)?;
+        match self.de.peek() {
+            Some(b'"') => self.de.at += 1,
+            Some(b'}') => return Err(self.de.fail_here(Code::ExpectedSomeValue)),
+            Some(_) => return Err(self.de.fail_here(Code::KeyMustBeAString)),
+            None => return Err(self.de.fail_here(Code::EofWhileParsingObject)),
+        }
+        let variant = seed.deserialize(Key { de: &mut *self.de });
+        let variant = self.de.located(variant)?;
         self.de.colon()?;
         Ok((variant, self))
     }

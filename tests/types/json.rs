@@ -153,7 +153,15 @@ fn differ<T: DeserializeOwned + PartialEq + std::fmt::Debug>(text: &str) -> Opti
     let theirs = serde_json::from_str::<T>(text);
     match (&ours, &theirs) {
         (Ok(a), Ok(b)) if a == b => None,
-        (Err(a), Err(b)) if a.category() == category(b) && a.message() == bare(b) => None,
+        // The same category, message and position (serde_json places "number out of range" partway
+        // through an exponent's digits).
+        (Err(a), Err(b))
+            if a.category() == category(b)
+                && a.message() == bare(b)
+                && (a.to_string() == b.to_string() || a.message() == "number out of range") =>
+        {
+            None
+        }
         _ => Some(format!("{text:?}: ours {ours:?}, serde_json {theirs:?}")),
     }
 }
@@ -426,4 +434,102 @@ fn positions_are_serde_json_positions() {
     let ours = json::from_str::<HashMap<String, bool>>(text).expect_err("not a bool");
     let theirs = serde_json::from_str::<HashMap<String, bool>>(text).expect_err("not a bool");
     assert_eq!(ours.to_string(), theirs.to_string());
+}
+
+#[test]
+fn wide_integers_bytes_and_keys_read_as_serde_json_reads_them() {
+    agree::<i128>(&["18446744073709551616", "-9223372036854775809", "-0", "1.5", "\"1\"", "-", "", "01", "x"]);
+    agree::<u128>(&["340282366920938463463374607431768211455", "340282366920938463463374607431768211456", "-1"]);
+    agree::<HashMap<i128, u8>>(&[r#"{"18446744073709551616":1}"#, r#"{"1.5":1}"#, r#"{"-0":1}"#, r#"{"x":1}"#]);
+    agree::<HashMap<u128, u8>>(&[r#"{"7":1}"#, r#"{"-7":1}"#]);
+    agree::<HashMap<u8, u8>>(&[r#"{"7":1}"#, r#"{"7 ":1}"#, r#"{" 7":1}"#, r#"{"300":1}"#, r#"{"":1}"#]);
+    agree::<BTreeMap<bool, u8>>(&[r#"{"true":1,"false":2}"#, r#"{"tru":1}"#, r#"{"trueX":1}"#, r#"{"t\u0072ue":1}"#]);
+    // Bytes keep raw control characters and unpaired surrogates, as serde_json reads them.
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Blob {
+        #[serde(with = "serde_bytes_as_seq")]
+        b: Vec<u8>,
+    }
+    agree::<Blob>(&[
+        "{\"b\":\"a\u{1}b\"}",
+        r#"{"b":"\ud800"}"#,
+        r#"{"b":"\udc00x"}"#,
+        r#"{"b":"\ud800\ud800\udc00"}"#,
+        r#"{"b":"\ud800\n"}"#,
+        r#"{"b":"\ud83d\ude00é"}"#,
+        r#"{"b":"\ud800"#,
+        r#"{"b":"\ud800\"#,
+        r#"{"b":"\x"}"#,
+    ]);
+}
+
+#[test]
+fn enums_read_as_serde_json_reads_them() {
+    agree::<Shape>(&[
+        r#"{1:2}"#,
+        r#"{null:1}"#,
+        r#"{"#,
+        r#"{}"#,
+        r#"{t}"#,
+        r#"{"Newtype":1,"x":2}"#,
+        r#"{"Newtype":1"#,
+        r#""Newtype""#,
+        r#"{"Unit":null}"#,
+        r#"{"Struct":{"x":1,"z":2}}"#,
+    ]);
+}
+
+#[test]
+fn type_errors_are_placed_where_serde_json_places_them() {
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Pair {
+        a: u8,
+        b: u8,
+    }
+    agree::<Pair>(&[r#"{"b":1}"#, r#"{"b":1 }"#, r#"{"x" : 1}"#, r#"{"a":1,"a":2,"b":3}"#, r#"[1  ]"#, "[1,2,3]"]);
+    agree::<(u8, u8)>(&["[1  ]", "[1, 2, 3]", "[\n1,\n300]"]);
+    agree::<Vec<Pair>>(&[r#"[{"a":1}]"#, "[{\"a\":1,\n\"b\":2}, {\"a\":1} ]"]);
+    // Inside a skipped string, a control character is placed where serde_json places it.
+    agree::<serde::de::IgnoredAny>(&["\"x\u{1}\"", "[\"x\ny\"]"]);
+    // A message that already carries a position keeps it, as serde_json keeps it.
+    struct Placed;
+    impl<'de> Deserialize<'de> for Placed {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            serde::de::IgnoredAny::deserialize(d)?;
+            Err(serde::de::Error::custom("bad 1 at line 9 column 4"))
+        }
+    }
+    let e = json::from_str::<Placed>("[1]").err().expect("refused");
+    assert_eq!((e.message(), e.line(), e.column()), ("bad 1", 9, 4));
+    assert_eq!(e.to_string(), serde_json::from_str::<Placed>("[1]").err().expect("refused").to_string());
+}
+
+#[test]
+fn a_raw_value_can_be_a_key() {
+    struct Keys(Vec<String>);
+    impl<'de> Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a map")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some(key) = map.next_key::<Box<RawValue>>()? {
+                        keys.push(key.get().to_owned());
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_map(Visit)
+        }
+    }
+    let text = r#"{"a":1, "b\"c":[2]}"#;
+    let ours = json::from_str::<Keys>(text).expect("raw keys").0;
+    assert_eq!(ours, serde_json::from_str::<Keys>(text).expect("raw keys").0);
+    assert_eq!(ours, [r#""a""#, r#""b\"c""#]);
 }
