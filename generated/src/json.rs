@@ -79,12 +79,26 @@ pub fn escape_mask(word: u64) -> u64 {
 /// [`escape_mask`]), or the length of `bytes` if none does.
 #[inline(always)]
 fn plain_run_end(bytes: &[u8], mut at: usize) -> usize {
-    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        let mask = escape_mask(u64::from_le_bytes(*chunk));
+    let word = |at: usize| bytes.get(at..).and_then(<[u8]>::first_chunk::<8>).map(|w| u64::from_le_bytes(*w));
+    let mut words = 0;
+    while let Some(word) = word(at) {
+        let mask = escape_mask(word);
         if mask != 0 {
             return at + (mask.trailing_zeros() / 8) as usize;
         }
         at += 8;
+        words += 1;
+        if words == 2 {
+            // Past two words (where member names and short values end), skip 32 bytes at a time while
+            // none is flagged; the word loop then finds the first flag among the next 32.
+            while let Some(block) = bytes.get(at..).and_then(<[u8]>::first_chunk::<32>) {
+                let (words, _) = block.as_chunks::<8>();
+                if words.iter().fold(0, |flags, w| flags | escape_mask(u64::from_le_bytes(*w))) != 0 {
+                    break;
+                }
+                at += 32;
+            }
+        }
     }
     while let Some(&b) = bytes.get(at) {
         if b == b'"' || b == b'\\' || b < 0x20 {

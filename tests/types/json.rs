@@ -533,3 +533,24 @@ fn a_raw_value_can_be_a_key() {
     assert_eq!(ours, serde_json::from_str::<Keys>(text).expect("raw keys").0);
     assert_eq!(ours, [r#""a""#, r#""b\"c""#]);
 }
+
+#[test]
+fn a_string_ends_where_serde_json_ends_it_at_every_length_and_offset() {
+    // Runs of plain text of every length up to 80 (past the one-word, two-word and 32-byte steps), with
+    // a quote, backslash escape, control character or multi-byte character at every offset, and text
+    // after the string (or none).
+    let mut texts = Vec::new();
+    for len in 0..80 {
+        for special in ["", "\\n", "\\\"", "\u{1f}", "é", "\\u00e9"] {
+            for at in (0..=len).step_by(if special.is_empty() { 81 } else { 1 }) {
+                let body: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+                let string = format!("\"{}{special}{}\"", &body[..at], &body[at..]);
+                texts.push(string.clone());
+                texts.push(format!("[{string}, 1]"));
+                texts.push(string[..string.len() - 1].to_owned());
+            }
+        }
+    }
+    agree::<Value>(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+    agree::<serde::de::IgnoredAny>(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+}
