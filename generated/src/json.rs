@@ -1115,28 +1115,15 @@ impl<'de> Deserializer<'de> {
         Ok(&text[start..self.at])
     }
 
-    /// Reads the `]` after the elements a visitor read (even when it failed, as serde_json does, so that
-    /// its error is placed after it).
-    #[inline]
-    fn end_elements<T>(&mut self, elements: Result<T, Error>) -> Result<T, Error> {
-        self.depth += 1;
-        match elements {
-            Ok(value) => self.close_array().map(|()| value),
+    /// Closes an array or object once a visitor has read its content, reading its `]` or `}` with
+    /// `close` even when the visitor failed (as serde_json does, so that the visitor's error is placed
+    /// after it).
+    #[inline(always)]
+    fn end_content<T>(&mut self, content: Result<T, Error>, close: fn(&mut Self) -> Result<(), Error>) -> Result<T, Error> {
+        match self.close(content) {
+            Ok(value) => close(self).map(|()| value),
             Err(e) => {
-                let _ = self.close_array();
-                Err(self.locate(e))
-            }
-        }
-    }
-
-    /// Reads the `}` after the members a visitor read; see [`end_elements`](Self::end_elements).
-    #[inline]
-    fn end_members<T>(&mut self, members: Result<T, Error>) -> Result<T, Error> {
-        self.depth += 1;
-        match members {
-            Ok(value) => self.close_object().map(|()| value),
-            Err(e) => {
-                let _ = self.close_object();
+                let _ = close(self);
                 Err(self.locate(e))
             }
         }
@@ -1266,7 +1253,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             b'[' => {
                 self.open()?;
                 let elements = visitor.visit_seq(Elements { de: &mut *self, first: true });
-                self.end_elements(elements)
+                self.end_content(elements, Deserializer::close_array)
             }
             _ => {
                 let e = self.invalid_type(&visitor);
@@ -1294,7 +1281,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             b'{' => {
                 self.open()?;
                 let members = visitor.visit_map(Members { de: &mut *self, first: true });
-                self.end_members(members)
+                self.end_content(members, Deserializer::close_object)
             }
             _ => {
                 let e = self.invalid_type(&visitor);
