@@ -139,6 +139,15 @@ impl Error {
         Error(Box::new(ErrorImpl { category, message, line: 0, column: 0 }))
     }
 
+    /// The error, placed at the byte before `end` in `text` unless it has a position already.
+    #[cold]
+    fn placed(mut self, text: &str, end: usize) -> Self {
+        if self.0.line == 0 {
+            (self.0.line, self.0.column) = position(text, end);
+        }
+        self
+    }
+
     /// What kind of failure this is.
     #[must_use]
     pub fn category(&self) -> Category {
@@ -378,6 +387,14 @@ impl<'de> Str<'de, '_> {
     }
 }
 
+/// Line and column (in bytes, from 1) of the byte before `end` in `text`, as serde_json counts them.
+fn position(text: &str, end: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..end.min(text.len())];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = 1 + before[..line_start].iter().filter(|&&b| b == b'\n').count();
+    (line, before.len() - line_start)
+}
+
 /// A string read as bytes (see [`Deserializer::read_bytes`]).
 enum Bytes<'de, 's> {
     Borrowed(&'de [u8]),
@@ -440,11 +457,8 @@ impl<'de> Deserializer<'de> {
 
     /// Gives an error without a position (a visitor's) the reader's current one.
     #[cold]
-    fn locate(&self, mut e: Error) -> Error {
-        if e.0.line == 0 {
-            (e.0.line, e.0.column) = self.position(self.at);
-        }
-        e
+    fn locate(&self, e: Error) -> Error {
+        e.placed(self.text, self.at)
     }
 
     /// A visitor's outcome, its error placed where reading stands (as serde_json places it: after the
@@ -457,12 +471,9 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    /// Line and column (in bytes, from 1) of the byte before `end`, as serde_json counts them.
+    /// Line and column of the byte before `end` in the text.
     fn position(&self, end: usize) -> (usize, usize) {
-        let before = &self.text.as_bytes()[..end.min(self.text.len())];
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let line = 1 + before[..line_start].iter().filter(|&&b| b == b'\n').count();
-        (line, before.len() - line_start)
+        position(self.text, end)
     }
 
     /// A syntax failure at the byte before `end` (a byte just read, or the end of the text).
@@ -1499,10 +1510,15 @@ impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.de.read_str()? {
-            Str::Borrowed(s) => visitor.visit_enum(de::value::BorrowedStrDeserializer::new(s)),
-            Str::Copied(s) => visitor.visit_enum(de::IntoDeserializer::<Error>::into_deserializer(s)),
-        }
+        let text = self.de.text;
+        // (A name with escapes is copied out of the scratch buffer: rare, and the reader is needed below.)
+        let name = match self.de.read_str()? {
+            Str::Borrowed(s) => ::std::borrow::Cow::Borrowed(s),
+            Str::Copied(s) => ::std::borrow::Cow::Owned(s.to_owned()),
+        };
+        // Where an unknown name is placed: right after the key (serde_json places it there).
+        let after = self.de.at;
+        visitor.visit_enum(KeyVariant { name, text, after })
     }
 
     ::serde::forward_to_deserialize_any! {
@@ -1518,15 +1534,42 @@ struct UnitVariant<'a, 'de> {
 
 impl<'de> de::EnumAccess<'de> for UnitVariant<'_, 'de> {
     type Error = Error;
-    type Variant = Self;
+    type Variant = UnitOnly;
 
-    fn variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<(T::Value, Self), Error> {
+    fn variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<(T::Value, UnitOnly), Error> {
         let variant = seed.deserialize(&mut *self.de)?;
-        Ok((variant, self))
+        Ok((variant, UnitOnly))
     }
 }
 
-impl<'de> de::VariantAccess<'de> for UnitVariant<'_, 'de> {
+/// An enum written as a member name: its variant's name (already read).
+struct KeyVariant<'de> {
+    name: ::std::borrow::Cow<'de, str>,
+    /// The text, and the index right after the name's closing quote.
+    text: &'de str,
+    after: usize,
+}
+
+impl<'de> de::EnumAccess<'de> for KeyVariant<'de> {
+    type Error = Error;
+    type Variant = UnitOnly;
+
+    fn variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<(T::Value, UnitOnly), Error> {
+        let variant = match self.name {
+            ::std::borrow::Cow::Borrowed(s) => seed.deserialize(de::value::BorrowedStrDeserializer::new(s)),
+            ::std::borrow::Cow::Owned(s) => seed.deserialize(de::IntoDeserializer::<Error>::into_deserializer(s)),
+        };
+        match variant {
+            Ok(variant) => Ok((variant, UnitOnly)),
+            Err(e) => Err(e.placed(self.text, self.after)),
+        }
+    }
+}
+
+/// What follows a variant given by its name alone: nothing, so only a unit variant.
+struct UnitOnly;
+
+impl<'de> de::VariantAccess<'de> for UnitOnly {
     type Error = Error;
 
     fn unit_variant(self) -> Result<(), Error> {

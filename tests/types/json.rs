@@ -554,3 +554,25 @@ fn a_string_ends_where_serde_json_ends_it_at_every_length_and_offset() {
     agree::<Value>(&texts.iter().map(String::as_str).collect::<Vec<_>>());
     agree::<serde::de::IgnoredAny>(&texts.iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+#[test]
+fn an_enum_key_is_read_as_serde_json_reads_it() {
+    #[derive(Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+    enum K {
+        A,
+        N(u8),
+    }
+    // An unknown name is placed right after the key, whatever follows it; a variant that is not a unit
+    // is refused where reading stops.
+    agree::<BTreeMap<K, u8>>(&[
+        r#"{"A":1}"#,
+        r#"{"Z":1}"#,
+        r#"{"Z" :1}"#,
+        "{\"Z\"\n:1}",
+        r#"{"Z"  }"#,
+        r#"{"\u005a" :1}"#,
+        r#"{"N" :1}"#,
+        r#"{"" "#,
+    ]);
+    agree::<BTreeMap<Option<K>, u8>>(&[r#"{"Z" :1}"#, r#"{"A" :1}"#]);
+}
