@@ -30,8 +30,9 @@ use ::serde::Deserialize;
 /// rather than read into a stack overflow.
 const DEPTH: u16 = 128;
 
-/// The name under which serde_json's `RawValue` asks a deserializer for the text of a value.
-const RAW_VALUE: &str = "$serde_json::private::RawValue";
+/// The name under which serde_json's `RawValue` asks a deserializer for the text of a value, and
+/// serializes itself as a struct of one member (`mcpgen_runtime::json` prints it unchanged).
+pub const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
 
 /// Decodes a `T` from JSON text, which must hold one value and nothing but whitespace after it.
 ///
@@ -275,6 +276,7 @@ enum Code {
     ExpectedSomeIdent,
     ExpectedSomeValue,
     ExpectedDoubleQuote,
+    ExpectedNumericKey,
     InvalidEscape,
     InvalidNumber,
     NumberOutOfRange,
@@ -300,6 +302,7 @@ impl Code {
             Code::ExpectedSomeIdent => "expected ident",
             Code::ExpectedSomeValue => "expected value",
             Code::ExpectedDoubleQuote => "expected `\"`",
+            Code::ExpectedNumericKey => "invalid value: expected key to be a number in quotes",
             Code::InvalidEscape => "invalid escape",
             Code::InvalidNumber => "invalid number",
             Code::NumberOutOfRange => "number out of range",
@@ -1124,11 +1127,23 @@ impl<'de> Deserializer<'de> {
         Ok(&text[start..self.at])
     }
 
-    /// Closes an array or object once a visitor has read its content, reading its `]` or `}` with
-    /// `close` even when the visitor failed (as serde_json does, so that the visitor's error is placed
-    /// after it).
+    /// Reads an array or object, whose first byte must be `bracket`, with `visit`, then its `]` or `}`
+    /// with `close`: even when the visitor failed, as serde_json does, so that the visitor's error is
+    /// placed after it. Anything else is named as what `visitor` did not expect.
     #[inline(always)]
-    fn end_content<T>(&mut self, content: Result<T, Error>, close: fn(&mut Self) -> Result<(), Error>) -> Result<T, Error> {
+    fn container<V: Visitor<'de>>(
+        &mut self,
+        bracket: u8,
+        visitor: V,
+        visit: fn(V, &mut Self) -> Result<V::Value, Error>,
+        close: fn(&mut Self) -> Result<(), Error>,
+    ) -> Result<V::Value, Error> {
+        if self.peek_value()? != bracket {
+            let e = self.invalid_type(&visitor);
+            return Err(self.locate(e));
+        }
+        self.open()?;
+        let content = visit(visitor, self);
         match self.close(content) {
             Ok(value) => close(self).map(|()| value),
             Err(e) => {
@@ -1249,7 +1264,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
-        if name == RAW_VALUE {
+        if name == RAW_VALUE_TOKEN {
             let raw = self.raw()?;
             return visitor.visit_map(RawValueAccess { raw: Some(raw) });
         }
@@ -1258,17 +1273,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 
     #[inline]
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.peek_value()? {
-            b'[' => {
-                self.open()?;
-                let elements = visitor.visit_seq(Elements { de: &mut *self, first: true });
-                self.end_content(elements, Deserializer::close_array)
-            }
-            _ => {
-                let e = self.invalid_type(&visitor);
-                Err(self.locate(e))
-            }
-        }
+        let visit = |visitor: V, de: &mut Deserializer<'de>| visitor.visit_seq(Elements { de, first: true });
+        self.container(b'[', visitor, visit, Deserializer::close_array)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, visitor: V) -> Result<V::Value, Error> {
@@ -1286,17 +1292,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 
     #[inline]
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.peek_value()? {
-            b'{' => {
-                self.open()?;
-                let members = visitor.visit_map(Members { de: &mut *self, first: true });
-                self.end_content(members, Deserializer::close_object)
-            }
-            _ => {
-                let e = self.invalid_type(&visitor);
-                Err(self.locate(e))
-            }
-        }
+        let visit = |visitor: V, de: &mut Deserializer<'de>| visitor.visit_map(Members { de, first: true });
+        self.container(b'{', visitor, visit, Deserializer::close_object)
     }
 
     #[inline]
@@ -1413,9 +1410,7 @@ impl<'de> Key<'_, 'de> {
     fn number<V: Visitor<'de>>(self, visitor: V, width: Width) -> Result<V::Value, Error> {
         let de = self.de;
         if !matches!(de.text.as_bytes().get(de.at), Some(b'-' | b'0'..=b'9')) {
-            let mut e = Error::new(Category::Syntax, "invalid value: expected key to be a number in quotes".into());
-            (e.0.line, e.0.column) = de.position(de.at);
-            return Err(e);
+            return Err(de.fail_at(Code::ExpectedNumericKey, de.at));
         }
         let value = match width {
             Width::Any => de.deserialize_number(visitor)?,
@@ -1494,7 +1489,7 @@ impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
-        if name == RAW_VALUE {
+        if name == RAW_VALUE_TOKEN {
             // The key's text, quotes included.
             let start = self.de.at - 1;
             self.de.skip_str()?;
@@ -1644,7 +1639,7 @@ impl<'de> de::MapAccess<'de> for RawValueAccess<'de> {
         if self.raw.is_none() {
             return Ok(None);
         }
-        seed.deserialize(de::value::BorrowedStrDeserializer::new(RAW_VALUE)).map(Some)
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(RAW_VALUE_TOKEN)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {

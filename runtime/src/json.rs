@@ -12,7 +12,7 @@
 //! every byte of a string on its own to find what needs escaping, [`to_string`] eight bytes at a time,
 //! which halves the cost of printing a small `tools/call` result (BENCHMARKS.md).
 
-use mcpgen_types::json::escape_mask;
+use mcpgen_types::json::{RAW_VALUE_TOKEN, escape_mask};
 use serde::ser::{self, Impossible, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -91,12 +91,9 @@ impl ser::Error for PrintError {
     }
 }
 
-/// The name serde_json's `RawValue` serializes itself as: a struct with one field of this name holding
-/// JSON text, which printers write unchanged.
-const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
-
-/// The same for serde_json's `Number` when its `arbitrary_precision` feature is on (any crate in a build
-/// can turn it on; otherwise a struct of this name is an ordinary struct, as serde_json prints it).
+/// The name serde_json's `Number` serializes itself as (like `RawValue`'s [`RAW_VALUE_TOKEN`]) when its
+/// `arbitrary_precision` feature is on (any crate in a build can turn it on; otherwise a struct of this
+/// name is an ordinary struct, as serde_json prints it).
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Whether serde_json's `Number` serializes itself as a `NUMBER_TOKEN` struct in this build, that is,
